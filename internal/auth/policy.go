@@ -1,0 +1,140 @@
+package auth
+
+import (
+	"slices"
+
+	"sakimori/internal/apperr"
+	"sakimori/internal/org"
+)
+
+// Action is something a principal asks to do. Every surface (API, web, CLI)
+// calls Authorize with one of these before acting.
+type Action string
+
+const (
+	ActOrgRead        Action = "org.read"         // see an organisation in the directory
+	ActOrgReadContact Action = "org.read_contact" // see its emergency contact route
+	ActOrgCreate      Action = "org.create"
+	ActOrgUpdate      Action = "org.update"     // names, contact (org admins: own org)
+	ActOrgAdminister  Action = "org.administer" // slug, kind, sector (platform admins)
+	ActLinkManage     Action = "link.manage"    // add/remove supply-chain links
+	ActUserList       Action = "user.list"      // list users of an organisation
+	ActUserRead       Action = "user.read"
+	ActUserCreate     Action = "user.create"
+	ActUserUpdate     Action = "user.update"  // roles, disabled, password reset
+	ActTokenList      Action = "token.list"   // tokens of a user
+	ActTokenCreate    Action = "token.create" // for oneself
+	ActTokenRevoke    Action = "token.revoke"
+	ActAuditRead      Action = "audit.read"
+	ActAuditVerify    Action = "audit.verify"
+)
+
+// Target is what an action is about. Fields not relevant are left empty.
+type Target struct {
+	OrgID        string      // the organisation acted on or owning the object
+	OrgKind      org.Kind    // kind of that organisation, when known
+	UserID       string      // the user acted on (user.*, token.*)
+	Roles        []org.Role  // roles being granted (user.create/update)
+	Scopes       []org.Scope // scopes being granted (token.create)
+	LinkedOrgIDs []string    // organisations linked to OrgID (for contact visibility)
+}
+
+// requiredScope is the token scope each action needs.
+var requiredScope = map[Action]org.Scope{
+	ActOrgRead: org.ScopeRead, ActOrgReadContact: org.ScopeRead, ActOrgCreate: org.ScopeAdmin,
+	ActOrgUpdate: org.ScopeAdmin, ActOrgAdminister: org.ScopeAdmin, ActLinkManage: org.ScopeAdmin,
+	ActUserList: org.ScopeRead, ActUserRead: org.ScopeRead, ActUserCreate: org.ScopeAdmin,
+	ActUserUpdate: org.ScopeAdmin, ActTokenList: org.ScopeRead, ActTokenCreate: org.ScopeAdmin,
+	ActTokenRevoke: org.ScopeAdmin, ActAuditRead: org.ScopeAudit, ActAuditVerify: org.ScopeAudit,
+}
+
+// Authorize returns nil if p may perform a on t, and an apperr otherwise
+// (CodeUnauthenticated without a principal, CodeForbidden when denied).
+// It is the one place sakimori decides permissions.
+func Authorize(p *Principal, a Action, t Target) error {
+	if p == nil || (p.User == nil && p.System == "") {
+		return apperr.ErrUnauthenticated
+	}
+	if p.System != "" {
+		return nil // local administration (sakimori admin, demo) is trusted
+	}
+	if p.User.Disabled {
+		return apperr.ErrUnauthenticated
+	}
+	if p.Token != nil {
+		need, ok := requiredScope[a]
+		if !ok || !p.Token.Allows(need) {
+			return apperr.Forbidden("the API token lacks the %q scope needed for %s", need, a)
+		}
+	}
+	if ok, why := allowed(p, a, t); !ok {
+		return apperr.Forbidden("%s", why)
+	}
+	return nil
+}
+
+// Can reports whether Authorize would allow the action (for showing or
+// hiding controls in the UI).
+func Can(p *Principal, a Action, t Target) bool { return Authorize(p, a, t) == nil }
+
+func allowed(p *Principal, a Action, t Target) (bool, string) {
+	platform := p.Has(org.RolePlatformAdmin)
+	own := t.OrgID != "" && t.OrgID == p.User.OrgID
+	orgAdmin := own && p.Has(org.RoleOrgAdmin)
+	self := t.UserID != "" && t.UserID == p.User.ID
+	switch a {
+	case ActOrgRead:
+		return true, ""
+	case ActOrgReadContact:
+		if platform || own || p.Org != nil && p.Org.Kind.IsGovernment() || slices.Contains(t.LinkedOrgIDs, p.User.OrgID) {
+			return true, ""
+		}
+		return false, "emergency contacts are visible to the government, the organisation itself and its supply-chain partners"
+	case ActOrgCreate, ActOrgAdminister:
+		return platform, "only platform administrators manage organisations"
+	case ActOrgUpdate, ActLinkManage:
+		return platform || orgAdmin, "only the organisation's administrators may change it"
+	case ActUserList:
+		return platform || own, "users are visible only within their organisation"
+	case ActUserRead:
+		return platform || own || self, "users are visible only within their organisation"
+	case ActUserCreate, ActUserUpdate:
+		if !(platform || orgAdmin) {
+			return false, "only the organisation's administrators manage its users"
+		}
+		if slices.Contains(t.Roles, org.RolePlatformAdmin) && !platform {
+			return false, "only platform administrators grant platform_admin"
+		}
+		if slices.Contains(t.Roles, org.RoleAuditor) && t.OrgKind != "" && t.OrgKind != org.KindOversight {
+			return false, "the auditor role belongs to the oversight commission"
+		}
+		if a == ActUserUpdate && self && !platform && !slices.Contains(t.Roles, org.RoleOrgAdmin) && t.Roles != nil {
+			return false, "administrators cannot remove their own org_admin role"
+		}
+		return true, ""
+	case ActTokenList:
+		return self || platform || orgAdmin, "tokens are visible to their owner and the organisation's administrators"
+	case ActTokenCreate:
+		if !self {
+			return false, "tokens are created by their owner"
+		}
+		for _, s := range t.Scopes {
+			switch s {
+			case org.ScopeAudit:
+				if !p.Has(org.RoleAuditor) {
+					return false, "the audit scope needs the auditor role"
+				}
+			case org.ScopeAdmin:
+				if !p.Has(org.RoleOrgAdmin) && !platform {
+					return false, "the admin scope needs the org_admin role"
+				}
+			}
+		}
+		return true, ""
+	case ActTokenRevoke:
+		return self || platform || orgAdmin, "tokens are revoked by their owner or the organisation's administrators"
+	case ActAuditRead, ActAuditVerify:
+		return p.Has(org.RoleAuditor), "the audit trail is read by the oversight commission's auditors"
+	}
+	return false, "unknown action"
+}
