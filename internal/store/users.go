@@ -243,4 +243,3 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM users").Scan(&n)
 	return n, mapErr(err)
 }
-

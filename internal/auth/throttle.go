@@ -1,0 +1,77 @@
+package auth
+
+import (
+	"sync"
+	"time"
+)
+
+// ThrottleConfig bounds failed logins.
+type ThrottleConfig struct {
+	PerAccount int           // failures per account within Window before lock-out
+	PerAddr    int           // failures per source address within Window
+	Window     time.Duration // sliding window and lock-out length
+}
+
+// DefaultThrottleConfig: 5 failures per account or 20 per address in 15 minutes.
+var DefaultThrottleConfig = ThrottleConfig{PerAccount: 5, PerAddr: 20, Window: 15 * time.Minute}
+
+// Throttle counts failed logins in memory (per server node) and refuses
+// further attempts once a limit is reached, until the window has passed.
+type Throttle struct {
+	cfg ThrottleConfig
+	mu  sync.Mutex
+	acc map[string][]time.Time
+	adr map[string][]time.Time
+	Now func() time.Time
+}
+
+// NewThrottle returns a throttle.
+func NewThrottle(cfg ThrottleConfig) *Throttle {
+	return &Throttle{cfg: cfg, acc: map[string][]time.Time{}, adr: map[string][]time.Time{}, Now: time.Now}
+}
+
+func (t *Throttle) prune(m map[string][]time.Time, k string, now time.Time) []time.Time {
+	ts := m[k]
+	i := 0
+	for i < len(ts) && now.Sub(ts[i]) >= t.cfg.Window {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) == 0 {
+		delete(m, k)
+		return nil
+	}
+	m[k] = ts
+	return ts
+}
+
+// Check returns how long the caller must wait before trying again (0: go ahead).
+func (t *Throttle) Check(account, addr string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.Now()
+	var wait time.Duration
+	if ts := t.prune(t.acc, account, now); len(ts) >= t.cfg.PerAccount {
+		wait = t.cfg.Window - now.Sub(ts[len(ts)-t.cfg.PerAccount])
+	}
+	if ts := t.prune(t.adr, addr, now); len(ts) >= t.cfg.PerAddr {
+		wait = max(wait, t.cfg.Window-now.Sub(ts[len(ts)-t.cfg.PerAddr]))
+	}
+	return wait
+}
+
+// Fail records a failed attempt.
+func (t *Throttle) Fail(account, addr string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.Now()
+	t.acc[account] = append(t.prune(t.acc, account, now), now)
+	t.adr[addr] = append(t.prune(t.adr, addr, now), now)
+}
+
+// Success clears the account's failures.
+func (t *Throttle) Success(account, addr string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.acc, account)
+}
