@@ -8,6 +8,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,18 +61,26 @@ func (s *Service) authorize(ctx context.Context, p *auth.Principal, a auth.Actio
 // Login checks a password login and returns the principal. Failures are
 // throttled per account and per source address, and audited.
 func (s *Service) Login(ctx context.Context, email, password, addr string) (*auth.Principal, error) {
+	// Throttle by the account as the store finds it (any spelling of an
+	// address counts against the same account) and by client host.
+	account := strings.ToLower(strings.TrimSpace(email))
+	if len(email) > maxLoginName { // no account has such a name; keep the record small
+		email = email[:maxLoginName] + "…"
+		account = email
+	}
 	act := audit.Actor{Name: email, SourceAddr: addr}
-	if wait := s.Throttle.Check(email, addr); wait > 0 {
+	host := throttleHost(addr)
+	if wait := s.Throttle.Check(account, host); wait > 0 {
 		_ = s.DB.RecordLogin(ctx, act, "", audit.OutcomeDenied, "throttled")
 		return nil, &apperr.Error{Code: apperr.CodeRateLimited, MessageKey: "err.login_throttled",
 			Message: "too many failed logins; try again in " + wait.Round(time.Second).String()}
 	}
 	fail := func(userID, why string) error {
-		s.Throttle.Fail(email, addr)
+		s.Throttle.Fail(account, host)
 		_ = s.DB.RecordLogin(ctx, act, userID, audit.OutcomeFailure, why)
 		return &apperr.Error{Code: apperr.CodeUnauthenticated, MessageKey: "err.login_failed", Message: "wrong email or password"}
 	}
-	u, hash, err := s.DB.GetUserForLogin(ctx, email)
+	u, hash, err := s.DB.GetUserForLogin(ctx, account)
 	if errors.Is(err, apperr.ErrNotFound) {
 		auth.CheckDummy(password)
 		return nil, fail("", "unknown account")
@@ -88,7 +99,7 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (*aut
 	if u.Disabled {
 		return nil, fail(u.ID, "account disabled")
 	}
-	s.Throttle.Success(email, addr)
+	s.Throttle.Success(account, host)
 	o, err := s.DB.GetOrg(ctx, u.OrgID)
 	if err != nil {
 		return nil, err
@@ -98,6 +109,39 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (*aut
 		return nil, err
 	}
 	return p, nil
+}
+
+// maxLoginName bounds the login name kept in the audit trail (user emails
+// are at most 254 bytes).
+const maxLoginName = 256
+
+// throttleHost returns the key for per-address throttling: the client's IP
+// without port, and for IPv6 its /64 (one subscriber usually holds a whole
+// /64, so single addresses would be free to rotate).
+func throttleHost(addr string) string {
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	ip = ip.WithZone("").Unmap()
+	if ip.Is6() {
+		if p, err := ip.Prefix(64); err == nil {
+			return p.String()
+		}
+	}
+	return ip.String()
+}
+
+// authenticated returns ErrUnauthenticated unless p is a user or the system.
+func authenticated(p *auth.Principal) error {
+	if p == nil || p.User == nil && !p.IsSystem() {
+		return apperr.ErrUnauthenticated
+	}
+	return nil
 }
 
 // NewSession creates a web session for p and returns its secret (for the

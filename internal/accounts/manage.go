@@ -161,25 +161,29 @@ func (s *Service) linkAllowed(ctx context.Context, p *auth.Principal, supplierID
 // ListUsers lists users of orgID ("" = the caller's own organisation; a
 // platform admin may pass "*" for all).
 func (s *Service) ListUsers(ctx context.Context, p *auth.Principal, f store.UserFilter) ([]org.User, string, error) {
-	switch f.OrgID {
-	case "":
-		f.OrgID = p.OrgID()
-	case "*":
+	if f.OrgID == "*" || f.OrgID == "" && p.OrgID() == "" {
+		// Every organisation (also what "" means for a principal without
+		// one, e.g. the command line): platform administrators only.
 		f.OrgID = ""
 		if err := s.authorize(ctx, p, auth.ActOrgAdminister, auth.Target{}, "user", "*"); err != nil {
 			return nil, "", err
 		}
+		return s.DB.ListUsers(ctx, f)
 	}
-	if f.OrgID != "" {
-		if err := s.authorize(ctx, p, auth.ActUserList, auth.Target{OrgID: f.OrgID}, "org", f.OrgID); err != nil {
-			return nil, "", err
-		}
+	if f.OrgID == "" {
+		f.OrgID = p.OrgID()
+	}
+	if err := s.authorize(ctx, p, auth.ActUserList, auth.Target{OrgID: f.OrgID}, "org", f.OrgID); err != nil {
+		return nil, "", err
 	}
 	return s.DB.ListUsers(ctx, f)
 }
 
 // GetUser returns a user by id or email.
 func (s *Service) GetUser(ctx context.Context, p *auth.Principal, ref string) (*org.User, error) {
+	if err := authenticated(p); err != nil {
+		return nil, err // before the lookup: do not reveal which users exist
+	}
 	u, err := s.DB.GetUser(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -213,6 +217,9 @@ func (s *Service) CreateUser(ctx context.Context, p *auth.Principal, u *org.User
 	u.Normalize()
 	if err := u.Validate(); err != nil {
 		return err
+	}
+	if err := auditorInOversight(u.Roles, o); err != nil {
+		return err // also for the command line, which Authorize trusts
 	}
 	var hash string
 	if password != "" || !p.IsSystem() {
@@ -249,7 +256,7 @@ func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, ref string,
 	self := p.User != nil && p.User.ID == u.ID
 	adminChange := patch.Roles != nil && !slices.Equal(normRoles(*patch.Roles), u.Roles) || patch.Disabled != nil && *patch.Disabled != u.Disabled
 	if adminChange || !self {
-		t := auth.Target{OrgID: u.OrgID, OrgKind: o.Kind, UserID: u.ID}
+		t := auth.Target{OrgID: u.OrgID, OrgKind: o.Kind, UserID: u.ID, UserRoles: u.Roles}
 		if patch.Roles != nil {
 			t.Roles = normRoles(*patch.Roles)
 		}
@@ -258,6 +265,13 @@ func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, ref string,
 		}
 		if self && patch.Disabled != nil && *patch.Disabled {
 			return nil, apperr.Invalid("disabled", "you cannot disable your own account")
+		}
+	} else {
+		// Users change their own name, locale and password; an API token
+		// needs the admin scope for it (a read-only token must not be able
+		// to take over the account by setting a new password).
+		if err := s.authorize(ctx, p, auth.ActUserUpdateSelf, auth.Target{OrgID: u.OrgID, UserID: u.ID}, "user", u.ID); err != nil {
+			return nil, err
 		}
 	}
 	if patch.DisplayName != nil {
@@ -275,6 +289,11 @@ func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, ref string,
 	u.Normalize()
 	if err := u.Validate(); err != nil {
 		return nil, err
+	}
+	if patch.Roles != nil {
+		if err := auditorInOversight(u.Roles, o); err != nil {
+			return nil, err
+		}
 	}
 	var hash string
 	if patch.Password != nil {
@@ -294,6 +313,15 @@ func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, ref string,
 		}
 	}
 	return u, nil
+}
+
+// auditorInOversight enforces that the auditor role exists only in the
+// oversight commission, whoever grants it.
+func auditorInOversight(rs []org.Role, o *org.Organisation) error {
+	if slices.Contains(rs, org.RoleAuditor) && o.Kind != org.KindOversight {
+		return apperr.Invalid("roles", "the auditor role belongs to the oversight commission, not to a %s organisation", o.Kind)
+	}
+	return nil
 }
 
 func normRoles(rs []org.Role) []org.Role {
@@ -321,6 +349,9 @@ const MaxTokenLifetime = 366 * 24 * time.Hour
 // CreateToken creates an API token for the calling user (or, for a system
 // principal, for userRef) and returns the secret, shown only this once.
 func (s *Service) CreateToken(ctx context.Context, p *auth.Principal, userRef string, req TokenRequest) (string, *org.Token, error) {
+	if err := authenticated(p); err != nil {
+		return "", nil, err
+	}
 	var u *org.User
 	if p.IsSystem() {
 		var err error
@@ -382,6 +413,9 @@ func (s *Service) CreateToken(ctx context.Context, p *auth.Principal, userRef st
 
 // ListTokens lists the tokens of user ref ("" = the caller).
 func (s *Service) ListTokens(ctx context.Context, p *auth.Principal, userRef string) ([]org.Token, error) {
+	if err := authenticated(p); err != nil {
+		return nil, err
+	}
 	if userRef == "" && p.User != nil {
 		userRef = p.User.ID
 	}
@@ -400,6 +434,9 @@ func (s *Service) ListTokens(ctx context.Context, p *auth.Principal, userRef str
 
 // RevokeToken revokes token id.
 func (s *Service) RevokeToken(ctx context.Context, p *auth.Principal, id string) (*org.Token, error) {
+	if err := authenticated(p); err != nil {
+		return nil, err
+	}
 	t, err := s.DB.GetToken(ctx, id)
 	if err != nil {
 		return nil, err

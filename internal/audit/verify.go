@@ -18,24 +18,32 @@ type Verifier struct {
 	// Anchors, if set, must each be found with the same hash.
 	Anchors []Anchor
 
-	count    int64
-	lastSeq  int64
-	lastHash []byte
-	first    *Problem
-	anchors  map[int64][]byte
+	count     int64
+	lastSeq   int64
+	lastHash  []byte
+	lastHash2 []byte // hash of the entry before the last (to recognise insertions)
+	first     *Problem
+	anchors   map[int64][]byte
 }
 
 // Count returns the number of entries checked so far.
 func (v *Verifier) Count() int64 { return v.count }
 
-// Head returns the last entry's sequence number and hash.
-func (v *Verifier) Head() Anchor { return Anchor{Seq: v.lastSeq, Hash: v.lastHash} }
+// Head returns the last entry's sequence number and hash (0 and the
+// genesis hash before any entry).
+func (v *Verifier) Head() Anchor {
+	if v.lastHash == nil {
+		return Anchor{Seq: 0, Hash: Genesis}
+	}
+	return Anchor{Seq: v.lastSeq, Hash: v.lastHash}
+}
 
 // Problem returns the first problem found, or nil.
 func (v *Verifier) Problem() *Problem { return v.first }
 
 // Add verifies the next batch of entries (which must follow the previous
-// batch). It returns the first problem so far; callers may stop on it.
+// batch). It returns the first problem so far; callers may stop on it. Add
+// keeps no reference to batch, so callers may reuse its memory.
 func (v *Verifier) Add(batch []Entry) *Problem {
 	if v.first != nil || len(batch) == 0 {
 		return v.first
@@ -49,13 +57,23 @@ func (v *Verifier) Add(batch []Entry) *Problem {
 	// Parallel part: each entry's hash against its content.
 	bad := v.hashCheck(batch)
 	// Sequential part: sequence numbers and links, cheap comparisons.
-	prevSeq, prevHash := v.lastSeq, v.lastHash
+	prevSeq, prevHash, prevHash2 := v.lastSeq, v.lastHash, v.lastHash2
 	if prevHash == nil {
 		prevHash = Genesis
 	}
+	// Whatever happens, Head and Count describe the last entry that passed.
+	// The hashes are copied: callers may reuse the batch's memory.
+	defer func() {
+		v.lastSeq = prevSeq
+		v.lastHash = append(v.lastHash[:0:0], prevHash...)
+		v.lastHash2 = append(v.lastHash2[:0:0], prevHash2...)
+		if prevHash2 == nil {
+			v.lastHash2 = nil
+		}
+	}()
 	for i := range batch {
 		e := &batch[i]
-		if p := linkCheck(e, prevSeq, prevHash, bad[i]); p != nil {
+		if p := linkCheck(e, prevSeq, prevHash, prevHash2, bad[i]); p != nil {
 			v.first = p
 			return p
 		}
@@ -68,10 +86,9 @@ func (v *Verifier) Add(batch []Entry) *Problem {
 			return v.first
 		}
 		delete(v.anchors, e.Seq)
-		prevSeq, prevHash = e.Seq, e.Hash
+		prevSeq, prevHash, prevHash2 = e.Seq, e.Hash, prevHash
 		v.count++
 	}
-	v.lastSeq, v.lastHash = prevSeq, prevHash
 	return nil
 }
 
@@ -87,12 +104,17 @@ func (v *Verifier) Finish() *Problem {
 	if v.first != nil {
 		return v.first
 	}
+	// Report the nearest anchor past the end, so the result is deterministic.
+	var beyond int64
 	for seq := range v.anchors {
-		if seq > v.lastSeq {
-			v.first = &Problem{Seq: v.lastSeq + 1, Kind: ProblemRemoved,
-				Detail: fmt.Sprintf("the chain ends at %d but an anchor records entry %d", v.lastSeq, seq)}
-			return v.first
+		if seq > v.lastSeq && (beyond == 0 || seq < beyond) {
+			beyond = seq
 		}
+	}
+	if beyond > 0 {
+		v.first = &Problem{Seq: v.lastSeq + 1, Kind: ProblemRemoved,
+			Detail: fmt.Sprintf("the chain ends at %d but an anchor records entry %d", v.lastSeq, beyond)}
+		return v.first
 	}
 	if len(v.Anchors) > 0 && v.anchors == nil { // empty chain with anchors
 		v.first = &Problem{Seq: 1, Kind: ProblemRemoved, Detail: "the chain is empty but anchors were given"}
@@ -100,15 +122,26 @@ func (v *Verifier) Finish() *Problem {
 	return v.first
 }
 
-func linkCheck(e *Entry, prevSeq int64, prevHash []byte, selfBad bool) *Problem {
+// linkCheck checks e's place in the chain after the entry (prevSeq,
+// prevHash); prevHash2 is the hash of the entry before that one.
+func linkCheck(e *Entry, prevSeq int64, prevHash, prevHash2 []byte, selfBad bool) *Problem {
 	switch {
 	case e.Seq > prevSeq+1:
 		return &Problem{Seq: prevSeq + 1, Kind: ProblemRemoved,
 			Detail: fmt.Sprintf("entries %d to %d are missing", prevSeq+1, e.Seq-1)}
+	case e.Seq < 1:
+		return &Problem{Seq: e.Seq, Kind: ProblemInserted,
+			Detail: fmt.Sprintf("sequence number %d is not a position in the chain", e.Seq)}
 	case e.Seq <= prevSeq:
 		return &Problem{Seq: e.Seq, Kind: ProblemInserted,
 			Detail: fmt.Sprintf("sequence number %d appears again after %d", e.Seq, prevSeq)}
 	case !bytes.Equal(e.PrevHash, prevHash):
+		if prevSeq > 0 && prevHash2 != nil && bytes.Equal(e.PrevHash, prevHash2) {
+			// e links straight to the entry before its predecessor: the
+			// predecessor was slipped in (and e renumbered to make room).
+			return &Problem{Seq: prevSeq, Kind: ProblemInserted,
+				Detail: fmt.Sprintf("entry %d links to entry %d: the entry between them does not belong to the chain", e.Seq, prevSeq-1)}
+		}
 		if selfBad {
 			return &Problem{Seq: e.Seq, Kind: ProblemAltered, Detail: "entry content and link do not match its recorded hash"}
 		}

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -41,30 +42,40 @@ var b64 = base64.RawStdEncoding
 // ErrBadHash is returned for a stored hash that cannot be parsed.
 var ErrBadHash = errors.New("auth: malformed password hash")
 
-// CheckPassword reports whether password matches the PHC hash.
+// CheckPassword reports whether password matches the PHC hash. A hash that
+// does not parse exactly, or whose parameters are out of range (salt under
+// 8 bytes, key under 16 bytes, absurd cost), is ErrBadHash.
 func CheckPassword(hash, password string) (bool, error) {
 	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
 		return false, ErrBadHash
 	}
-	var v int
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
+	var m, t, p uint64
+	params := strings.Split(parts[3], ",")
+	if len(params) != 3 {
 		return false, ErrBadHash
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || t == 0 || p == 0 || m > 1<<22 {
+	for i, kv := range []struct {
+		key string
+		dst *uint64
+		max uint64
+	}{{"m", &m, 1 << 22}, {"t", &t, 1 << 10}, {"p", &p, 255}} {
+		k, v, ok := strings.Cut(params[i], "=")
+		n, err := strconv.ParseUint(v, 10, 32)
+		if !ok || k != kv.key || err != nil || n == 0 || n > kv.max {
+			return false, ErrBadHash
+		}
+		*kv.dst = n
+	}
+	salt, err := b64.Strict().DecodeString(parts[4])
+	if err != nil || len(salt) < 8 {
 		return false, ErrBadHash
 	}
-	salt, err := b64.DecodeString(parts[4])
-	if err != nil {
+	want, err := b64.Strict().DecodeString(parts[5])
+	if err != nil || len(want) < 16 || len(want) > 1024 {
 		return false, ErrBadHash
 	}
-	want, err := b64.DecodeString(parts[5])
-	if err != nil || len(want) == 0 {
-		return false, ErrBadHash
-	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	got := argon2.IDKey([]byte(password), salt, uint32(t), uint32(m), uint8(p), uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 

@@ -21,9 +21,10 @@ const (
 	ActUserList       Action = "user.list"      // list users of an organisation
 	ActUserRead       Action = "user.read"
 	ActUserCreate     Action = "user.create"
-	ActUserUpdate     Action = "user.update"  // roles, disabled, password reset
-	ActTokenList      Action = "token.list"   // tokens of a user
-	ActTokenCreate    Action = "token.create" // for oneself
+	ActUserUpdate     Action = "user.update"      // roles, disabled, password reset
+	ActUserUpdateSelf Action = "user.update_self" // own display name, locale, password
+	ActTokenList      Action = "token.list"       // tokens of a user
+	ActTokenCreate    Action = "token.create"     // for oneself
 	ActTokenRevoke    Action = "token.revoke"
 	ActAuditRead      Action = "audit.read"
 	ActAuditVerify    Action = "audit.verify"
@@ -34,6 +35,7 @@ type Target struct {
 	OrgID        string      // the organisation acted on or owning the object
 	OrgKind      org.Kind    // kind of that organisation, when known
 	UserID       string      // the user acted on (user.*, token.*)
+	UserRoles    []org.Role  // roles the user acted on holds now (user.update)
 	Roles        []org.Role  // roles being granted (user.create/update)
 	Scopes       []org.Scope // scopes being granted (token.create)
 	LinkedOrgIDs []string    // organisations linked to OrgID (for contact visibility)
@@ -44,7 +46,7 @@ var requiredScope = map[Action]org.Scope{
 	ActOrgRead: org.ScopeRead, ActOrgReadContact: org.ScopeRead, ActOrgCreate: org.ScopeAdmin,
 	ActOrgUpdate: org.ScopeAdmin, ActOrgAdminister: org.ScopeAdmin, ActLinkManage: org.ScopeAdmin,
 	ActUserList: org.ScopeRead, ActUserRead: org.ScopeRead, ActUserCreate: org.ScopeAdmin,
-	ActUserUpdate: org.ScopeAdmin, ActTokenList: org.ScopeRead, ActTokenCreate: org.ScopeAdmin,
+	ActUserUpdate: org.ScopeAdmin, ActUserUpdateSelf: org.ScopeAdmin, ActTokenList: org.ScopeRead, ActTokenCreate: org.ScopeAdmin,
 	ActTokenRevoke: org.ScopeAdmin, ActAuditRead: org.ScopeAudit, ActAuditVerify: org.ScopeAudit,
 }
 
@@ -105,13 +107,19 @@ func allowed(p *Principal, a Action, t Target) (bool, string) {
 		if slices.Contains(t.Roles, org.RolePlatformAdmin) && !platform {
 			return false, "only platform administrators grant platform_admin"
 		}
-		if slices.Contains(t.Roles, org.RoleAuditor) && t.OrgKind != "" && t.OrgKind != org.KindOversight {
+		if a == ActUserUpdate && slices.Contains(t.UserRoles, org.RolePlatformAdmin) && !platform {
+			return false, "only platform administrators manage platform administrators"
+		}
+		// The organisation's kind must be known to grant auditor (fail closed).
+		if slices.Contains(t.Roles, org.RoleAuditor) && t.OrgKind != org.KindOversight {
 			return false, "the auditor role belongs to the oversight commission"
 		}
 		if a == ActUserUpdate && self && !platform && !slices.Contains(t.Roles, org.RoleOrgAdmin) && t.Roles != nil {
 			return false, "administrators cannot remove their own org_admin role"
 		}
 		return true, ""
+	case ActUserUpdateSelf:
+		return self, "only the user changes their own profile and password this way"
 	case ActTokenList:
 		return self || platform || orgAdmin, "tokens are visible to their owner and the organisation's administrators"
 	case ActTokenCreate:
@@ -119,6 +127,9 @@ func allowed(p *Principal, a Action, t Target) (bool, string) {
 			return false, "tokens are created by their owner"
 		}
 		for _, s := range t.Scopes {
+			if p.Token != nil && !p.Token.Allows(s) {
+				return false, "an API token cannot create a token with scopes it does not have itself"
+			}
 			switch s {
 			case org.ScopeAudit:
 				if !p.Has(org.RoleAuditor) {

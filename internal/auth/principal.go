@@ -44,6 +44,9 @@ func (p *Principal) Actor() audit.Actor {
 	if p.System != "" {
 		return audit.Actor{Name: p.System, SourceAddr: p.SourceAddr}
 	}
+	if p.User == nil {
+		return audit.Actor{Name: "anonymous", SourceAddr: p.SourceAddr}
+	}
 	a := audit.Actor{UserID: p.User.ID, Name: p.User.Email, OrgID: p.User.OrgID, SourceAddr: p.SourceAddr}
 	if p.Token != nil {
 		a.Name = p.User.Email + " (token " + p.Token.Prefix + ")"

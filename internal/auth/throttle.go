@@ -7,8 +7,8 @@ import (
 
 // ThrottleConfig bounds failed logins.
 type ThrottleConfig struct {
-	PerAccount int           // failures per account within Window before lock-out
-	PerAddr    int           // failures per source address within Window
+	PerAccount int           // failures per account within Window before lock-out (0: no limit)
+	PerAddr    int           // failures per source address within Window (0: no limit)
 	Window     time.Duration // sliding window and lock-out length
 }
 
@@ -22,6 +22,7 @@ type Throttle struct {
 	mu  sync.Mutex
 	acc map[string][]time.Time
 	adr map[string][]time.Time
+	n   int // failures recorded, to sweep stale keys now and then
 	Now func() time.Time
 }
 
@@ -51,10 +52,10 @@ func (t *Throttle) Check(account, addr string) time.Duration {
 	defer t.mu.Unlock()
 	now := t.Now()
 	var wait time.Duration
-	if ts := t.prune(t.acc, account, now); len(ts) >= t.cfg.PerAccount {
+	if ts := t.prune(t.acc, account, now); t.cfg.PerAccount > 0 && len(ts) >= t.cfg.PerAccount {
 		wait = t.cfg.Window - now.Sub(ts[len(ts)-t.cfg.PerAccount])
 	}
-	if ts := t.prune(t.adr, addr, now); len(ts) >= t.cfg.PerAddr {
+	if ts := t.prune(t.adr, addr, now); t.cfg.PerAddr > 0 && len(ts) >= t.cfg.PerAddr {
 		wait = max(wait, t.cfg.Window-now.Sub(ts[len(ts)-t.cfg.PerAddr]))
 	}
 	return wait
@@ -67,6 +68,22 @@ func (t *Throttle) Fail(account, addr string) {
 	now := t.Now()
 	t.acc[account] = append(t.prune(t.acc, account, now), now)
 	t.adr[addr] = append(t.prune(t.adr, addr, now), now)
+	// Keys are pruned when they come back; sweep the ones that never do
+	// (e.g. a spray over many account names), so memory stays bounded.
+	if t.n++; t.n%1024 == 0 {
+		for _, m := range []map[string][]time.Time{t.acc, t.adr} {
+			for k := range m {
+				t.prune(m, k, now)
+			}
+		}
+	}
+}
+
+// Len returns the number of accounts and addresses with recent failures.
+func (t *Throttle) Len() (accounts, addrs int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.acc), len(t.adr)
 }
 
 // Success clears the account's failures.

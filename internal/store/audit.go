@@ -1,11 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/audit"
@@ -59,6 +61,7 @@ func (db *DB) appendEntries(ctx context.Context, tx *sql.Tx, seq int64, hash []b
 		if e.Outcome == "" {
 			e.Outcome = audit.OutcomeSuccess
 		}
+		cleanEntry(e)
 		audit.Seal(e, seq, hash)
 		if _, err := tx.ExecContext(ctx, q, e.Seq, e.Time.UnixMicro(), e.ActorID, e.ActorName, e.OrgID,
 			e.Action, e.ObjectType, e.ObjectID, e.SourceAddr, string(e.Outcome), e.Detail, e.PrevHash, e.Hash); err != nil {
@@ -72,6 +75,19 @@ func (db *DB) appendEntries(ctx context.Context, tx *sql.Tx, seq int64, hash []b
 		}
 	}
 	return nil
+}
+
+// cleanEntry makes e's text storable on both dialects before it is sealed:
+// PostgreSQL refuses NUL bytes and invalid UTF-8 in text columns, and audit
+// entries carry raw input (e.g. the name tried at a failed login), which
+// must not be able to make its own audit record fail. Both become U+FFFD.
+func cleanEntry(e *audit.Entry) {
+	for _, f := range [...]*string{&e.ActorID, &e.ActorName, &e.OrgID, &e.Action, &e.ObjectType,
+		&e.ObjectID, &e.SourceAddr, (*string)(&e.Outcome), &e.Detail} {
+		if !utf8.ValidString(*f) || strings.IndexByte(*f, 0) >= 0 {
+			*f = strings.ReplaceAll(strings.ToValidUTF8(*f, "\uFFFD"), "\x00", "\uFFFD")
+		}
+	}
 }
 
 // Append records audit entries that go with no other write: logins, denied
@@ -103,8 +119,8 @@ func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Entry, int6
 	var args []any
 	if f.Action != "" {
 		if strings.HasSuffix(f.Action, ".") {
-			where = append(where, "action LIKE ?")
-			args = append(args, strings.ReplaceAll(f.Action, "%", "")+"%")
+			where = append(where, `action LIKE ? ESCAPE '\'`)
+			args = append(args, likeEscape(f.Action)+"%")
 		} else {
 			where = append(where, "action = ?")
 			args = append(args, f.Action)
@@ -229,30 +245,60 @@ func (db *DB) ScanAudit(ctx context.Context, batch int, fn func([]audit.Entry) e
 	}
 }
 
-// VerifyAudit checks the whole chain (and the anchors, if any).
+// AuditScanBatch is the number of entries VerifyAudit reads per query.
+const AuditScanBatch = 8192
+
+// VerifyAudit checks the whole chain (and the anchors, if any) as it stands
+// when the call starts: entries appended meanwhile are left for the next
+// verification. On PostgreSQL the head row, which every append updates in
+// the same transaction, must also agree with the last entry.
 func (db *DB) VerifyAudit(ctx context.Context, anchors []audit.Anchor) (*audit.Verifier, error) {
+	return db.verifyAudit(ctx, anchors, AuditScanBatch)
+}
+
+func (db *DB) verifyAudit(ctx context.Context, anchors []audit.Anchor, batch int) (*audit.Verifier, error) {
 	v := &audit.Verifier{Anchors: anchors}
-	err := db.ScanAudit(ctx, 20000, func(b []audit.Entry) error {
-		if p := v.Add(b); p != nil {
-			return errStop
-		}
-		return nil
-	})
-	if err != nil && err != errStop {
-		return v, err
+	// The end of the chain and the head row, read in one statement (one snapshot).
+	var maxSeq sql.NullInt64
+	var headSeq int64
+	var headHash []byte
+	var err error
+	if db.dialect == Postgres {
+		err = db.r.QueryRowContext(ctx, `SELECT (SELECT MAX(seq) FROM audit_log),
+			COALESCE((SELECT seq FROM audit_head WHERE id = 1), -1), (SELECT hash FROM audit_head WHERE id = 1)`).Scan(&maxSeq, &headSeq, &headHash)
+	} else {
+		err = db.r.QueryRowContext(ctx, "SELECT MAX(seq) FROM audit_log").Scan(&maxSeq)
 	}
-	v.Finish()
-	if db.dialect == Postgres && v.Problem() == nil {
-		// The head row must agree with the last entry: a cut tail shows here.
-		var seq int64
-		var hash []byte
-		if err := db.r.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&seq, &hash); err != nil {
-			return v, mapErr(err)
+	if err != nil {
+		return v, mapErr(err)
+	}
+	if maxSeq.Valid {
+		err = db.verifyScan(ctx, maxSeq.Int64, batch, func(b []audit.Entry) error {
+			if p := v.Add(b); p != nil {
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && err != errStop {
+			return v, err
 		}
-		if h := v.Head(); seq != h.Seq {
-			v.Fail(&audit.Problem{Seq: h.Seq + 1, Kind: audit.ProblemRemoved,
-				Detail: fmt.Sprintf("the head records entry %d but the chain ends at %d", seq, h.Seq)})
-		}
+	}
+	if v.Finish() != nil || db.dialect != Postgres {
+		return v, nil
+	}
+	h := v.Head()
+	switch {
+	case headSeq < 0:
+		v.Fail(&audit.Problem{Seq: h.Seq, Kind: audit.ProblemAnchor, Detail: "the chain's head record (audit_head) is missing"})
+	case headSeq > h.Seq:
+		v.Fail(&audit.Problem{Seq: h.Seq + 1, Kind: audit.ProblemRemoved,
+			Detail: fmt.Sprintf("the head records entry %d but the chain ends at %d", headSeq, h.Seq)})
+	case headSeq < h.Seq:
+		v.Fail(&audit.Problem{Seq: headSeq + 1, Kind: audit.ProblemInserted,
+			Detail: fmt.Sprintf("the chain goes on to %d past the head, which records entry %d", h.Seq, headSeq)})
+	case !bytes.Equal(headHash, h.Hash):
+		v.Fail(&audit.Problem{Seq: h.Seq, Kind: audit.ProblemAltered,
+			Detail: "the last entry differs from the head record: it was changed and re-hashed"})
 	}
 	return v, nil
 }

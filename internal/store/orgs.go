@@ -112,9 +112,12 @@ func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]org.Organisation, st
 		where, args = append(where, "sector = ?"), append(args, string(f.Sector))
 	}
 	if f.Query != "" {
+		// Case-insensitive for Latin letters on both dialects (SQLite's LIKE
+		// ignores ASCII case, PostgreSQL's does not); the Japanese name is
+		// also matched as given, since SQLite's LOWER only knows ASCII.
 		like := "%" + strings.ToLower(likeEscape(f.Query)) + "%"
-		where = append(where, `(LOWER(slug) LIKE ? ESCAPE '\' OR LOWER(name_en) LIKE ? ESCAPE '\' OR name_ja LIKE ? ESCAPE '\')`)
-		args = append(args, like, like, "%"+likeEscape(f.Query)+"%")
+		where = append(where, `(LOWER(slug) LIKE ? ESCAPE '\' OR LOWER(name_en) LIKE ? ESCAPE '\' OR name_ja LIKE ? ESCAPE '\' OR LOWER(name_ja) LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, "%"+likeEscape(f.Query)+"%", like)
 	}
 	if f.After != "" {
 		where, args = append(where, "id > ?"), append(args, f.After)

@@ -178,15 +178,16 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]org.User, string, 
 		where, args = append(where, "org_id = ?"), append(args, f.OrgID)
 	}
 	if f.Role != "" {
-		where, args = append(where, "roles LIKE ?"), append(args, `%"`+likeEscape(string(f.Role))+`"%`)
+		// roles is a JSON array of names; the quotes make the match exact.
+		where, args = append(where, `roles LIKE ? ESCAPE '\'`), append(args, `%"`+likeEscape(string(f.Role))+`"%`)
 		if db.dialect == Postgres {
-			where[len(where)-1] = "roles::text LIKE ?"
+			where[len(where)-1] = `roles::text LIKE ? ESCAPE '\'`
 		}
 	}
 	if f.Query != "" {
 		like := "%" + strings.ToLower(likeEscape(f.Query)) + "%"
-		where = append(where, `(email LIKE ? ESCAPE '\' OR LOWER(display_name) LIKE ? ESCAPE '\')`)
-		args = append(args, like, like)
+		where = append(where, `(email LIKE ? ESCAPE '\' OR LOWER(display_name) LIKE ? ESCAPE '\' OR display_name LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, "%"+likeEscape(f.Query)+"%")
 	}
 	if f.After != "" {
 		where, args = append(where, "id > ?"), append(args, f.After)
