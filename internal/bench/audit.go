@@ -296,6 +296,11 @@ func loadAuditSQLite(ctx context.Context, path string, es []audit.Entry) error {
 			}
 		}
 		st.Close()
+		last := &es[hi-1]
+		if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", last.Seq, last.Hash); err != nil {
+			tx.Rollback()
+			return err
+		}
 		if err := tx.Commit(); err != nil {
 			return err
 		}

@@ -35,13 +35,14 @@ func (db *DB) head(ctx context.Context, tx *sql.Tx) (int64, []byte, error) {
 	var seq int64
 	var hash []byte
 	var err error
+	// On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
+	q := "SELECT seq, hash FROM audit_head WHERE id = 1"
 	if db.dialect == Postgres {
-		err = tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE").Scan(&seq, &hash)
-	} else {
-		err = tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&seq, &hash)
-		if err == sql.ErrNoRows {
-			return 0, audit.Genesis, nil
-		}
+		q += " FOR UPDATE"
+	}
+	err = tx.QueryRowContext(ctx, q).Scan(&seq, &hash)
+	if err == sql.ErrNoRows {
+		return 0, nil, apperr.New(apperr.CodeInternal, "the audit head record is missing; run `sakimori audit verify`")
 	}
 	return seq, hash, err
 }
@@ -69,12 +70,8 @@ func (db *DB) appendEntries(ctx context.Context, tx *sql.Tx, seq int64, hash []b
 		}
 		seq, hash = e.Seq, e.Hash
 	}
-	if db.dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", seq, hash); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := tx.ExecContext(ctx, db.rebind("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"), seq, hash)
+	return err
 }
 
 // cleanEntry makes e's text storable on both dialects before it is sealed:
@@ -250,7 +247,7 @@ const AuditScanBatch = 8192
 
 // VerifyAudit checks the whole chain (and the anchors, if any) as it stands
 // when the call starts: entries appended meanwhile are left for the next
-// verification. On PostgreSQL the head row, which every append updates in
+// verification. The head row, which every append updates in
 // the same transaction, must also agree with the last entry.
 func (db *DB) VerifyAudit(ctx context.Context, anchors []audit.Anchor) (*audit.Verifier, error) {
 	return db.verifyAudit(ctx, anchors, AuditScanBatch)
@@ -262,13 +259,8 @@ func (db *DB) verifyAudit(ctx context.Context, anchors []audit.Anchor, batch int
 	var maxSeq sql.NullInt64
 	var headSeq int64
 	var headHash []byte
-	var err error
-	if db.dialect == Postgres {
-		err = db.r.QueryRowContext(ctx, `SELECT (SELECT MAX(seq) FROM audit_log),
-			COALESCE((SELECT seq FROM audit_head WHERE id = 1), -1), (SELECT hash FROM audit_head WHERE id = 1)`).Scan(&maxSeq, &headSeq, &headHash)
-	} else {
-		err = db.r.QueryRowContext(ctx, "SELECT MAX(seq) FROM audit_log").Scan(&maxSeq)
-	}
+	err := db.r.QueryRowContext(ctx, `SELECT (SELECT MAX(seq) FROM audit_log),
+		COALESCE((SELECT seq FROM audit_head WHERE id = 1), -1), (SELECT hash FROM audit_head WHERE id = 1)`).Scan(&maxSeq, &headSeq, &headHash)
 	if err != nil {
 		return v, mapErr(err)
 	}
@@ -283,7 +275,7 @@ func (db *DB) verifyAudit(ctx context.Context, anchors []audit.Anchor, batch int
 			return v, err
 		}
 	}
-	if v.Finish() != nil || db.dialect != Postgres {
+	if v.Finish() != nil {
 		return v, nil
 	}
 	h := v.Head()
