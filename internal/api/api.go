@@ -1,11 +1,23 @@
 // Package api serves sakimori's JSON API under /api/v1.
+//
+// One route table (routes.go) builds both the ServeMux and the OpenAPI 3.1
+// description served at /api/v1/openapi.json, so the two cannot drift.
+// Every handler authenticates through the accounts service, decodes input
+// with one strict decoder (decode.go) and reports errors in one body shape:
+//
+//	{"error": {"code": "invalid", "message": "...", "field": "name.ja"}}
 package api
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"sakimori/internal/accounts"
+	"sakimori/internal/apperr"
+	"sakimori/internal/auth"
+	"sakimori/internal/server/reqinfo"
 )
 
 // Options configure the API.
@@ -18,15 +30,165 @@ type Options struct {
 
 // API is the /api/v1 handler.
 type API struct {
-	svc *accounts.Service
-	opt Options
-	mux *http.ServeMux
+	svc     *accounts.Service
+	opt     Options
+	mux     *http.ServeMux
+	routes  []route
+	openapi []byte
 }
 
 // New returns the API handler. Mount it at the root: it serves /api/v1/...
 func New(svc *accounts.Service, opt Options) *API {
+	if opt.MaxBodyBytes <= 0 {
+		opt.MaxBodyBytes = 1 << 20
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
 	a := &API{svc: svc, opt: opt, mux: http.NewServeMux()}
+	a.routes = a.table()
+	for i := range a.routes {
+		rt := &a.routes[i]
+		a.mux.Handle(rt.Method+" "+rt.Path, a.handler(rt))
+	}
+	a.openapi = a.buildOpenAPI()
+	// Anything else under /api/v1 is a JSON 404 or 405.
+	a.mux.HandleFunc("/api/v1/", a.fallback)
 	return a
 }
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// fallback answers paths no route matched: 405 with Allow when the path
+// exists for other methods, 404 otherwise.
+func (a *API) fallback(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, rt := range a.routes {
+		if pathMatches(rt.Path, r.URL.Path) {
+			allow = append(allow, rt.Method)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, &apperr.Error{Code: "method_not_allowed", Message: r.Method + " is not allowed here; use " + strings.Join(allow, ", ")}, http.StatusMethodNotAllowed)
+		return
+	}
+	writeError(w, apperr.New(apperr.CodeNotFound, "no API endpoint %s", r.URL.Path), 0)
+}
+
+// pathMatches reports whether a concrete path matches a pattern with {x} segments.
+func pathMatches(pattern, path string) bool {
+	ps := strings.Split(strings.Trim(pattern, "/"), "/")
+	xs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if strings.HasPrefix(ps[i], "{") {
+			if xs[i] == "" {
+				return false
+			}
+			continue
+		}
+		if ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// handler wraps a route: content negotiation, authentication, the call,
+// the response.
+func (a *API) handler(rt *route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !acceptsJSON(r.Header.Get("Accept")) {
+			writeError(w, apperr.New(apperr.CodeNotAcceptable, "this endpoint only produces application/json"), 0)
+			return
+		}
+		var p *auth.Principal
+		if !rt.Public {
+			var err error
+			if p, err = a.authenticate(r); err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="sakimori"`)
+				writeError(w, err, 0)
+				return
+			}
+			r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+		}
+		status, body, err := rt.h(&call{api: a, w: w, r: r, p: p})
+		if err == errWritten {
+			return
+		}
+		if err != nil {
+			e := apperr.As(err)
+			if e.Code == apperr.CodeInternal {
+				a.opt.Log.Error("api: internal error", "route", rt.Method+" "+rt.Path, "err", err, "request_id", reqinfo.ID(r.Context()))
+			}
+			writeError(w, err, 0)
+			return
+		}
+		writeJSON(w, status, body)
+	})
+}
+
+// authenticate reads an API token from "Authorization: Bearer <token>" or
+// HTTP Basic (any user name, the token as password, for TAXII-style clients).
+func (a *API) authenticate(r *http.Request) (*auth.Principal, error) {
+	h := r.Header.Get("Authorization")
+	addr := reqinfo.ClientIP(r)
+	if h == "" {
+		return nil, &apperr.Error{Code: apperr.CodeUnauthenticated, Message: "an API token is required: Authorization: Bearer skm_..."}
+	}
+	if scheme, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return a.svc.Token(r.Context(), strings.TrimSpace(tok), addr)
+	}
+	if _, pw, ok := r.BasicAuth(); ok {
+		return a.svc.Token(r.Context(), pw, addr)
+	}
+	return nil, &apperr.Error{Code: apperr.CodeUnauthenticated, Message: "unsupported Authorization scheme: use Bearer or Basic"}
+}
+
+// acceptsJSON reports whether an Accept header admits application/json.
+func acceptsJSON(accept string) bool {
+	if accept == "" {
+		return true
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") && !strings.Contains(params, "q=0.") {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(mt)) {
+		case "*/*", "application/*", "application/json", "application/problem+json":
+			return true
+		}
+	}
+	return false
+}
+
+type errorBody struct {
+	Error *apperr.Error `json:"error"`
+}
+
+// writeError writes the one error body; status 0 means "from the code".
+func writeError(w http.ResponseWriter, err error, status int) {
+	e := apperr.As(err)
+	if status == 0 {
+		status = apperr.StatusOf(e.Code)
+	}
+	writeJSON(w, status, errorBody{Error: e})
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body)
+}
