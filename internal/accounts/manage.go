@@ -200,6 +200,10 @@ func (s *Service) GetUser(ctx context.Context, p *auth.Principal, ref string) (*
 // CreateUser creates a user with an initial password (which may be empty
 // only for system principals, e.g. SSO-provisioned accounts later).
 func (s *Service) CreateUser(ctx context.Context, p *auth.Principal, u *org.User, password string) error {
+	// Roles are checked before they are sorted, so errors name the index given.
+	if err := org.ValidateRoles("roles", u.Roles); err != nil {
+		return err
+	}
 	if u.OrgID == "" {
 		u.OrgID = p.OrgID()
 	}
@@ -245,6 +249,11 @@ type UserPatch struct {
 // UpdateUser applies patch to user ref. Users may change their own display
 // name, locale and password; roles and disabling need an administrator.
 func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, ref string, patch UserPatch) (*org.User, error) {
+	if patch.Roles != nil {
+		if err := org.ValidateRoles("roles", *patch.Roles); err != nil {
+			return nil, err
+		}
+	}
 	u, err := s.GetUser(ctx, p, ref)
 	if err != nil {
 		return nil, err
@@ -350,6 +359,10 @@ const MaxTokenLifetime = 366 * 24 * time.Hour
 // principal, for userRef) and returns the secret, shown only this once.
 func (s *Service) CreateToken(ctx context.Context, p *auth.Principal, userRef string, req TokenRequest) (string, *org.Token, error) {
 	if err := authenticated(p); err != nil {
+		return "", nil, err
+	}
+	// Input errors come before permission errors: a typo is not a denial.
+	if err := (&org.Token{Name: req.Name, Scopes: req.Scopes}).Validate(); err != nil {
 		return "", nil, err
 	}
 	var u *org.User

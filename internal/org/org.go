@@ -106,7 +106,7 @@ type Organisation struct {
 	Kind      Kind      `json:"kind"`
 	Sector    Sector    `json:"sector,omitempty"`
 	Name      Names     `json:"name"`
-	Contact   Contact   `json:"emergency_contact"`
+	Contact   Contact   `json:"emergency_contact,omitzero"` // absent where the caller may not see it
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

@@ -71,18 +71,27 @@ func (u *User) Validate() error {
 	if err := validText("display_name", u.DisplayName, 1, 200); err != nil {
 		return err
 	}
-	if len(u.Roles) == 0 {
-		return apperr.Invalid("roles", "a user needs at least one role")
-	}
-	for i, r := range u.Roles {
-		if !r.Valid() {
-			return apperr.Invalid("roles["+itoa(i)+"]", "unknown role %q", r)
-		}
+	if err := ValidateRoles("roles", u.Roles); err != nil {
+		return err
 	}
 	switch u.Locale {
 	case "", "ja", "en":
 	default:
 		return apperr.Invalid("locale", "must be \"ja\", \"en\" or empty")
+	}
+	return nil
+}
+
+// ValidateRoles checks a list of roles as given (before Normalize sorts
+// it), so an error names the index the caller sent.
+func ValidateRoles(field string, rs []Role) error {
+	if len(rs) == 0 {
+		return apperr.Invalid(field, "a user needs at least one role")
+	}
+	for i, r := range rs {
+		if !r.Valid() {
+			return apperr.Invalid(field+"["+itoa(i)+"]", "unknown role %q", r)
+		}
 	}
 	return nil
 }
