@@ -2,14 +2,10 @@ package bench
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/url"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -71,22 +67,7 @@ func runAudit(ctx context.Context, cfg Config, progress io.Writer) ([]Result, er
 	}
 
 	// (b) End to end from each store, (c) appends.
-	type target struct {
-		name string
-		dsn  func() (string, func(), error)
-	}
-	targets := []target{{"sqlite", func() (string, func(), error) {
-		dir, err := os.MkdirTemp(cfg.Dir, "sakimori-bench-audit-") // cfg.Dir "" is the system's temporary directory
-		if err != nil {
-			return "", nil, err
-		}
-		return "sqlite:" + filepath.Join(dir, "audit.db"), func() { os.RemoveAll(dir) }, nil
-	}}}
-	if cfg.PostgresURL != "" {
-		targets = append(targets, target{"postgres", func() (string, func(), error) {
-			return auditPostgresSchema(ctx, cfg.PostgresURL)
-		}})
-	}
+	targets := scratchStores(ctx, cfg, "audit")
 	for _, tg := range targets {
 		rs, err := auditStoreBench(ctx, tg.name, tg.dsn, es, appends, rounds, progress)
 		out = append(out, rs...)
@@ -337,33 +318,4 @@ func loadAuditPostgres(ctx context.Context, dsn string, es []audit.Entry) error 
 		}
 		return tx.Commit(ctx)
 	})
-}
-
-// auditPostgresSchema creates a scratch schema on the server at base and
-// returns a DSN using it and a function that drops it.
-func auditPostgresSchema(ctx context.Context, base string) (string, func(), error) {
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		return "", nil, err
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "bench_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		return "", nil, err
-	}
-	drop := func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		admin.Close()
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
 }
