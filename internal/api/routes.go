@@ -119,28 +119,27 @@ func (a *API) table() []route {
 
 func (c *call) decode(dst any) error { return decode(c.r, c.api.opt.MaxBodyBytes, dst) }
 
-func (c *call) limit() (int, error) {
-	s := c.r.URL.Query().Get("limit")
-	if s == "" {
-		return 50, nil
+// paging reads ?limit= (1..1000, default 50) and the opaque ?cursor=,
+// returning the decoded keyset position ("" for the first page).
+func (c *call) paging() (int, string, error) {
+	q := c.r.URL.Query()
+	limit := 50
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			return 0, "", apperr.Invalid("limit", "must be a whole number from 1 to 1000")
+		}
+		limit = n
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 1000 {
-		return 0, apperr.Invalid("limit", "must be a whole number from 1 to 1000")
-	}
-	return n, nil
-}
-
-func (c *call) cursor() (string, error) {
-	s := c.r.URL.Query().Get("cursor")
+	s := q.Get("cursor")
 	if s == "" {
-		return "", nil
+		return limit, "", nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) == 0 || len(b) > 64 {
-		return "", apperr.Invalid("cursor", "not a cursor from a previous page")
+		return 0, "", apperr.Invalid("cursor", "not a cursor from a previous page")
 	}
-	return string(b), nil
+	return limit, string(b), nil
 }
 
 func encCursor(s string) string {
@@ -212,11 +211,7 @@ func (a *API) getMe(c *call) (int, any, error) {
 
 func (a *API) listOrgs(c *call) (int, any, error) {
 	q := c.r.URL.Query()
-	limit, err := c.limit()
-	if err != nil {
-		return 0, nil, err
-	}
-	after, err := c.cursor()
+	limit, after, err := c.paging()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -345,11 +340,7 @@ func (a *API) removeLink(c *call) (int, any, error) {
 
 func (a *API) listUsers(c *call) (int, any, error) {
 	q := c.r.URL.Query()
-	limit, err := c.limit()
-	if err != nil {
-		return 0, nil, err
-	}
-	after, err := c.cursor()
+	limit, after, err := c.paging()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -484,11 +475,7 @@ type AuditEntry struct {
 
 func (a *API) listAudit(c *call) (int, any, error) {
 	q := c.r.URL.Query()
-	limit, err := c.limit()
-	if err != nil {
-		return 0, nil, err
-	}
-	cur, err := c.cursor()
+	limit, cur, err := c.paging()
 	if err != nil {
 		return 0, nil, err
 	}

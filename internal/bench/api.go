@@ -154,6 +154,11 @@ func pct(lat []time.Duration, p float64) time.Duration {
 	return s[min(len(s)-1, int(float64(len(s))*p))]
 }
 
+func loadResult(name string, n int, wall time.Duration, lat []time.Duration) Result {
+	return Result{Name: name, Value: float64(n) / wall.Seconds(), Unit: "req/s", N: int64(n),
+		Note: fmt.Sprintf("p50 %s p99 %s, %d clients", pct(lat, .5).Round(10*time.Microsecond), pct(lat, .99).Round(10*time.Microsecond), APIConcurrency)}
+}
+
 func apiStoreBench(ctx context.Context, tg target, quick bool, progress io.Writer) ([]Result, error) {
 	dsn, cleanup, err := tg.dsn()
 	if err != nil {
@@ -191,8 +196,7 @@ func apiStoreBench(ctx context.Context, tg target, quick bool, progress io.Write
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", st.name, err)
 		}
-		r := Result{Name: "api/" + tg.name + "/" + st.name, Value: float64(st.n) / wall.Seconds(), Unit: "req/s", N: int64(st.n),
-			Note: fmt.Sprintf("p50 %s p99 %s, %d clients", pct(lat, .5).Round(10*time.Microsecond), pct(lat, .99).Round(10*time.Microsecond), APIConcurrency)}
+		r := loadResult("api/"+tg.name+"/"+st.name, st.n, wall, lat)
 		out = append(out, r)
 		fmt.Fprintln(progress, r)
 	}
@@ -208,8 +212,7 @@ func apiStoreBench(ctx context.Context, tg target, quick bool, progress io.Write
 	if err != nil {
 		return out, fmt.Errorf("user-patch: %w", err)
 	}
-	r := Result{Name: "api/" + tg.name + "/user-patch", Value: float64(nPatch) / wall.Seconds(), Unit: "req/s", N: int64(nPatch),
-		Note: fmt.Sprintf("p50 %s p99 %s, %d clients", pct(lat, .5).Round(10*time.Microsecond), pct(lat, .99).Round(10*time.Microsecond), APIConcurrency)}
+	r := loadResult("api/"+tg.name+"/user-patch", nPatch, wall, lat)
 	fmt.Fprintln(progress, r)
 	return append(out, r), nil
 }
