@@ -50,3 +50,19 @@ func keys(m map[string]bool) []string {
 	}
 	return out
 }
+
+// TestSTIXQuick runs the STIX benchmark in quick mode: every generated
+// indicator parses and validates, and each pattern yields its one atom.
+func TestSTIXQuick(t *testing.T) {
+	b, ok := bench.Get("stix")
+	if !ok {
+		t.Fatal("bench stix not registered")
+	}
+	rs, err := b.Run(context.Background(), bench.Config{Quick: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || rs[0].Value <= 0 || rs[1].Value <= 0 {
+		t.Fatalf("results %v", rs)
+	}
+}
