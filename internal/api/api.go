@@ -11,7 +11,9 @@ package api
 import (
 	"encoding/json"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"sakimori/internal/accounts"
@@ -45,6 +47,9 @@ func New(svc *accounts.Service, opt Options) *API {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
+	if opt.Version == "" {
+		opt.Version = "dev" // OpenAPI requires info.version
+	}
 	a := &API{svc: svc, opt: opt, mux: http.NewServeMux()}
 	a.routes = a.table()
 	for i := range a.routes {
@@ -76,10 +81,11 @@ func (a *API) fallback(w http.ResponseWriter, r *http.Request) {
 	writeError(w, apperr.New(apperr.CodeNotFound, "no API endpoint %s", r.URL.Path), 0)
 }
 
-// pathMatches reports whether a concrete path matches a pattern with {x} segments.
+// pathMatches reports whether a concrete path matches a pattern with {x}
+// segments, segment by segment ("/api/v1/orgs/" does not match "/api/v1/orgs").
 func pathMatches(pattern, path string) bool {
-	ps := strings.Split(strings.Trim(pattern, "/"), "/")
-	xs := strings.Split(strings.Trim(path, "/"), "/")
+	ps := strings.Split(pattern, "/")
+	xs := strings.Split(path, "/")
 	if len(ps) != len(xs) {
 		return false
 	}
@@ -148,22 +154,46 @@ func (a *API) authenticate(r *http.Request) (*auth.Principal, error) {
 	return nil, &apperr.Error{Code: apperr.CodeUnauthenticated, Message: "unsupported Authorization scheme: use Bearer or Basic"}
 }
 
-// acceptsJSON reports whether an Accept header admits application/json.
+// acceptsJSON reports whether an Accept header admits application/json:
+// the most specific media range that matches it (application/json, then
+// application/*, then */*) decides, and q=0 excludes (RFC 9110, 12.5.1).
+// No header, or one that cannot be parsed at all, accepts anything.
 func acceptsJSON(accept string) bool {
-	if accept == "" {
+	if strings.TrimSpace(accept) == "" {
 		return true
 	}
+	best, q, parsed := 0, 0.0, false
 	for _, part := range strings.Split(accept, ",") {
-		mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") && !strings.Contains(params, "q=0.") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
 			continue
 		}
-		switch strings.ToLower(strings.TrimSpace(mt)) {
-		case "*/*", "application/*", "application/json", "application/problem+json":
-			return true
+		parsed = true
+		spec := 0
+		switch mt {
+		case "application/json":
+			spec = 3
+		case "application/*":
+			spec = 2
+		case "*/*":
+			spec = 1
+		default:
+			continue
+		}
+		w := 1.0
+		if s, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(s, 64); err == nil {
+				w = f
+			}
+		}
+		if spec > best || spec == best && w > q {
+			best, q = spec, w
 		}
 	}
-	return false
+	if !parsed {
+		return true
+	}
+	return best > 0 && q > 0
 }
 
 type errorBody struct {
@@ -180,13 +210,13 @@ func writeError(w http.ResponseWriter, err error, status int) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
 		return
 	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

@@ -14,6 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"sakimori/internal/audit"
+	"sakimori/internal/auth"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
 )
@@ -181,6 +182,10 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 			if r.Status != tc.want {
 				t.Errorf("%s %s as %q: status %d, want %d: %s", tc.method, tc.path, tc.who, r.Status, tc.want, r.Body)
 				continue
+			}
+			if tc.body != nil && r.Status < 300 {
+				// What the server accepted, the document accepts too.
+				validate(t, c, requestSchema(t, doc, tc.method, tc.pattern), tc.body, tc.method+" "+tc.path+" request")
 			}
 			ref := responseSchema(t, doc, tc.method, tc.pattern, r.Status)
 			if ref == "" {
@@ -432,6 +437,20 @@ func TestOwnPasswordChangeNeedsTheCurrentOne(t *testing.T) {
 	if r := f.do("PATCH", "/api/v1/users/"+id, "alphaAdmin", map[string]any{"password": "a brand new password", "current_password": "wrong password!!"}); r.Status/100 != 4 {
 		t.Fatalf("wrong current_password: %d", r.Status)
 	}
+	// Together with other fields it is refused whole: neither the name nor
+	// the password changes.
+	if r := f.do("PATCH", "/api/v1/users/"+id, "alphaAdmin", map[string]any{"password": "a brand new password", "current_password": testPassword,
+		"display_name": "Renamed"}); r.Status != 400 {
+		t.Fatalf("password with other fields: %d %s", r.Status, r.Body)
+	} else if _, field := r.errField(); field != "password" {
+		t.Errorf("field %q", field)
+	}
+	if u, _ := f.svc.GetUser(t.Context(), auth.System("test"), id); u.DisplayName != "alphaAdmin" {
+		t.Errorf("display name changed to %q by a refused request", u.DisplayName)
+	}
+	if _, err := f.svc.Login(t.Context(), f.users["alphaAdmin"].Email, testPassword, "127.0.0.1"); err != nil {
+		t.Errorf("old password no longer works after refused requests: %v", err)
+	}
 	if r := f.do("PATCH", "/api/v1/users/"+id, "alphaAdmin", map[string]any{"password": "a brand new password", "current_password": testPassword}); r.Status != 200 {
 		t.Fatalf("right current_password: %d %s", r.Status, r.Body)
 	}
@@ -464,4 +483,46 @@ func TestCreatedTokenWorksAndRevokes(t *testing.T) {
 
 func basic(u, p string) string {
 	return base64.StdEncoding.EncodeToString([]byte(u + ":" + p))
+}
+
+// requestSchema returns the request body schema pointer the document
+// declares for the route.
+func requestSchema(t *testing.T, doc []byte, method, path string) string {
+	t.Helper()
+	var d struct {
+		Paths map[string]map[string]struct {
+			RequestBody struct {
+				Content map[string]struct {
+					Schema struct {
+						Ref string `json:"$ref"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		t.Fatal(err)
+	}
+	ref := d.Paths[path][strings.ToLower(method)].RequestBody.Content["application/json"].Schema.Ref
+	if ref == "" {
+		t.Fatalf("%s %s takes a body but documents none", method, path)
+	}
+	return ref
+}
+
+// validate checks the JSON encoding of v against the schema at ref.
+func validate(t *testing.T, c *jsonschema.Compiler, ref string, v any, what string) {
+	t.Helper()
+	sch, err := c.Compile("mem://openapi.json" + ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(v)
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Errorf("%s does not match %s: %v\n%s", what, ref, err, b)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"sakimori/internal/accounts"
 	"sakimori/internal/auth"
@@ -89,6 +90,17 @@ func newFixture(t testing.TB, db *store.DB) *fixture {
 		t.Fatal(err)
 	}
 	f.tokens["revoked"] = secret
+	// An expired admin token of alphaAdmin: issued two days ago (by the
+	// store's clock), expired an hour ago.
+	clock := db.Now
+	db.Now = func() time.Time { return clock().Add(-48 * time.Hour) }
+	exp := time.Now().Add(-time.Hour)
+	secret, _, err := svc.CreateToken(ctx, sys, f.users["alphaAdmin"].ID, accounts.TokenRequest{Name: "expired", Scopes: []org.Scope{org.ScopeAdmin}, ExpiresAt: &exp})
+	db.Now = clock
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tokens["expired"] = secret
 	return f
 }
 

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -18,6 +20,9 @@ var decodeSeeds = []string{
 	`{"name":"t","scopes":["read"],"expires_in":"720h"}`, `{"name":"t","scopes":["read"],"expires_at":"2027-01-01T00:00:00Z"}`,
 	`{"roles":null}`, `{"disabled":"yes"}`, `{}`, `[]`, `null`, `"x"`, `{"a":1}`, `{"slug":`, `{"slug":"a"}{}`, "\xff", `{"name":{"ja":1}}`,
 	`{"expires_at":"tomorrow"}`, `{"anchors":["1:00"]}`,
+	`{"SLUG":"x"}`, `{"slug":"a","slug":"b"}`, `{"name":{"ja":"a","fr":"b"}}`, `{"roles":["viewer",7]}`, "{\"slug\":\"a\xffb\"}",
+	`{"display_name":"x","current_password":"y","password":"z"}`, `{"emergency_contact":{"name":"n","fax":1}}`, `{"a\u0000b":1}`,
+	`{"roles":[[[]]]}`, `{"name":null}`, `{"scopes":["read"],"expires_at":null}`, "\ufeff{}",
 }
 
 // FuzzDecode: whatever the body, decoding into any request type either
@@ -31,6 +36,14 @@ func FuzzDecode(f *testing.F) {
 			&accounts.TokenRequest{}, &LinkInput{}, &VerifyInput{}} {
 			err := decodeBytes(body, dst)
 			if err == nil {
+				// What was accepted, encoded again, is accepted again.
+				again, merr := json.Marshal(dst)
+				if merr != nil {
+					t.Fatalf("re-encode %T: %v", dst, merr)
+				}
+				if err := decodeBytes(again, reflect.New(reflect.TypeOf(dst).Elem()).Interface()); err != nil {
+					t.Fatalf("%T: %q accepted but its re-encoding %s is not: %v", dst, body, again, err)
+				}
 				continue
 			}
 			var ae *apperr.Error
@@ -69,6 +82,23 @@ func FuzzHandlers(f *testing.F) {
 		}
 		if rec.Code >= 400 && !strings.HasPrefix(rec.Body.String(), `{"error":{"code":`) {
 			t.Fatalf("%s %s: error body %s", tg.method, tg.path, rec.Body)
+		}
+	})
+}
+
+// FuzzAccept: the Accept parser never panics and is deterministic, and an
+// explicit application/json that is not refused with q=0 always passes.
+func FuzzAccept(f *testing.F) {
+	for _, s := range []string{"", "*/*", "application/json;q=0, */*", "text/html", "application/*;q=0.5", ";;,,", "a/b;q=x", "application/json;q=1e400"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, accept string) {
+		got := acceptsJSON(accept)
+		if got != acceptsJSON(accept) {
+			t.Fatal("not deterministic")
+		}
+		if !acceptsJSON(accept+", application/json") && !strings.Contains(accept, "application/json") {
+			t.Fatalf("%q plus application/json refuses JSON", accept)
 		}
 	})
 }

@@ -416,10 +416,16 @@ func (a *API) updateUser(c *call) (int, any, error) {
 		if in.CurrentPassword == nil {
 			return 0, nil, apperr.Invalid("current_password", "required to change your own password")
 		}
+		// Alone, so that a request is applied whole or not at all: the
+		// password change cannot be undone if a later field is refused.
+		if in.DisplayName != nil || in.Roles != nil || in.Locale != nil || in.Disabled != nil {
+			return 0, nil, apperr.Invalid("password", "change your own password in a request of its own (password and current_password only)")
+		}
 		if err := a.svc.ChangePassword(ctx, c.p, *in.CurrentPassword, *in.Password); err != nil {
 			return 0, nil, err
 		}
-		in.Password = nil
+		u, err := a.svc.GetUser(ctx, c.p, u.ID)
+		return 200, u, err
 	} else if in.CurrentPassword != nil {
 		return 0, nil, apperr.Invalid("current_password", "only used to change your own password")
 	}
@@ -523,10 +529,8 @@ type VerifyInput struct {
 
 func (a *API) verifyAudit(c *call) (int, any, error) {
 	var in VerifyInput
-	if c.r.ContentLength != 0 {
-		if err := c.decode(&in); err != nil {
-			return 0, nil, err
-		}
+	if err := decodeOptional(c.r, c.api.opt.MaxBodyBytes, &in); err != nil {
+		return 0, nil, err
 	}
 	anchors := make([]audit.Anchor, 0, len(in.Anchors))
 	for i, s := range in.Anchors {
