@@ -132,13 +132,52 @@ func (s *Service) ListLinks(ctx context.Context, p *auth.Principal, ref string) 
 	return s.DB.ListLinks(ctx, o.ID)
 }
 
-// AddLink records a supply-chain link; an admin of either end (or a
-// platform admin) may add it.
+// AddLink records a supply-chain link. An administrator of either end may
+// propose it; it stays pending (revealing nothing, e.g. no emergency
+// contacts) until an administrator of the other end confirms it with
+// ConfirmLink. Links made by platform administrators or the command line
+// are confirmed at once.
 func (s *Service) AddLink(ctx context.Context, p *auth.Principal, l *org.Link) error {
 	if err := s.linkAllowed(ctx, p, l.SupplierID, l.CustomerID); err != nil {
 		return err
 	}
+	l.RequestedBy, l.ConfirmedAt = "", nil
+	if p.IsSystem() || p.Has(org.RolePlatformAdmin) {
+		now := time.Now().UTC()
+		l.ConfirmedAt = &now
+	} else {
+		l.RequestedBy = p.OrgID()
+	}
 	return s.DB.AddLink(ctx, p.Actor(), l)
+}
+
+// ConfirmLink confirms a pending link: an administrator of the end that did
+// not propose it (or a platform administrator) agrees to it.
+func (s *Service) ConfirmLink(ctx context.Context, p *auth.Principal, supplierID, customerID string) (*org.Link, error) {
+	if err := s.linkAllowed(ctx, p, supplierID, customerID); err != nil {
+		return nil, err
+	}
+	links, err := s.DB.ListLinks(ctx, supplierID)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(links, func(l org.Link) bool { return l.SupplierID == supplierID && l.CustomerID == customerID })
+	if i < 0 {
+		return nil, apperr.NotFound("supply-chain link", supplierID+">"+customerID)
+	}
+	l := &links[i]
+	if l.Confirmed() {
+		return l, nil
+	}
+	if !p.IsSystem() && !p.Has(org.RolePlatformAdmin) && l.RequestedBy == p.OrgID() {
+		return nil, apperr.Forbidden("the other organisation must confirm a link that yours proposed")
+	}
+	if err := s.DB.ConfirmLink(ctx, p.Actor(), supplierID, customerID); err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	l.ConfirmedAt = &now
+	return l, nil
 }
 
 // RemoveLink deletes a supply-chain link.

@@ -526,3 +526,40 @@ func validate(t *testing.T, c *jsonschema.Compiler, ref string, v any, what stri
 		t.Errorf("%s does not match %s: %v\n%s", what, ref, err, b)
 	}
 }
+
+// TestLinkNeedsTheOtherSidesConsent: an organisation cannot make itself a
+// partner of another (and so see its emergency contact) on its own.
+func TestLinkNeedsTheOtherSidesConsent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		contactSeen := func() bool {
+			c, _ := f.do("GET", "/api/v1/orgs/alpha", "betaAdmin", nil).json(t)["emergency_contact"].(map[string]any)
+			return c != nil
+		}
+		r := f.do("POST", "/api/v1/orgs/beta/links", "betaAdmin", map[string]any{"supplier_id": "alpha"})
+		if r.Status != 201 || r.json(t)["confirmed_at"] != nil || r.json(t)["requested_by"] != f.orgs["beta"].ID {
+			t.Fatalf("proposal: %d %s", r.Status, r.Body)
+		}
+		if contactSeen() {
+			t.Fatal("a pending link proposed by beta reveals alpha's emergency contact")
+		}
+		confirm := "/api/v1/orgs/alpha/links/" + f.orgs["beta"].ID + "/confirm"
+		if r := f.do("POST", confirm, "betaAdmin", nil); r.Status != 403 {
+			t.Fatalf("beta confirms its own proposal: %d %s", r.Status, r.Body)
+		}
+		if r := f.do("POST", confirm, "alphaReporter", nil); r.Status != 403 {
+			t.Fatalf("a non-admin of alpha confirms: %d %s", r.Status, r.Body)
+		}
+		if r := f.do("POST", confirm, "alphaAdmin", nil); r.Status != 200 || r.json(t)["confirmed_at"] == nil {
+			t.Fatalf("alpha confirms: %d %s", r.Status, r.Body)
+		}
+		if !contactSeen() {
+			t.Fatal("a confirmed link does not reveal the partner's emergency contact")
+		}
+		// A platform administrator's link is confirmed at once.
+		r = f.do("POST", "/api/v1/orgs/supp/links", "platform", map[string]any{"customer_id": "beta"})
+		if r.Status != 201 || r.json(t)["confirmed_at"] == nil {
+			t.Fatalf("platform link: %d %s", r.Status, r.Body)
+		}
+	})
+}

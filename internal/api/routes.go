@@ -80,6 +80,8 @@ func (a *API) table() []route {
 			Summary: "Supply-chain links in which the organisation is supplier or customer", h: a.listLinks},
 		{Method: "POST", Path: "/api/v1/orgs/{ref}/links", ID: "addLink", Tag: "organisations", Scope: org.ScopeAdmin, Body: "LinkInput", Status: 201, Resp: "Link",
 			Summary: "Add a supply-chain link: give customer_id (this organisation supplies it) or supplier_id (it supplies this organisation)", h: a.addLink},
+		{Method: "POST", Path: "/api/v1/orgs/{ref}/links/{customer}/confirm", ID: "confirmLink", Tag: "organisations", Scope: org.ScopeAdmin, Status: 200, Resp: "Link",
+			Summary: "Confirm the pending link in which {ref} supplies {customer} (an administrator of the end that did not propose it)", h: a.confirmLink},
 		{Method: "DELETE", Path: "/api/v1/orgs/{ref}/links/{customer}", ID: "removeLink", Tag: "organisations", Scope: org.ScopeAdmin, Status: 204,
 			Summary: "Remove the link in which {ref} supplies {customer}", h: a.removeLink},
 
@@ -322,6 +324,19 @@ func (a *API) resolveOrg(c *call, field, ref string) (string, error) {
 		return "", err
 	}
 	return o.ID, nil
+}
+
+func (a *API) confirmLink(c *call) (int, any, error) {
+	sup, err := a.resolveOrg(c, "ref", c.r.PathValue("ref"))
+	if err != nil {
+		return 0, nil, err
+	}
+	cus, err := a.resolveOrg(c, "customer", c.r.PathValue("customer"))
+	if err != nil {
+		return 0, nil, err
+	}
+	l, err := a.svc.ConfirmLink(c.r.Context(), c.p, sup, cus)
+	return 200, l, err
 }
 
 func (a *API) removeLink(c *call) (int, any, error) {

@@ -171,7 +171,16 @@ type Link struct {
 	CustomerID  string    `json:"customer_id"`
 	Description string    `json:"description,omitempty"` // e.g. "VPN operation outsourcing"
 	CreatedAt   time.Time `json:"created_at"`
+	// RequestedBy is the organisation that proposed the link ("" when a
+	// platform administrator or the command line made it).
+	RequestedBy string `json:"requested_by,omitempty"`
+	// ConfirmedAt is when the other end agreed; nil while pending. Only
+	// confirmed links make the partners' emergency contacts visible.
+	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
 }
+
+// Confirmed reports whether both ends agreed to the link.
+func (l *Link) Confirmed() bool { return l.ConfirmedAt != nil }
 
 // Validate checks the link.
 func (l *Link) Validate() error {

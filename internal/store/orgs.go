@@ -175,17 +175,37 @@ func (db *DB) AddLink(ctx context.Context, act audit.Actor, l *org.Link) error {
 				return nil, apperr.Invalid(id.field, "no organisation %q", id.id)
 			}
 		}
-		_, err := tx.ExecContext(ctx, db.rebind("INSERT INTO org_links (supplier_id, customer_id, description, created_at) VALUES (?,?,?,?)"),
-			l.SupplierID, l.CustomerID, l.Description, l.CreatedAt)
+		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO org_links (supplier_id, customer_id, description, created_at,
+			requested_by, confirmed_at) VALUES (?,?,?,?,?,?)`),
+			l.SupplierID, l.CustomerID, l.Description, l.CreatedAt, l.RequestedBy, timeArg(l.ConfirmedAt))
 		if err != nil {
 			return nil, err
 		}
-		return []audit.Entry{act.Event("link.add", "org_link", l.SupplierID+">"+l.CustomerID, audit.OutcomeSuccess, l.Description)}, nil
+		detail := l.Description
+		if l.ConfirmedAt == nil {
+			detail = "pending confirmation; " + detail
+		}
+		return []audit.Entry{act.Event("link.add", "org_link", l.SupplierID+">"+l.CustomerID, audit.OutcomeSuccess, detail)}, nil
 	})
 	if apperr.CodeOf(err) == apperr.CodeConflict {
 		return apperr.Conflict("customer_id", "this supply-chain link already exists")
 	}
 	return err
+}
+
+// ConfirmLink records that the other end agreed to a pending link.
+func (db *DB) ConfirmLink(ctx context.Context, act audit.Actor, supplierID, customerID string) error {
+	return db.writeTx(ctx, func(tx *sql.Tx) ([]audit.Entry, error) {
+		res, err := tx.ExecContext(ctx, db.rebind(`UPDATE org_links SET confirmed_at = COALESCE(confirmed_at, ?)
+			WHERE supplier_id = ? AND customer_id = ?`), db.now(), supplierID, customerID)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, apperr.NotFound("supply-chain link", supplierID+">"+customerID)
+		}
+		return []audit.Entry{act.Event("link.confirm", "org_link", supplierID+">"+customerID, audit.OutcomeSuccess, "")}, nil
+	})
 }
 
 // RemoveLink deletes a supply-chain link.
@@ -206,7 +226,7 @@ func (db *DB) RemoveLink(ctx context.Context, act audit.Actor, supplierID, custo
 func (db *DB) ListLinks(ctx context.Context, orgID string) ([]org.Link, error) {
 	var out []org.Link
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT supplier_id, customer_id, description, created_at FROM org_links
+		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT supplier_id, customer_id, description, created_at, requested_by, confirmed_at FROM org_links
 			WHERE supplier_id = ? OR customer_id = ? ORDER BY created_at, supplier_id, customer_id`), orgID, orgID)
 		if err != nil {
 			return err
@@ -214,9 +234,11 @@ func (db *DB) ListLinks(ctx context.Context, orgID string) ([]org.Link, error) {
 		defer rows.Close()
 		for rows.Next() {
 			var l org.Link
-			if err := rows.Scan(&l.SupplierID, &l.CustomerID, &l.Description, &l.CreatedAt); err != nil {
+			var conf sql.NullTime
+			if err := rows.Scan(&l.SupplierID, &l.CustomerID, &l.Description, &l.CreatedAt, &l.RequestedBy, &conf); err != nil {
 				return err
 			}
+			l.ConfirmedAt = nullTime(conf)
 			l.CreatedAt = l.CreatedAt.UTC()
 			out = append(out, l)
 		}
@@ -225,7 +247,8 @@ func (db *DB) ListLinks(ctx context.Context, orgID string) ([]org.Link, error) {
 	return out, err
 }
 
-// LinkedOrgIDs returns the ids of organisations linked to orgID either way.
+// LinkedOrgIDs returns the ids of organisations linked to orgID either way
+// by confirmed links.
 func (db *DB) LinkedOrgIDs(ctx context.Context, orgID string) ([]string, error) {
 	links, err := db.ListLinks(ctx, orgID)
 	if err != nil {
@@ -233,6 +256,9 @@ func (db *DB) LinkedOrgIDs(ctx context.Context, orgID string) ([]string, error) 
 	}
 	ids := make([]string, 0, len(links))
 	for _, l := range links {
+		if !l.Confirmed() {
+			continue // a proposal by one side reveals nothing
+		}
 		if l.SupplierID == orgID {
 			ids = append(ids, l.CustomerID)
 		} else {

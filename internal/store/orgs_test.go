@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/org"
@@ -180,10 +181,21 @@ func TestLinks(t *testing.T) {
 		op := mustCreateOrg(t, db, newOrg("operator", org.KindOperator, org.SectorWater))
 		sup := mustCreateOrg(t, db, newOrg("supplier", org.KindSupplier, ""))
 		ven := mustCreateOrg(t, db, newOrg("vendor", org.KindVendor, ""))
-		if err := db.AddLink(ctx, cli, &org.Link{SupplierID: sup.ID, CustomerID: op.ID}); err != nil {
+		// The vendor proposes a link: pending, it reveals nothing until confirmed.
+		if err := db.AddLink(ctx, cli, &org.Link{SupplierID: sup.ID, CustomerID: op.ID, RequestedBy: sup.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.AddLink(ctx, cli, &org.Link{SupplierID: ven.ID, CustomerID: sup.ID, Description: "ファームウェア"}); err != nil {
+		if ids, _ := db.LinkedOrgIDs(ctx, op.ID); len(ids) != 0 {
+			t.Errorf("pending link counts as a partner: %v", ids)
+		}
+		if err := db.ConfirmLink(ctx, cli, sup.ID, op.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ConfirmLink(ctx, cli, op.ID, sup.ID); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("confirming a link that does not exist: %v", err)
+		}
+		now := time.Now()
+		if err := db.AddLink(ctx, cli, &org.Link{SupplierID: ven.ID, CustomerID: sup.ID, Description: "ファームウェア", ConfirmedAt: &now}); err != nil {
 			t.Fatal(err)
 		}
 		err := db.AddLink(ctx, cli, &org.Link{SupplierID: sup.ID, CustomerID: op.ID})
@@ -213,6 +225,14 @@ func TestLinks(t *testing.T) {
 		links, err := db.ListLinks(ctx, sup.ID)
 		if err != nil || len(links) != 2 {
 			t.Fatalf("ListLinks = %v, %v", links, err)
+		}
+		for _, l := range links {
+			if !l.Confirmed() {
+				t.Errorf("link %s>%s not confirmed", l.SupplierID, l.CustomerID)
+			}
+			if l.SupplierID == sup.ID && l.RequestedBy != sup.ID {
+				t.Errorf("requested_by = %q", l.RequestedBy)
+			}
 		}
 		if err := db.RemoveLink(ctx, cli, sup.ID, op.ID); err != nil {
 			t.Fatal(err)

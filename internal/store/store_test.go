@@ -41,7 +41,7 @@ func TestOrgsUsersTokens(t *testing.T) {
 		if _, err := db.GetOrg(ctx, "nope"); !errors.Is(err, apperr.ErrNotFound) {
 			t.Fatalf("GetOrg(nope) = %v", err)
 		}
-		if err := db.AddLink(ctx, cli, &org.Link{SupplierID: sup.ID, CustomerID: op.ID, Description: "VPN operations"}); err != nil {
+		if err := db.AddLink(ctx, cli, &org.Link{SupplierID: sup.ID, CustomerID: op.ID, Description: "VPN operations", ConfirmedAt: &op.CreatedAt}); err != nil {
 			t.Fatal(err)
 		}
 		ids, err := db.LinkedOrgIDs(ctx, op.ID)

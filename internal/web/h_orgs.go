@@ -95,6 +95,8 @@ type linkView struct {
 	SupplierID  string
 	CustomerID  string
 	CanRemove   bool
+	Pending     bool // proposed by one side, not yet confirmed by the other
+	CanConfirm  bool // the viewer may confirm it (an admin of the other side)
 }
 
 type orgDetailData struct {
@@ -151,6 +153,11 @@ func (s *server) orgDetailData(rq *req, o *org.Organisation, linkForm *form) (*o
 		v := linkView{Description: l.Description, CreatedAt: l.CreatedAt, SupplierID: l.SupplierID, CustomerID: l.CustomerID,
 			CanRemove: auth.Can(p, auth.ActLinkManage, auth.Target{OrgID: l.SupplierID}) ||
 				auth.Can(p, auth.ActLinkManage, auth.Target{OrgID: l.CustomerID})}
+		v.Pending = !l.Confirmed()
+		if v.Pending && v.CanRemove {
+			// The proposing side waits; the other side (or a platform admin) confirms.
+			v.CanConfirm = p.Has(org.RolePlatformAdmin) || l.RequestedBy != p.OrgID()
+		}
 		v.OtherID = l.SupplierID
 		if l.SupplierID == o.ID {
 			v.OtherID = l.CustomerID
@@ -221,7 +228,11 @@ func (s *server) linkAdd(w http.ResponseWriter, rq *req) {
 		if err := s.svc.AddLink(ctx, p, &l); err != nil {
 			status = s.apply(rq, f, err, map[string]string{"supplier_id": "partner", "customer_id": "partner"})
 		} else {
-			redirect(w, rq, "/orgs/"+o.Slug, "link_added")
+			done := "link_added"
+			if !l.Confirmed() {
+				done = "link_proposed"
+			}
+			redirect(w, rq, "/orgs/"+o.Slug, done)
 			return
 		}
 	}
@@ -251,6 +262,25 @@ func (s *server) linkRemove(w http.ResponseWriter, rq *req) {
 		return
 	}
 	redirect(w, rq, "/orgs/"+o.Slug, "link_removed")
+}
+
+func (s *server) linkConfirm(w http.ResponseWriter, rq *req) {
+	ctx, p := rq.Context(), rq.P
+	o, err := s.svc.GetOrg(ctx, p, rq.PathValue("ref"))
+	if err != nil {
+		s.errorPage(w, rq, err)
+		return
+	}
+	sup, cus := rq.PostForm.Get("supplier"), rq.PostForm.Get("customer")
+	if sup != o.ID && cus != o.ID {
+		s.errorPage(w, rq, apperr.NotFound("supply-chain link", sup+">"+cus))
+		return
+	}
+	if _, err := s.svc.ConfirmLink(ctx, p, sup, cus); err != nil {
+		s.errorPage(w, rq, err)
+		return
+	}
+	redirect(w, rq, "/orgs/"+o.Slug, "link_confirmed")
 }
 
 // ---- create and edit ------------------------------------------------------

@@ -72,6 +72,8 @@ var doneMessages = map[string]string{
 	"org_saved":      "done.org_saved",
 	"link_added":     "done.link_added",
 	"link_removed":   "done.link_removed",
+	"link_confirmed": "done.link_confirmed",
+	"link_proposed":  "done.link_proposed",
 	"user_created":   "done.user_created",
 	"user_saved":     "done.user_saved",
 	"password_reset": "done.password_reset",

@@ -131,6 +131,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /orgs/{ref}/edit", s.user(s.orgUpdate))
 	mux.Handle("POST /orgs/{ref}/links", s.user(s.linkAdd))
 	mux.Handle("POST /orgs/{ref}/links/remove", s.user(s.linkRemove))
+	mux.Handle("POST /orgs/{ref}/links/confirm", s.user(s.linkConfirm))
 
 	mux.Handle("GET /users", s.user(s.userList))
 	mux.Handle("GET /users/new", s.user(s.userNew))

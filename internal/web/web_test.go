@@ -250,12 +250,19 @@ func TestOrganisationIsolation(t *testing.T) {
 		gov.login("analyst@nco.example")
 		gov.get("/orgs/alpha").must(t, http.StatusOK).has(t, "1234-5678", "csirt@alpha.example")
 
-		// Alpha's admin links Alpha as a supplier of Beta: now Beta sees
-		// Alpha's contact, and the link from both ends.
+		// Alpha's admin proposes Alpha as a supplier of Beta: pending, it
+		// reveals nothing, and Alpha cannot confirm its own proposal.
 		alpha := e.client("en")
 		alpha.login("admin@alpha.example")
 		alpha.post("/orgs/alpha/links", url.Values{"direction": {"supplier_of"}, "partner": {"beta"}, "description": {"gas turbine maintenance"}}).
 			must(t, http.StatusSeeOther)
+		beta.get("/orgs/alpha").must(t, http.StatusOK).hasNot(t, "csirt@alpha.example")
+		pend := beta.get("/orgs/beta").must(t, http.StatusOK)
+		pend.has(t, "Awaiting confirmation", `action="/orgs/beta/links/confirm"`)
+		link := url.Values{"supplier": {e.orgs["alpha"].ID}, "customer": {e.orgs["beta"].ID}}
+		alpha.post("/orgs/alpha/links/confirm", link).must(t, http.StatusForbidden)
+		// Beta's admin confirms: now Beta sees Alpha's contact, and the link from both ends.
+		beta.post("/orgs/beta/links/confirm", link).must(t, http.StatusSeeOther)
 		p = beta.get("/orgs/alpha").must(t, http.StatusOK)
 		p.has(t, "csirt@alpha.example", "Beta Gas", "gas turbine maintenance")
 		b := beta.get("/orgs/beta").must(t, http.StatusOK)
