@@ -326,12 +326,22 @@ func (a *API) resolveOrg(c *call, field, ref string) (string, error) {
 	return o.ID, nil
 }
 
-func (a *API) confirmLink(c *call) (int, any, error) {
-	sup, err := a.resolveOrg(c, "ref", c.r.PathValue("ref"))
+// linkEnds resolves the supplier {ref} and {customer} of a link path. They
+// name resources, so an unknown organisation is a 404, not invalid input.
+func (a *API) linkEnds(c *call) (supplierID, customerID string, err error) {
+	sup, err := a.svc.GetOrg(c.r.Context(), c.p, c.r.PathValue("ref"))
 	if err != nil {
-		return 0, nil, err
+		return "", "", err
 	}
-	cus, err := a.resolveOrg(c, "customer", c.r.PathValue("customer"))
+	cus, err := a.svc.GetOrg(c.r.Context(), c.p, c.r.PathValue("customer"))
+	if err != nil {
+		return "", "", err
+	}
+	return sup.ID, cus.ID, nil
+}
+
+func (a *API) confirmLink(c *call) (int, any, error) {
+	sup, cus, err := a.linkEnds(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -340,11 +350,7 @@ func (a *API) confirmLink(c *call) (int, any, error) {
 }
 
 func (a *API) removeLink(c *call) (int, any, error) {
-	sup, err := a.resolveOrg(c, "ref", c.r.PathValue("ref"))
-	if err != nil {
-		return 0, nil, apperr.As(err).WithField("")
-	}
-	cus, err := a.resolveOrg(c, "customer", c.r.PathValue("customer"))
+	sup, cus, err := a.linkEnds(c)
 	if err != nil {
 		return 0, nil, err
 	}

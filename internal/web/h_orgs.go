@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -245,42 +246,28 @@ func (s *server) linkAdd(w http.ResponseWriter, rq *req) {
 	s.render(w, rq, status, "org", d)
 }
 
-func (s *server) linkRemove(w http.ResponseWriter, rq *req) {
-	ctx, p := rq.Context(), rq.P
-	o, err := s.svc.GetOrg(ctx, p, rq.PathValue("ref"))
-	if err != nil {
-		s.errorPage(w, rq, err)
-		return
+// linkAction returns the handler of a form that acts on one supply-chain
+// link of the organisation in the path (remove, confirm), then redirects to
+// its page with the done message.
+func (s *server) linkAction(act func(ctx context.Context, p *auth.Principal, supplierID, customerID string) error, done string) func(http.ResponseWriter, *req) {
+	return func(w http.ResponseWriter, rq *req) {
+		ctx, p := rq.Context(), rq.P
+		o, err := s.svc.GetOrg(ctx, p, rq.PathValue("ref"))
+		if err != nil {
+			s.errorPage(w, rq, err)
+			return
+		}
+		sup, cus := rq.PostForm.Get("supplier"), rq.PostForm.Get("customer")
+		if sup != o.ID && cus != o.ID {
+			s.errorPage(w, rq, apperr.NotFound("supply-chain link", sup+">"+cus))
+			return
+		}
+		if err := act(ctx, p, sup, cus); err != nil {
+			s.errorPage(w, rq, err)
+			return
+		}
+		redirect(w, rq, "/orgs/"+o.Slug, done)
 	}
-	sup, cus := rq.PostForm.Get("supplier"), rq.PostForm.Get("customer")
-	if sup != o.ID && cus != o.ID {
-		s.errorPage(w, rq, apperr.NotFound("supply-chain link", sup+">"+cus))
-		return
-	}
-	if err := s.svc.RemoveLink(ctx, p, sup, cus); err != nil {
-		s.errorPage(w, rq, err)
-		return
-	}
-	redirect(w, rq, "/orgs/"+o.Slug, "link_removed")
-}
-
-func (s *server) linkConfirm(w http.ResponseWriter, rq *req) {
-	ctx, p := rq.Context(), rq.P
-	o, err := s.svc.GetOrg(ctx, p, rq.PathValue("ref"))
-	if err != nil {
-		s.errorPage(w, rq, err)
-		return
-	}
-	sup, cus := rq.PostForm.Get("supplier"), rq.PostForm.Get("customer")
-	if sup != o.ID && cus != o.ID {
-		s.errorPage(w, rq, apperr.NotFound("supply-chain link", sup+">"+cus))
-		return
-	}
-	if _, err := s.svc.ConfirmLink(ctx, p, sup, cus); err != nil {
-		s.errorPage(w, rq, err)
-		return
-	}
-	redirect(w, rq, "/orgs/"+o.Slug, "link_confirmed")
 }
 
 // ---- create and edit ------------------------------------------------------

@@ -20,6 +20,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -30,6 +31,7 @@ import (
 	"strings"
 
 	"sakimori/internal/accounts"
+	"sakimori/internal/auth"
 )
 
 // Options configure the dashboard.
@@ -130,8 +132,11 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /orgs/{ref}/edit", s.user(s.orgEdit))
 	mux.Handle("POST /orgs/{ref}/edit", s.user(s.orgUpdate))
 	mux.Handle("POST /orgs/{ref}/links", s.user(s.linkAdd))
-	mux.Handle("POST /orgs/{ref}/links/remove", s.user(s.linkRemove))
-	mux.Handle("POST /orgs/{ref}/links/confirm", s.user(s.linkConfirm))
+	mux.Handle("POST /orgs/{ref}/links/remove", s.user(s.linkAction(s.svc.RemoveLink, "link_removed")))
+	mux.Handle("POST /orgs/{ref}/links/confirm", s.user(s.linkAction(func(ctx context.Context, p *auth.Principal, sup, cus string) error {
+		_, err := s.svc.ConfirmLink(ctx, p, sup, cus)
+		return err
+	}, "link_confirmed")))
 
 	mux.Handle("GET /users", s.user(s.userList))
 	mux.Handle("GET /users/new", s.user(s.userNew))
