@@ -8,9 +8,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
-	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -61,22 +58,21 @@ func (s *Service) authorize(ctx context.Context, p *auth.Principal, a auth.Actio
 // Login checks a password login and returns the principal. Failures are
 // throttled per account and per source address, and audited.
 func (s *Service) Login(ctx context.Context, email, password, addr string) (*auth.Principal, error) {
-	// Throttle by the account as the store finds it (any spelling of an
-	// address counts against the same account) and by client host.
-	account := strings.ToLower(strings.TrimSpace(email))
+	// The throttle normalises its keys (auth.ThrottleKeys): any spelling of
+	// an email counts against the same account, any port against one host.
+	account := email
 	if len(email) > maxLoginName { // no account has such a name; keep the record small
 		email = email[:maxLoginName] + "…"
 		account = email
 	}
 	act := audit.Actor{Name: email, SourceAddr: addr}
-	host := throttleHost(addr)
-	if wait := s.Throttle.Check(account, host); wait > 0 {
+	if wait := s.Throttle.Check(account, addr); wait > 0 {
 		_ = s.DB.RecordLogin(ctx, act, "", audit.OutcomeDenied, "throttled")
 		return nil, &apperr.Error{Code: apperr.CodeRateLimited, MessageKey: "err.login_throttled",
 			Message: "too many failed logins; try again in " + wait.Round(time.Second).String()}
 	}
 	fail := func(userID, why string) error {
-		s.Throttle.Fail(account, host)
+		s.Throttle.Fail(account, addr)
 		_ = s.DB.RecordLogin(ctx, act, userID, audit.OutcomeFailure, why)
 		return &apperr.Error{Code: apperr.CodeUnauthenticated, MessageKey: "err.login_failed", Message: "wrong email or password"}
 	}
@@ -99,7 +95,7 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (*aut
 	if u.Disabled {
 		return nil, fail(u.ID, "account disabled")
 	}
-	s.Throttle.Success(account, host)
+	s.Throttle.Success(account, addr)
 	o, err := s.DB.GetOrg(ctx, u.OrgID)
 	if err != nil {
 		return nil, err
@@ -114,27 +110,6 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (*aut
 // maxLoginName bounds the login name kept in the audit trail (user emails
 // are at most 254 bytes).
 const maxLoginName = 256
-
-// throttleHost returns the key for per-address throttling: the client's IP
-// without port, and for IPv6 its /64 (one subscriber usually holds a whole
-// /64, so single addresses would be free to rotate).
-func throttleHost(addr string) string {
-	host := addr
-	if h, _, err := net.SplitHostPort(addr); err == nil {
-		host = h
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	ip = ip.WithZone("").Unmap()
-	if ip.Is6() {
-		if p, err := ip.Prefix(64); err == nil {
-			return p.String()
-		}
-	}
-	return ip.String()
-}
 
 // authenticated returns ErrUnauthenticated unless p is a user or the system.
 func authenticated(p *auth.Principal) error {

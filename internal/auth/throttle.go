@@ -1,6 +1,9 @@
 package auth
 
 import (
+	"net"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -46,8 +49,36 @@ func (t *Throttle) prune(m map[string][]time.Time, k string, now time.Time) []ti
 	return ts
 }
 
+// ThrottleKeys normalises what the throttle counts: the account as the
+// store finds it (any spelling of an email counts against the same
+// account; over-long names are cut) and the client host (the port dropped,
+// IPv4-mapped IPv6 folded, IPv6 grouped by /64, since one client holds a
+// whole /64). Every method of Throttle applies it, so callers pass raw input.
+func ThrottleKeys(account, addr string) (string, string) {
+	account = strings.ToLower(strings.TrimSpace(account))
+	if len(account) > 320 {
+		account = account[:320]
+	}
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return account, host
+	}
+	ip = ip.WithZone("").Unmap()
+	if ip.Is6() {
+		if p, err := ip.Prefix(64); err == nil {
+			return account, p.String()
+		}
+	}
+	return account, ip.String()
+}
+
 // Check returns how long the caller must wait before trying again (0: go ahead).
 func (t *Throttle) Check(account, addr string) time.Duration {
+	account, addr = ThrottleKeys(account, addr)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.Now()
@@ -63,6 +94,7 @@ func (t *Throttle) Check(account, addr string) time.Duration {
 
 // Fail records a failed attempt.
 func (t *Throttle) Fail(account, addr string) {
+	account, addr = ThrottleKeys(account, addr)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.Now()
@@ -88,6 +120,7 @@ func (t *Throttle) Len() (accounts, addrs int) {
 
 // Success clears the account's failures.
 func (t *Throttle) Success(account, addr string) {
+	account, _ = ThrottleKeys(account, addr)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.acc, account)

@@ -151,3 +151,41 @@ func TestDefaultThrottleConfig(t *testing.T) {
 		t.Fatal("not locked at the limit")
 	}
 }
+
+func TestThrottleKeys(t *testing.T) {
+	for _, c := range []struct{ account, addr, wantAccount, wantAddr string }{
+		{" Alice@Example.JP ", "192.0.2.1:51234", "alice@example.jp", "192.0.2.1"},
+		{"a@b.example", "192.0.2.1", "a@b.example", "192.0.2.1"},
+		{"a@b.example", "[::ffff:192.0.2.1]:80", "a@b.example", "192.0.2.1"},
+		{"a@b.example", "[2001:db8:1:2:3:4:5:6]:443", "a@b.example", "2001:db8:1:2::/64"},
+		{"a@b.example", "[fe80::1%eth0]:22", "a@b.example", "fe80::/64"},
+		{"a@b.example", "not an address", "a@b.example", "not an address"},
+	} {
+		a, h := ThrottleKeys(c.account, c.addr)
+		if a != c.wantAccount || h != c.wantAddr {
+			t.Errorf("ThrottleKeys(%q, %q) = %q, %q; want %q, %q", c.account, c.addr, a, h, c.wantAccount, c.wantAddr)
+		}
+	}
+}
+
+// Every caller gets the same keys: failures from one host on other ports,
+// or one IPv6 /64, and for any spelling of the account, add up.
+func TestThrottleNormalisesForEveryCaller(t *testing.T) {
+	th, _ := newTestThrottle(ThrottleConfig{PerAccount: 3, PerAddr: 4, Window: time.Minute})
+	for i, a := range []string{"u1@x.example", "u2@x.example", "u3@x.example", "u4@x.example"} {
+		th.Fail(a, "[2001:db8::"+string(rune('1'+i))+"]:"+string(rune('1'+i))+"000")
+	}
+	if th.Check("u9@x.example", "[2001:db8::ffff]:9") == 0 {
+		t.Error("four failures from one IPv6 /64 on different ports did not throttle the host")
+	}
+	for _, a := range []string{"Bob@x.example", "BOB@X.EXAMPLE", " bob@x.example"} {
+		th.Fail(a, "198.51.100.1:1")
+	}
+	if th.Check("bob@x.example", "203.0.113.9:2") == 0 {
+		t.Error("three failures for one account in different spellings did not throttle it")
+	}
+	th.Success("BOB@x.example", "203.0.113.9:3")
+	if th.Check("bob@x.example", "203.0.113.9:2") != 0 {
+		t.Error("success under another spelling did not clear the account")
+	}
+}
