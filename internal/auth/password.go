@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -81,7 +82,12 @@ func CheckPassword(hash, password string) (bool, error) {
 
 // dummyHash is checked when a login names an unknown user, so the response
 // time does not reveal whether the account exists.
-var dummyHash, _ = HashPassword("sakimori-dummy-password")
+// It is made on first use, not at start-up: every command would otherwise
+// pay an Argon2id hash it rarely needs.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("sakimori-dummy-password")
+	return h
+})
 
 // CheckDummy spends the same time as a real password check.
-func CheckDummy(password string) { _, _ = CheckPassword(dummyHash, password) }
+func CheckDummy(password string) { _, _ = CheckPassword(dummyHash(), password) }
