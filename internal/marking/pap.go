@@ -55,15 +55,8 @@ func (p PAP) String() string {
 // accepted as CLEAR. Anything else, including "", is an invalid-input error
 // on field "pap".
 func ParsePAP(s string) (PAP, error) {
-	name := strings.ToLower(strings.TrimSpace(s))
-	name = strings.TrimPrefix(name, "pap:")
-	if name == "white" {
-		return PAPClear, nil
-	}
-	for _, p := range PAPs {
-		if name == papNames[p] {
-			return p, nil
-		}
+	if p, ok := lookupLabel(s, "pap:", PAPs, papNames[:], PAPClear); ok {
+		return p, nil
 	}
 	return PAPUnset, apperr.Invalid("pap", "unknown PAP label %q: use one of PAP:CLEAR, PAP:GREEN, PAP:AMBER, PAP:RED", clip(s))
 }

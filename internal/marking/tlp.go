@@ -62,15 +62,8 @@ func (t TLP) String() string {
 // name WHITE is accepted as CLEAR. Anything else is an invalid-input error
 // on field "tlp" that lists the accepted labels.
 func ParseTLP(s string) (TLP, error) {
-	name := strings.ToLower(strings.TrimSpace(s))
-	name = strings.TrimPrefix(name, "tlp:")
-	if name == "white" {
-		return TLPClear, nil
-	}
-	for _, t := range TLPs {
-		if name == tlpNames[t] {
-			return t, nil
-		}
+	if t, ok := lookupLabel(s, "tlp:", TLPs, tlpNames[:], TLPClear); ok {
+		return t, nil
 	}
 	return TLPInvalid, apperr.Invalid("tlp", "unknown TLP label %q: use one of TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT, TLP:RED", clip(s))
 }
@@ -161,4 +154,20 @@ func clip(s string) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// lookupLabel finds a TLP or PAP label: case-insensitive, with or without
+// prefix (e.g. "tlp:"), surrounding white space ignored, and the TLP 1.0 /
+// PAP 1.0 name WHITE read as clear. names is indexed by the label's value.
+func lookupLabel[T ~uint8](s, prefix string, labels []T, names []string, clear T) (T, bool) {
+	name := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), prefix)
+	if name == "white" {
+		return clear, true
+	}
+	for _, l := range labels {
+		if name == names[l] {
+			return l, true
+		}
+	}
+	return 0, false
 }
