@@ -28,6 +28,17 @@ const (
 	ActTokenRevoke    Action = "token.revoke"
 	ActAuditRead      Action = "audit.read"
 	ActAuditVerify    Action = "audit.verify"
+
+	// Threat-information sharing. Which objects a reader receives is decided
+	// per object by marking.Entitled; these actions only say who may act.
+	ActIntelRead           Action = "intel.read"           // read shared objects (entitlement filters them)
+	ActIntelWrite          Action = "intel.write"          // add objects and versions, import
+	ActIntelDelete         Action = "intel.delete"         // delete one's own organisation's objects
+	ActCollectionManage    Action = "collection.manage"    // create and change collections of an organisation
+	ActGroupManage         Action = "group.manage"         // create and change sharing groups of an organisation
+	ActSightingAdd         Action = "sighting.add"         // report a sighting or a false positive
+	ActWarninglistManage   Action = "warninglist.manage"   // load, enable, disable warninglists
+	ActWarninglistOverride Action = "warninglist.override" // export an object despite a warninglist hit
 )
 
 // Target is what an action is about. Fields not relevant are left empty.
@@ -48,6 +59,9 @@ var requiredScope = map[Action]org.Scope{
 	ActUserList: org.ScopeRead, ActUserRead: org.ScopeRead, ActUserCreate: org.ScopeAdmin,
 	ActUserUpdate: org.ScopeAdmin, ActUserUpdateSelf: org.ScopeAdmin, ActTokenList: org.ScopeRead, ActTokenCreate: org.ScopeAdmin,
 	ActTokenRevoke: org.ScopeAdmin, ActAuditRead: org.ScopeAudit, ActAuditVerify: org.ScopeAudit,
+	ActIntelRead: org.ScopeRead, ActIntelWrite: org.ScopeWrite, ActIntelDelete: org.ScopeWrite,
+	ActCollectionManage: org.ScopeAdmin, ActGroupManage: org.ScopeAdmin, ActSightingAdd: org.ScopeWrite,
+	ActWarninglistManage: org.ScopeAdmin, ActWarninglistOverride: org.ScopeWrite,
 }
 
 // Authorize returns nil if p may perform a on t, and an apperr otherwise
@@ -146,6 +160,20 @@ func allowed(p *Principal, a Action, t Target) (bool, string) {
 		return self || platform || orgAdmin, "tokens are revoked by their owner or the organisation's administrators"
 	case ActAuditRead, ActAuditVerify:
 		return p.Has(org.RoleAuditor), "the audit trail is read by the oversight commission's auditors"
+	case ActIntelRead:
+		return true, ""
+	case ActIntelWrite, ActIntelDelete, ActWarninglistOverride:
+		// Target.OrgID is the organisation the objects will belong to.
+		if t.OrgID != "" && !own {
+			return false, "objects are added and deleted for one's own organisation"
+		}
+		return p.Has(org.RoleAnalyst), "sharing threat information needs the analyst role"
+	case ActSightingAdd:
+		return p.Has(org.RoleAnalyst) || p.Has(org.RoleReporter), "reporting sightings needs the analyst or reporter role"
+	case ActCollectionManage, ActGroupManage:
+		return platform || orgAdmin, "only the organisation's administrators manage its collections and sharing groups"
+	case ActWarninglistManage:
+		return platform, "only platform administrators manage warninglists"
 	}
 	return false, "unknown action"
 }

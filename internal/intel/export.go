@@ -1,0 +1,169 @@
+package intel
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+
+	"sakimori/internal/auth"
+	"sakimori/internal/marking"
+	"sakimori/internal/share"
+	"sakimori/internal/stix"
+	"sakimori/internal/stix/pattern"
+	"sakimori/internal/store"
+)
+
+// BlockEntry is one value that may be blocked.
+type BlockEntry struct {
+	Kind   string      `json:"kind"`
+	Value  string      `json:"value"`
+	StixID string      `json:"indicator"`
+	TLP    marking.TLP `json:"tlp"`
+}
+
+// Withheld is a value left out of a block list, and why.
+type Withheld struct {
+	Kind   string `json:"kind"`
+	Value  string `json:"value"`
+	StixID string `json:"indicator"`
+	Reason string `json:"reason"` // e.g. "warninglist: List of RFC 1918 CIDR blocks"
+}
+
+// BlockQuery selects what a block list holds.
+type BlockQuery struct {
+	Kinds      []string // atom kinds (ipv4, domain, url, sha256, ...); empty: all
+	Collection string   // "" for every collection the viewer can see
+}
+
+// Blocklist returns the values that p may block: exact atoms of the latest,
+// unrevoked, unexpired STIX indicators p is entitled to. A value hit by an
+// enabled warninglist (now, or when it was ingested) is withheld unless an
+// analyst overrode the hit for that indicator.
+func (s *Service) Blocklist(ctx context.Context, p *auth.Principal, q BlockQuery) ([]BlockEntry, []Withheld, error) {
+	entries, withheld := []BlockEntry{}, []Withheld{}
+	seen := map[string]bool{}
+	now := s.now()
+	cursor := ""
+	for {
+		recs, next, err := s.Search(ctx, p, SearchQuery{Types: []string{"indicator"}, Collection: q.Collection, Revoked: ptr(false),
+			Cursor: cursor, Limit: 1000, WithRaw: true})
+		if err != nil {
+			return nil, nil, err
+		}
+		ids := make([]string, len(recs))
+		for i := range recs {
+			ids[i] = recs[i].ID
+		}
+		overrides, err := s.DB.Overrides(ctx, ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range recs {
+			r := &recs[i]
+			if r.ValidUntil != nil && !r.ValidUntil.After(now) {
+				continue
+			}
+			o, err := stix.Parse(r.Raw)
+			if err != nil || propString(o, "pattern_type") != "stix" {
+				continue
+			}
+			pat, err := pattern.Parse(propString(o, "pattern"))
+			if err != nil {
+				continue
+			}
+			_, overridden := overrides[r.ID]
+			for _, a := range pat.Atoms().Atoms {
+				if !a.Exact || len(q.Kinds) > 0 && !slices.Contains(q.Kinds, string(a.Kind)) {
+					continue
+				}
+				key := string(a.Kind) + "\x00" + a.Value
+				if seen[key] {
+					continue
+				}
+				if !overridden {
+					if hit := s.hit(r, string(a.Kind), a.Value); hit != "" {
+						withheld = append(withheld, Withheld{Kind: string(a.Kind), Value: a.Value, StixID: r.ID, Reason: "warninglist: " + hit})
+						continue
+					}
+				}
+				seen[key] = true
+				entries = append(entries, BlockEntry{Kind: string(a.Kind), Value: a.Value, StixID: r.ID, TLP: r.TLP})
+			}
+		}
+		if next == "" {
+			return entries, withheld, nil
+		}
+		cursor = next
+	}
+}
+
+// hit returns the name of a warninglist that value hits, from the flags
+// recorded at ingest or the lists enabled now, or "".
+func (s *Service) hit(r *share.Record, kind, value string) string {
+	for _, f := range r.Flags {
+		if f.Value == value {
+			return f.List
+		}
+	}
+	for _, f := range s.flags([]store.Atom{{Kind: kind, Value: value}}) {
+		return f.List
+	}
+	return ""
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// ExportBundle writes a STIX 2.1 bundle of the latest versions matching q
+// that p is entitled to, with the TLP marking definitions they refer to,
+// and returns the number of objects written. Objects are written as they
+// were received.
+func (s *Service) ExportBundle(ctx context.Context, p *auth.Principal, q SearchQuery, w io.Writer) (int, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var id [16]byte
+	_, _ = rand.Read(id[:])
+	id[6] = id[6]&0x0f | 0x40
+	id[8] = id[8]&0x3f | 0x80
+	fmt.Fprintf(bw, `{"type":"bundle","id":"bundle--%x-%x-%x-%x-%x","objects":[`, id[0:4], id[4:6], id[6:8], id[8:10], id[10:16])
+	n := 0
+	used := map[marking.TLP]bool{}
+	written := map[string]bool{}
+	q.WithRaw = true
+	q.Limit = 1000
+	for {
+		recs, next, err := s.Search(ctx, p, q)
+		if err != nil {
+			return n, err
+		}
+		for i := range recs {
+			if n > 0 {
+				bw.WriteByte(',')
+			}
+			bw.Write(WithTLP(recs[i].Raw, recs[i].TLP))
+			written[recs[i].ID] = true
+			used[recs[i].TLP] = true
+			n++
+		}
+		if next == "" {
+			break
+		}
+		q.Cursor = next
+	}
+	for _, t := range marking.TLPs {
+		def, ok := t.StixDefinition()
+		if !used[t] || !ok || written[def.ID] {
+			continue
+		}
+		b, _ := json.Marshal(def)
+		if n > 0 {
+			bw.WriteByte(',')
+		}
+		bw.Write(b)
+		n++
+	}
+	bw.WriteString("]}\n")
+	return n, bw.Flush()
+}
