@@ -19,6 +19,7 @@ import (
 	"sakimori/internal/accounts"
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
+	"sakimori/internal/intel"
 	"sakimori/internal/server/reqinfo"
 )
 
@@ -28,6 +29,8 @@ type Options struct {
 	MaxBodyBytes int64
 	Log          *slog.Logger
 	Version      string
+	// Intel is the sharing service behind the threat-intelligence routes.
+	Intel *intel.Service
 }
 
 // API is the /api/v1 handler.

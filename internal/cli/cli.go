@@ -23,6 +23,7 @@ import (
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
 	"sakimori/internal/config"
+	"sakimori/internal/intel"
 	"sakimori/internal/store"
 )
 
@@ -444,6 +445,8 @@ type env struct {
 	log *slog.Logger
 	db  *store.DB
 	svc *accounts.Service
+	// intel is the sharing service (threat information, TAXII).
+	intel *intel.Service
 }
 
 // cli is the principal of administrative commands: audited as "cli".
@@ -483,6 +486,7 @@ func (e *env) open(ctx context.Context, requireMigrated bool) error {
 		}
 	}
 	e.svc = accounts.New(db, e.log)
+	e.intel = intel.New(db, e.log)
 	return nil
 }
 

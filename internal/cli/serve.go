@@ -146,11 +146,19 @@ func (e *env) openServing(ctx context.Context) error {
 // the store.
 func (e *env) serve(ctx context.Context, stopSignals context.CancelFunc, ready func(url string) error) error {
 	version, revision := buildInfo()
-	srv, err := server.New(server.Options{Config: e.cfg, DB: e.db, Accounts: e.svc, Log: e.log,
+	if err := e.intel.LoadWarninglists(ctx); err != nil {
+		return err
+	}
+	srv, err := server.New(server.Options{Config: e.cfg, DB: e.db, Accounts: e.svc, Intel: e.intel, Log: e.log,
 		Version: version, Revision: revision})
 	if err != nil {
 		return err
 	}
+	// The ingest worker (TAXII adds, imports) runs until the server stops;
+	// jobs it does not finish resume at the next start.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	e.intel.Start(workCtx)
 	ln, url, err := srv.Listen()
 	if err != nil {
 		return &usageError{err.Error()}

@@ -23,6 +23,7 @@ import (
 	"sakimori/internal/accounts"
 	"sakimori/internal/api"
 	"sakimori/internal/config"
+	"sakimori/internal/intel"
 	"sakimori/internal/metrics"
 	"sakimori/internal/store"
 	"sakimori/internal/web"
@@ -33,7 +34,13 @@ type Options struct {
 	Config   *config.Config
 	DB       *store.DB
 	Accounts *accounts.Service
-	Log      *slog.Logger
+	// Intel is the sharing service behind the TAXII server, the API's
+	// intelligence routes and the dashboard's pages (nil: those are off).
+	Intel *intel.Service
+	// TAXII replaces the TAXII 2.1 server (tests); nil means taxii.New
+	// when Intel is set.
+	TAXII http.Handler
+	Log   *slog.Logger
 	// Version and Revision label sakimori_build_info and go to the API and
 	// the dashboard.
 	Version  string
@@ -90,12 +97,12 @@ func New(opt Options) (*Server, error) {
 	s.m = newHTTPMetrics(opt.Version, opt.Revision)
 	apiH := opt.API
 	if apiH == nil {
-		apiH = api.New(opt.Accounts, api.Options{MaxBodyBytes: s.cfg.MaxBody, Log: s.log, Version: opt.Version})
+		apiH = api.New(opt.Accounts, api.Options{MaxBodyBytes: s.cfg.MaxBody, Log: s.log, Version: opt.Version, Intel: opt.Intel})
 	}
 	webH := opt.Web
 	if webH == nil {
 		var err error
-		webH, err = web.New(opt.Accounts, web.Options{SecureCookies: s.cfg.SecureCookies, Log: s.log, Version: opt.Version,
+		webH, err = web.New(opt.Accounts, web.Options{SecureCookies: s.cfg.SecureCookies, Log: s.log, Version: opt.Version, Intel: opt.Intel,
 			TrustedOrigins: s.cfg.TrustedOrigins})
 		if err != nil {
 			return nil, fmt.Errorf("server: dashboard: %w", err)
@@ -106,6 +113,9 @@ func New(opt Options) (*Server, error) {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /metrics", s.metrics)
 	mux.Handle("/api/v1/", apiH)
+	if opt.TAXII != nil {
+		mux.Handle("/taxii2/", opt.TAXII)
+	}
 	mux.Handle("/", webH)
 
 	trusted := trustFunc(s.cfg.TrustedProxies)

@@ -593,7 +593,7 @@ func (db *DB) DeleteObjects(ctx context.Context, act audit.Actor, collID, stixID
 			return nil, err
 		}
 		type victim struct {
-			pk, version int64
+			pk, version  int64
 			vtext, owner string
 			tlp          int
 		}

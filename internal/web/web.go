@@ -32,6 +32,7 @@ import (
 
 	"sakimori/internal/accounts"
 	"sakimori/internal/auth"
+	"sakimori/internal/intel"
 )
 
 // Options configure the dashboard.
@@ -45,6 +46,8 @@ type Options struct {
 	// cross-origin form posts are accepted, e.g. when a proxy rewrites the
 	// Host header. Normally empty.
 	TrustedOrigins []string
+	// Intel is the sharing service behind the threat-intelligence pages.
+	Intel *intel.Service
 }
 
 //go:embed templates static
