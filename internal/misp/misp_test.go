@@ -248,11 +248,11 @@ func TestDraftIsGrouping(t *testing.T) {
 		t.Errorf("TLP %v", r.TLP)
 	}
 	want := map[string]bool{
-		`[email-message:to_refs[*].value = 'billing@gas-operator.example']`:                         false,
-		`[email-message:subject = 'Invoice \'Q4\' \\ overdue']`:                                     false,
-		`[url:value = 'http://login.gas-operator.example.invalid/owa/']`:                            false,
+		`[email-message:to_refs[*].value = 'billing@gas-operator.example']`:                                                    false,
+		`[email-message:subject = 'Invoice \'Q4\' \\ overdue']`:                                                                false,
+		`[url:value = 'http://login.gas-operator.example.invalid/owa/']`:                                                       false,
 		`[file:hashes.SSDEEP = '96:s4Ud1Lj96tHHlZDrwciQmA+4uy1I0G4HYuL8N3TzS8QsO/wqWXLcMSx:sF1LjEtHHlZDrJzrhuyZvHYm8tKp/RWO']`: false,
-		`[email-addr:value = 'no-uuid@example.com']`:                                                false,
+		`[email-addr:value = 'no-uuid@example.com']`:                                                                           false,
 	}
 	for _, o := range objs {
 		if p, ok := o["pattern"].(string); ok {
