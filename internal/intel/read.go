@@ -13,6 +13,7 @@ import (
 	"sakimori/internal/audit"
 	"sakimori/internal/auth"
 	"sakimori/internal/marking"
+	"sakimori/internal/score"
 	"sakimori/internal/share"
 	"sakimori/internal/stix/pattern"
 	"sakimori/internal/store"
@@ -342,6 +343,8 @@ type ObjectView struct {
 	Collections []string               `json:"collections"`
 	Sightings   *share.SightingSummary `json:"sightings"`
 	Override    *share.Override        `json:"override,omitempty"`
+	// Score is the indicator's score with its reasons (nil for other objects).
+	Score *score.Result `json:"score,omitempty"`
 }
 
 // History returns every version of an object that p is entitled to, in
@@ -407,6 +410,7 @@ func (s *Service) Object(ctx context.Context, p *auth.Principal, id string) (*Ob
 	if o, ok := ovs[id]; ok {
 		ov.Override = &o
 	}
+	ov.Score = s.Score(&ov.Latest, sum)
 	return ov, nil
 }
 
