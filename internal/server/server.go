@@ -26,6 +26,7 @@ import (
 	"sakimori/internal/intel"
 	"sakimori/internal/metrics"
 	"sakimori/internal/store"
+	"sakimori/internal/taxii"
 	"sakimori/internal/web"
 )
 
@@ -113,8 +114,13 @@ func New(opt Options) (*Server, error) {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /metrics", s.metrics)
 	mux.Handle("/api/v1/", apiH)
-	if opt.TAXII != nil {
-		mux.Handle("/taxii2/", opt.TAXII)
+	taxiiH := opt.TAXII
+	if taxiiH == nil && opt.Intel != nil {
+		// TAXII bulk adds get at least taxii.DefaultMaxBody (64 MiB).
+		taxiiH = taxii.New(opt.Accounts, opt.Intel, taxii.Options{MaxBodyBytes: max(s.cfg.MaxBody, taxii.DefaultMaxBody), Log: s.log, Version: opt.Version})
+	}
+	if taxiiH != nil {
+		mux.Handle("/taxii2/", taxiiH)
 	}
 	mux.Handle("/", webH)
 
