@@ -1,5 +1,5 @@
 // Package cli implements the sakimori command: `sakimori demo`, `serve`,
-// `migrate`, `admin ...`, `audit ...`, `bench` and `version`. Every
+// `migrate`, `admin ...`, `audit ...`, `feed ...`, `bench` and `version`. Every
 // command has --help; a bad flag or value is reported naming the flag, with
 // exit status 2. Administrative commands act through the accounts service
 // as the system principal "cli", so each change is in the audit trail.
@@ -408,7 +408,7 @@ func printChildren(w io.Writer, group string) {
 // order sorts commands by where a newcomer needs them.
 func order(p string) string {
 	top := strings.SplitN(p, " ", 2)[0]
-	rank := map[string]string{"demo": "0", "serve": "1", "migrate": "2", "admin": "3", "audit": "4", "bench": "5", "version": "6"}[top]
+	rank := map[string]string{"demo": "0", "serve": "1", "migrate": "2", "admin": "3", "audit": "4", "feed": "4f", "bench": "5", "version": "6"}[top]
 	return rank + p
 }
 

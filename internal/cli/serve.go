@@ -164,6 +164,7 @@ func (e *env) serve(ctx context.Context, stopSignals context.CancelFunc, ready f
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	e.intel.Start(workCtx)
+	e.startFeeds(workCtx) // remote TAXII/MISP feeds (docs/feeds.md)
 	ln, url, err := srv.Listen()
 	if err != nil {
 		return &usageError{err.Error()}
