@@ -109,6 +109,8 @@ func TestFieldsOfMatchesEncodingJSON(t *testing.T) {
 var requestTypes = map[string]any{
 	"OrganisationInput": &OrganisationInput{}, "OrganisationPatch": &accounts.OrgPatch{}, "LinkInput": &LinkInput{},
 	"UserInput": &UserInput{}, "UserPatch": &UserPatchInput{}, "TokenInput": &accounts.TokenRequest{}, "VerifyInput": &VerifyInput{},
+	"CollectionInput": &CollectionInput{}, "CollectionPatch": &CollectionPatch{}, "GroupInput": &GroupInput{}, "GroupPatch": &GroupPatch{},
+	"SightingInput": &SightingInput{}, "OverrideInput": &OverrideInput{}, "WarninglistPatch": &WarninglistPatch{},
 }
 
 // TestRequestSchemasMatchTheTypes: the request schemas in the document list

@@ -44,15 +44,25 @@ func (a *API) buildOpenAPI() []byte {
 		if params != nil {
 			op["parameters"] = params
 		}
-		if rt.Body != "" {
-			op["requestBody"] = map[string]any{"required": !rt.BodyOptional, "content": map[string]any{
-				"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/" + rt.Body}}}}
+		if rt.Body != "" || len(rt.BodyTypes) > 0 {
+			content := map[string]any{}
+			if rt.Body != "" {
+				content["application/json"] = map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/" + rt.Body}}
+			}
+			for mt, schema := range rt.BodyTypes {
+				content[mt] = map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/" + schema}}
+			}
+			op["requestBody"] = map[string]any{"required": !rt.BodyOptional, "content": content}
 		}
 		ok := map[string]any{"description": http.StatusText(rt.Status)}
 		if rt.Resp != "" {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/" + rt.Resp}}}
 		}
 		resps := map[string]any{strconv.Itoa(rt.Status): ok, "default": errResp("an error, with the offending field named where there is one")}
+		for status, schema := range rt.Also {
+			resps[strconv.Itoa(status)] = map[string]any{"description": http.StatusText(status),
+				"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/" + schema}}}}
+		}
 		if rt.Public {
 			op["security"] = []any{}
 		} else {
@@ -60,10 +70,10 @@ func (a *API) buildOpenAPI() []byte {
 			resps["403"] = errResp("the token's scope or the user's roles do not allow this")
 			op["description"] = "Token scope: " + string(rt.Scope) + "."
 		}
-		if rt.Body != "" {
+		if rt.Body != "" || len(rt.BodyTypes) > 0 {
 			resps["400"] = errResp("invalid input; `field` names it")
 			resps["413"] = errResp("body too large")
-			resps["415"] = errResp("body is not application/json")
+			resps["415"] = errResp("body is not of a media type the operation takes")
 		}
 		op["responses"] = resps
 		if paths[rt.Path] == nil {

@@ -27,7 +27,13 @@ type route struct {
 	BodyOptional bool
 	Status       int    // success status
 	Resp         string // response schema name, "" for no body
-	h            func(*call) (int, any, error)
+	// BodyTypes are request media types with their schema names, for
+	// bodies read as they are rather than decoded strictly into Body (an
+	// "application/json" entry stands in for Body).
+	BodyTypes map[string]string
+	// Also are further success statuses with their response schema names.
+	Also map[int]string
+	h    func(*call) (int, any, error)
 }
 
 type param struct {
@@ -58,7 +64,7 @@ func strs[T ~string](xs []T) []string {
 
 func (a *API) table() []route {
 	sectors := append([]string{""}, strs(org.Sectors)...)
-	return []route{
+	return append([]route{
 		{Method: "GET", Path: "/api/v1/openapi.json", ID: "getOpenAPI", Tag: "meta", Public: true, Status: 200, Resp: "OpenAPIDocument",
 			Summary: "This OpenAPI 3.1 description", h: a.getOpenAPI},
 		{Method: "GET", Path: "/api/v1/meta", ID: "getMeta", Tag: "meta", Scope: org.ScopeRead, Status: 200, Resp: "Meta",
@@ -114,7 +120,7 @@ func (a *API) table() []route {
 			h: a.listAudit},
 		{Method: "POST", Path: "/api/v1/audit/verify", ID: "verifyAudit", Tag: "audit", Scope: org.ScopeAudit, Body: "VerifyInput", BodyOptional: true, Status: 200, Resp: "VerifyResult",
 			Summary: "Verify the whole hash chain, optionally against anchors recorded earlier", h: a.verifyAudit},
-	}
+	}, a.intelRoutes()...)
 }
 
 // ---- helpers ---------------------------------------------------------------
