@@ -159,6 +159,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /audit", s.user(s.auditList))
 	mux.Handle("POST /audit/verify", s.user(s.auditVerify))
 
+	s.intelRoutes(mux)
+
 	mux.Handle("/", s.public(s.notFound))
 }
 

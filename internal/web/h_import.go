@@ -1,0 +1,280 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"sakimori/internal/apperr"
+	"sakimori/internal/auth"
+	"sakimori/internal/confidence"
+	"sakimori/internal/intel"
+	"sakimori/internal/ioclist"
+	"sakimori/internal/marking"
+	"sakimori/internal/misp"
+	"sakimori/internal/share"
+)
+
+// maxImportBytes bounds an uploaded or pasted import.
+const maxImportBytes = 10 << 20
+
+// upload is s.user for a multipart form (a file upload): the body may be
+// larger than other forms, and the CSRF token is read from the multipart
+// fields.
+func (s *server) upload(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rq, err := s.load(w, r)
+		if err != nil {
+			s.fail(w, rq, err)
+			return
+		}
+		if rq.P == nil {
+			s.toLogin(w, rq)
+			return
+		}
+		rq.Body = http.MaxBytesReader(w, rq.Body, maxImportBytes+64<<10)
+		mt, _, _ := mime.ParseMediaType(rq.Header.Get("Content-Type"))
+		if mt == "multipart/form-data" {
+			err = rq.ParseMultipartForm(maxImportBytes)
+		} else {
+			err = rq.ParseForm()
+		}
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				s.errorPage(w, rq, apperr.New(apperr.CodeTooLarge, "upload too large"))
+			} else {
+				s.errorPage(w, rq, apperr.New(apperr.CodeInvalid, "malformed form"))
+			}
+			return
+		}
+		if !tokenEqual(rq.PostFormValue("csrf"), rq.sess.CSRF) {
+			s.csrfFailed(w, rq)
+			return
+		}
+		fn(w, rq)
+	})
+}
+
+type jobRow struct {
+	share.Job
+	Collection string
+	Kind       string
+	Pending    bool
+}
+
+type importData struct {
+	Form          *form
+	CollOptions   []option
+	FormatOptions []option
+	TLPOptions    []option
+	ConfOptions   []option
+	Job           *jobRow  // the summary shown (after an import, or ?job=)
+	Problems      []string // importer's notes on the input (MISP, IOC lists)
+	Jobs          []jobRow // recent imports
+	Refresh       bool     // a job is pending: reload the page
+	CanWrite      bool
+}
+
+func (s *server) importData(w http.ResponseWriter, rq *req, f *form) (*importData, error) {
+	colls, byID, err := s.collIndex(rq)
+	if err != nil {
+		return nil, err
+	}
+	sc := s.confScale(w, rq)
+	d := &importData{Form: f, TLPOptions: tlpOptions(rq, "import.tlp_collection"),
+		CanWrite: auth.Can(rq.P, auth.ActIntelWrite, auth.Target{}),
+		FormatOptions: []option{{Value: "stix", Label: rq.T("import.format.stix")}, {Value: "misp", Label: rq.T("import.format.misp")},
+			{Value: "iocs", Label: rq.T("import.format.iocs")}}}
+	for _, c := range colls {
+		if c.CanWrite {
+			d.CollOptions = append(d.CollOptions, option{Value: c.Alias, Label: c.Title.In(rq.lang) + " (" + c.TLP.String() + ")"})
+		}
+	}
+	for _, l := range confidence.Labels(sc) {
+		v := ""
+		if l.Specified {
+			v = strconv.Itoa(l.Value)
+		}
+		d.ConfOptions = append(d.ConfOptions, option{Value: v, Label: l.Text.In(rq.lang)})
+	}
+	jobs, err := s.opt.Intel.Jobs(rq.Context(), rq.P, 20)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		r := s.jobRow(rq, j, byID)
+		d.Jobs = append(d.Jobs, r)
+		d.Refresh = d.Refresh || r.Pending
+	}
+	return d, nil
+}
+
+func (s *server) jobRow(rq *req, j share.Job, byID map[string]*share.CollectionView) jobRow {
+	r := jobRow{Job: j, Collection: j.CollectionID, Pending: j.Status == share.JobPending}
+	if c := byID[j.CollectionID]; c != nil {
+		r.Collection = c.Title.In(rq.lang)
+	}
+	switch j.Kind {
+	case "misp":
+		r.Kind = rq.T("import.format.misp")
+	case "iocs":
+		r.Kind = rq.T("import.format.iocs")
+	default:
+		r.Kind = rq.T("import.format.stix")
+	}
+	return r
+}
+
+func (s *server) importPage(w http.ResponseWriter, rq *req) {
+	d, err := s.importData(w, rq, newForm(url.Values{"format": {"stix"}}))
+	if err != nil {
+		s.errorPage(w, rq, err)
+		return
+	}
+	if id := rq.URL.Query().Get("job"); id != "" {
+		j, err := s.opt.Intel.Job(rq.Context(), rq.P, id)
+		if err != nil {
+			s.errorPage(w, rq, err)
+			return
+		}
+		_, byID, err := s.collIndex(rq)
+		if err != nil {
+			s.errorPage(w, rq, err)
+			return
+		}
+		r := s.jobRow(rq, *j, byID)
+		d.Job = &r
+		d.Refresh = d.Refresh || r.Pending
+	}
+	s.render(w, rq, http.StatusOK, "import", d)
+}
+
+func (s *server) importSubmit(w http.ResponseWriter, rq *req) {
+	ctx, p := rq.Context(), rq.P
+	f := newForm(url.Values{})
+	for _, k := range []string{"collection", "format", "tlp", "confidence", "text"} {
+		f.Values.Set(k, rq.PostFormValue(k))
+	}
+	var data []byte
+	if rq.MultipartForm != nil {
+		if fh := rq.MultipartForm.File["file"]; len(fh) > 0 && fh[0].Size > 0 {
+			file, err := fh[0].Open()
+			if err == nil {
+				data, err = io.ReadAll(io.LimitReader(file, maxImportBytes+1))
+				file.Close()
+			}
+			if err != nil {
+				f.invalid("file", rq.T("import.unreadable"))
+			}
+		}
+	}
+	if len(data) == 0 {
+		data = []byte(f.Get("text"))
+	} else if strings.TrimSpace(f.Get("text")) != "" {
+		f.invalid("text", rq.T("import.file_or_text"))
+	}
+	if strings.TrimSpace(string(data)) == "" && !f.Failed() {
+		f.invalid("file", rq.T("import.nothing"))
+	}
+	if len(data) > maxImportBytes {
+		f.invalid("file", rq.T("import.too_large", maxImportBytes>>20))
+	}
+	if f.Get("collection") == "" {
+		f.invalid("collection", rq.T("reason.required"))
+	}
+	var tlp marking.TLP
+	if v := f.Get("tlp"); v != "" {
+		t, err := marking.ParseTLP(v)
+		if err != nil {
+			f.invalid("tlp", rq.T("reason.tlp"))
+		}
+		tlp = t
+	}
+	var conf *int
+	if v := f.Get("confidence"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || confidence.Validate(n) != nil {
+			f.invalid("confidence", rq.T("reason.confidence"))
+		} else {
+			conf = &n
+		}
+	}
+	var problems []string
+	var payload []byte
+	format := f.Get("format")
+	now := time.Now().UTC()
+	if !f.Failed() {
+		switch format {
+		case "stix":
+			payload = data
+		case "misp":
+			res, err := misp.Import(data, misp.Options{Now: now, DefaultTLP: tlp})
+			if err != nil {
+				f.invalid("file", rq.T("import.bad_input", err.Error()))
+				break
+			}
+			payload = res.Bundle
+			for _, pr := range res.Problems {
+				problems = append(problems, pr.String())
+			}
+		case "iocs":
+			list, bundle, err := ioclist.Import(data, ioclist.Options{Now: now, TLP: tlp, Confidence: conf, Source: "web"})
+			if err != nil {
+				f.invalid("file", rq.T("import.bad_input", err.Error()))
+				break
+			}
+			payload = bundle
+			for _, pr := range list.Problems {
+				problems = append(problems, pr.String())
+			}
+		default:
+			f.invalid("format", rq.T("reason.unknown_value"))
+		}
+	}
+	var job *share.Job
+	status := http.StatusBadRequest
+	if !f.Failed() {
+		objs, err := intel.ParseObjects(payload)
+		if err == nil {
+			job, err = s.opt.Intel.Ingest(ctx, p, f.Get("collection"), objs, intel.IngestOptions{Kind: format, Source: intel.SourceWeb})
+		}
+		switch {
+		case err == nil:
+			status = http.StatusOK
+		case apperr.CodeOf(err) == apperr.CodeForbidden || apperr.CodeOf(err) == apperr.CodeNotFound:
+			if apperr.CodeOf(err) == apperr.CodeNotFound {
+				f.invalid("collection", rq.T("reason.unknown_value"))
+			} else {
+				f.Error = rq.T("import.forbidden")
+				status = http.StatusForbidden
+			}
+		default:
+			ae := apperr.As(err)
+			if ae.Code == apperr.CodeInvalid && (ae.Field == "" || ae.Field == "objects") {
+				f.invalid("file", reason(rq, ae))
+			} else {
+				status = s.apply(rq, f, err, nil)
+			}
+		}
+	}
+	d, err := s.importData(w, rq, f)
+	if err != nil {
+		s.errorPage(w, rq, err)
+		return
+	}
+	d.Problems = problems
+	if job != nil {
+		_, byID, _ := s.collIndex(rq)
+		r := s.jobRow(rq, *job, byID)
+		d.Job = &r
+		f.Values.Del("text")
+	}
+	rq.here = "/import"
+	s.render(w, rq, status, "import", d)
+}
