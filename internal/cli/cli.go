@@ -408,7 +408,7 @@ func printChildren(w io.Writer, group string) {
 // order sorts commands by where a newcomer needs them.
 func order(p string) string {
 	top := strings.SplitN(p, " ", 2)[0]
-	rank := map[string]string{"demo": "0", "serve": "1", "migrate": "2", "admin": "3", "audit": "4", "feed": "4f", "bench": "5", "version": "6"}[top]
+	rank := map[string]string{"demo": "0", "serve": "1", "migrate": "2", "admin": "3", "audit": "4", "feed": "4f", "bench": "5", "version": "6", "intel": "35"}[top]
 	return rank + p
 }
 
