@@ -40,12 +40,6 @@ func (e *env) feedPoller() *feed.Poller {
 	}
 }
 
-// startFeeds runs the feed poller until ctx ends (used by serve).
-func (e *env) startFeeds(ctx context.Context) {
-	p := e.feedPoller()
-	go p.Run(ctx)
-}
-
 // parseInterval reads a Go duration ("1h", "90m") or whole seconds.
 func parseInterval(s string) (int, error) {
 	s = strings.TrimSpace(s)

@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 
@@ -163,8 +164,11 @@ func (e *env) serve(ctx context.Context, stopSignals context.CancelFunc, ready f
 	// jobs it does not finish resume at the next start.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	e.intel.Start(workCtx)
-	e.startFeeds(workCtx) // remote TAXII/MISP feeds (docs/feeds.md)
+	var workers sync.WaitGroup
+	workers.Add(1)
+	go func() { defer workers.Done(); e.intel.Run(workCtx) }()
+	workers.Add(1)
+	go func() { defer workers.Done(); e.feedPoller().Run(workCtx) }() // remote TAXII/MISP feeds (docs/feeds.md)
 	ln, url, err := srv.Listen()
 	if err != nil {
 		return &usageError{err.Error()}
@@ -182,6 +186,10 @@ func (e *env) serve(ctx context.Context, stopSignals context.CancelFunc, ready f
 		stopSignals() // a second signal now ends the process
 	}()
 	err = srv.Serve(ctx, ln)
+	// Stop the background work (a batch in flight rolls back and is redone
+	// at the next start) before the store closes under it.
+	stopWork()
+	workers.Wait()
 	e.close()
 	if err == nil {
 		e.log.Info("store closed")

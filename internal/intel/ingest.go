@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -55,6 +56,14 @@ func ParseObjects(data []byte) ([]*stix.Object, error) {
 		return nil, apperr.Invalid("", "not valid JSON: %v", err)
 	}
 	if head.Type == "bundle" {
+		// Each element on its own, on all cores: the same objects as
+		// stix.ParseBundle gives (below), which decodes the whole bundle
+		// twice on one core. An element that stix.Parse refuses although it
+		// is a JSON object (a nested bundle) sends the whole bundle down
+		// the original path, so the outcome is the same in every case.
+		if out, ok := parseEach(head.Objects, true); ok {
+			return out, nil
+		}
 		b, err := stix.ParseBundle(data)
 		if err != nil {
 			return nil, apperr.Invalid("", "%v", err)
@@ -73,12 +82,7 @@ func ParseObjects(data []byte) ([]*stix.Object, error) {
 		return out, nil
 	}
 	if head.Type == "" && head.Objects != nil {
-		out := make([]*stix.Object, len(head.Objects))
-		for i, raw := range head.Objects {
-			if o, err := stix.Parse(raw); err == nil {
-				out[i] = o
-			}
-		}
+		out, _ := parseEach(head.Objects, false)
 		return out, nil
 	}
 	o, err := stix.Parse(data)
@@ -86,6 +90,43 @@ func ParseObjects(data []byte) ([]*stix.Object, error) {
 		return nil, apperr.Invalid("", "%v", err)
 	}
 	return []*stix.Object{o}, nil
+}
+
+// parseEach parses each raw element with stix.Parse, on all cores; an
+// element that is not a JSON object is nil. An element that is a JSON object
+// but does not parse is nil too, unless strict is set: then parseEach gives
+// up and reports false.
+func parseEach(raws []json.RawMessage, strict bool) ([]*stix.Object, bool) {
+	out := make([]*stix.Object, len(raws))
+	const chunk = 64
+	workers := min(runtime.GOMAXPROCS(0), (len(raws)+chunk-1)/chunk)
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for !failed.Load() {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= len(raws) {
+					return
+				}
+				for i := lo; i < min(lo+chunk, len(raws)); i++ {
+					t := bytes.TrimSpace(raws[i])
+					if len(t) == 0 || t[0] != '{' {
+						continue
+					}
+					o, err := stix.Parse(raws[i])
+					if err != nil && strict {
+						failed.Store(true)
+						return
+					}
+					out[i] = o
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out, !failed.Load()
 }
 
 // IngestOptions tune an ingest.
@@ -214,9 +255,28 @@ func (s *Service) process(ctx context.Context, p *auth.Principal, c *share.Colle
 	}
 	owner := p.Org.ID
 	addedBy := p.Actor().Name
-	for lo := j.Done(); lo < len(objs); lo += batch {
-		hi := min(lo+batch, len(objs))
-		preps := s.prepareAll(objs[lo:hi], c, owner, addedBy, j.Source)
+	source, start := j.Source, j.Done()
+	// The next batch is validated (on all cores) while this one is stored.
+	type batchPreps struct {
+		hi    int
+		preps []prepared
+	}
+	ahead := make(chan batchPreps, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(ahead)
+		for lo := start; lo < len(objs); lo += batch {
+			hi := min(lo+batch, len(objs))
+			select {
+			case ahead <- batchPreps{hi, s.prepareAll(objs[lo:hi], c, owner, addedBy, source)}:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	for bp := range ahead {
+		hi, preps := bp.hi, bp.preps
 		var news []store.NewObject
 		var newIdx []int
 		for i := range preps {
@@ -562,10 +622,13 @@ func sightingFromSTIX(raw []byte, p *auth.Principal) (*share.Sighting, error) {
 
 // ---- the asynchronous worker -------------------------------------------------
 
-// Start runs the worker that processes submitted jobs until ctx ends; jobs
-// left pending by an earlier run are resumed where their last stored batch
-// ended.
-func (s *Service) Start(ctx context.Context) {
+// Start runs the worker (Run) in a new goroutine.
+func (s *Service) Start(ctx context.Context) { go s.Run(ctx) }
+
+// Run processes submitted jobs until ctx ends, and returns then; jobs left
+// pending by an earlier run are resumed where their last stored batch
+// ended. A second concurrent Run returns at once.
+func (s *Service) Run(ctx context.Context) {
 	s.startMu.Lock()
 	if s.started {
 		s.startMu.Unlock()
@@ -573,18 +636,20 @@ func (s *Service) Start(ctx context.Context) {
 	}
 	s.started = true
 	s.startMu.Unlock()
-	go func() {
-		for {
-			s.runPending(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case <-s.wake:
-			case <-time.After(30 * time.Second):
-			}
-		}
+	defer func() {
+		s.startMu.Lock()
+		s.started = false
+		s.startMu.Unlock()
 	}()
-	s.kick()
+	for {
+		s.runPending(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-time.After(30 * time.Second):
+		}
+	}
 }
 
 func (s *Service) kick() {
