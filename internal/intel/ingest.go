@@ -328,6 +328,9 @@ func (s *Service) process(ctx context.Context, p *auth.Principal, c *share.Colle
 		if progress != nil {
 			progress(j)
 		}
+		if s.afterBatch != nil {
+			s.afterBatch()
+		}
 	}
 	if j.Status != share.JobComplete {
 		j.Status = share.JobComplete

@@ -40,6 +40,9 @@ type Service struct {
 	MaxPage int
 
 	lists   atomic.Pointer[warninglist.Set]
+	// afterBatch, if set, runs after each stored batch (tests simulate a
+	// crash between batches with it).
+	afterBatch func()
 	wake    chan struct{}
 	startMu sync.Mutex
 	started bool
