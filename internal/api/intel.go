@@ -774,7 +774,7 @@ func (a *API) importObjects(c *call) (int, any, error) {
 		}
 		payload = r.Bundle
 	case "iocs":
-		l, bundle, err := ioclist.Import(body, ioclist.Options{Now: time.Now().UTC(), TLP: tlp, Confidence: conf, Labels: labels})
+		l, bundle, err := ioclist.Import(body, ioclist.Options{Now: time.Now().UTC(), TLP: tlp, Confidence: conf, Labels: labels, Scope: c.p.OrgID()})
 		if err != nil {
 			return 0, nil, err
 		}

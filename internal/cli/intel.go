@@ -429,7 +429,7 @@ error; a summary of each file is printed on standard output.`,
 						}
 						payload = r.Bundle
 					case "iocs":
-						l, b, err := ioclist.Import(data, ioclist.Options{Now: time.Now().UTC(), TLP: t, Confidence: cv, Labels: splitList(*labels), Source: filepath.Base(file)})
+						l, b, err := ioclist.Import(data, ioclist.Options{Now: time.Now().UTC(), TLP: t, Confidence: cv, Labels: splitList(*labels), Source: filepath.Base(file), Scope: ic.p.Org.ID})
 						if err != nil {
 							return err
 						}

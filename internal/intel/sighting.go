@@ -41,10 +41,7 @@ func (s *Service) AddSighting(ctx context.Context, p *auth.Principal, sg *share.
 		return apperr.Invalid("last_seen", "is in the future")
 	}
 	if _, err := s.visibleObject(ctx, p, sg.StixID); err != nil {
-		if apperr.CodeOf(err) == apperr.CodeNotFound {
-			return apperr.Invalid("sighting_of", "no object %q that you can see", sg.StixID)
-		}
-		return err
+		return err // NotFound for an object p cannot see
 	}
 	sg.ReporterOrgID = p.Org.ID
 	if p.User != nil {
@@ -67,7 +64,7 @@ func (s *Service) summary(ctx context.Context, p *auth.Principal, id string) (*s
 	if err != nil {
 		return nil, err
 	}
-	return Summarize(id, list, p.OrgID(), 20), nil
+	return Summarize(id, list, orgOf(p), 20), nil
 }
 
 // Summarize aggregates sightings for viewer org viewerOrg, keeping the

@@ -288,8 +288,17 @@ func (e Entry) Pattern() string {
 const Namespace = "3f8d0b2a-6c1e-4b7a-9e55-8d2c4a1f7b60"
 
 // ID returns the entry's deterministic indicator id.
-func (e Entry) ID() string {
-	return "indicator--" + uuid5(Namespace, string(e.Kind)+":"+e.Value)
+func (e Entry) ID() string { return e.IDIn("") }
+
+// IDIn returns the indicator id of the entry for an importer scope (see
+// Options.Scope): the same value imported by two organisations gets two
+// ids, so neither can version the other's indicator.
+func (e Entry) IDIn(scope string) string {
+	name := string(e.Kind) + ":" + e.Value
+	if scope != "" {
+		name = scope + "\x00" + name
+	}
+	return "indicator--" + uuid5(Namespace, name)
 }
 
 func uuid5(ns, name string) string {
@@ -317,6 +326,10 @@ type Options struct {
 	Labels         []string
 	IndicatorTypes []string // e.g. "malicious-activity"; empty: absent
 	CreatedByRef   string   // an identity id, or empty
+	// Scope, when set, is mixed into every indicator id (sakimori passes
+	// the importing organisation's id), so that lists imported by
+	// different organisations never collide; "" keeps ids value-only.
+	Scope string
 	// Source, when set, names the list in each indicator's description.
 	Source string
 }
@@ -395,7 +408,7 @@ func Indicators(entries []Entry, opts Options) ([]json.RawMessage, error) {
 	out := make([]json.RawMessage, 0, len(entries))
 	for _, e := range entries {
 		ind := indicator{
-			Type: "indicator", SpecVersion: "2.1", ID: e.ID(), CreatedByRef: opts.CreatedByRef,
+			Type: "indicator", SpecVersion: "2.1", ID: e.IDIn(opts.Scope), CreatedByRef: opts.CreatedByRef,
 			Created: stixTime(opts.Now), Modified: stixTime(opts.Now),
 			Name: e.Value, Description: desc, IndicatorTypes: opts.IndicatorTypes,
 			Pattern: e.Pattern(), PatternType: "stix", PatternVersion: "2.1", ValidFrom: stixTime(from),

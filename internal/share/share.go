@@ -132,9 +132,8 @@ type CollectionView struct {
 	Collection
 	CanRead  bool `json:"can_read"`
 	CanWrite bool `json:"can_write"`
-	// MaxTLP is the most restrictive label of this collection that the
-	// viewer receives from other organisations (TLPInvalid: none beyond
-	// what they own).
+	// Readable are the labels of this collection's objects that the viewer
+	// receives from other organisations (its own it always receives).
 	Readable []marking.TLP `json:"readable_tlp"`
 }
 
