@@ -360,6 +360,19 @@ func TestIntelImport(t *testing.T) {
 		if n := strings.Count(p.Body, `href="/import?job=`); n != 3 {
 			t.Errorf("%d recent imports listed, want 3 (setup + 2)", n)
 		}
+		if strings.Contains(p.Body, `http-equiv="refresh"`) {
+			t.Error("the import page refreshes with no job pending")
+		}
+		// A queued (TAXII) job is shown with its progress and the page refreshes.
+		pj, err := e.w.Svc.Submit(context.Background(), e.w.P("op-a-analyst"), "op-a-amber",
+			inteltest.Bundle(inteltest.Indicator(20, "198.51.100.20", "")), intel.IngestOptions{Source: intel.SourceTAXII})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p = c.get("/import").must(t, http.StatusOK)
+		p.has(t, `<meta http-equiv="refresh" content="5">`, "In progress", `<progress max="1" value="0">`)
+		c.get("/import?job="+pj.ID).must(t, http.StatusOK).has(t, `id="job-summary"`, "0 of 1 objects processed.")
+		e.as("ven-analyst", "en").get("/import?job="+pj.ID).must(t, http.StatusNotFound)
 		// Errors: nothing to import, no collection, a collection it cannot write to.
 		p = c.upload("/import", map[string]string{"format": "stix"}, "", "").must(t, http.StatusBadRequest)
 		if p.fieldError("file") == "" || p.fieldError("collection") == "" {

@@ -1,0 +1,148 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"sakimori/internal/store"
+	"sakimori/internal/store/storetest"
+)
+
+// TestBrowserIntelFlow continues TestBrowserFlow into threat sharing: an
+// analyst of a railway operator signs in with a Japanese browser, opens
+// Threat intelligence, searches an IP address, opens the TLP:AMBER object
+// shared with its organisation and looks at its score, sightings and
+// version history. Screenshots go to $SAKIMORI_ARTIFACTS.
+func TestBrowserIntelFlow(t *testing.T) {
+	bin := chromiumPath()
+	if bin == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is required in CI: apt-get install -y chromium")
+		}
+		t.Skip("chromium not installed (apt-get install -y chromium); skipping the browser test")
+	}
+	shots := os.Getenv("SAKIMORI_ARTIFACTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := newIntelEnv(t, storetest.Open(t, store.SQLite))
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("lang", "ja"),
+		chromedp.Flag("accept-lang", "ja"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	defer bcancel()
+
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		path := filepath.Join(shots, name)
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", path)
+	}
+
+	do("set Accept-Language", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+			Headers: network.Headers{"Accept-Language": "ja-JP,ja;q=0.9"}})
+		return err
+	}))
+	do("open /", chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#login")))
+	do("sign in",
+		chromedp.SendKeys(chromedp.CSS("#f-email"), email("op-b-analyst")),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
+		chromedp.Click(chromedp.CSS("#login button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("ul.stats")))
+
+	// 1. Threat intelligence from the navigation: the list, in Japanese.
+	do("open threat intelligence",
+		chromedp.Click(chromedp.CSS(`.main-nav a[href="/intel"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#intel-results")))
+	if h := text("main h1"); h != "脅威情報" {
+		t.Errorf("heading %q", h)
+	}
+	shot("11-intel-ja.png")
+
+	// 2. Search an IP address: the AMBER object shared with op-b.
+	do("search",
+		chromedp.SendKeys(chromedp.CSS("#f-q"), "198.51.100.1"),
+		chromedp.Click(chromedp.CSS("#intel-search button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(`#intel-results a[href="/intel/objects/`+e.amberID+`"]`)))
+	if rows := text("#intel-results tbody"); !strings.Contains(rows, "TLP:AMBER") || strings.Contains(rows, "198.51.100.33") {
+		t.Errorf("search results: %q", rows)
+	}
+	shot("12-intel-search-ja.png")
+
+	// 3. The object: score, sightings, history with differences.
+	do("open the object",
+		chromedp.Click(chromedp.CSS(`#intel-results a[href="/intel/objects/`+e.amberID+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#versions")))
+	if s := text("#score .score"); !strings.Contains(s, "/ 100") {
+		t.Errorf("score %q", s)
+	}
+	if d := text("table.diff"); !strings.Contains(d, "description") {
+		t.Errorf("differences %q", d)
+	}
+	shot("13-intel-object-ja.png")
+
+	// 4. Report a sighting through the form.
+	do("report a sighting",
+		chromedp.SendKeys(chromedp.CSS("#f-note"), "SOCで検知"),
+		chromedp.Click(chromedp.CSS("#sighting-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
+	if s := text("#sightings"); !strings.Contains(s, "鉄道") {
+		t.Errorf("sightings after report: %q", s)
+	}
+	do("switch to English",
+		chromedp.Click(chromedp.CSS(`.lang a[lang="en"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #versions`)))
+	shot("14-intel-object-en.png")
+	do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	shot("15-intel-object-en-phone.png")
+}
