@@ -224,7 +224,7 @@ func (s *server) importSubmit(w http.ResponseWriter, rq *req) {
 				problems = append(problems, pr.String())
 			}
 		case "iocs":
-			list, bundle, err := ioclist.Import(data, ioclist.Options{Now: now, TLP: tlp, Confidence: conf, Source: "web"})
+			list, bundle, err := ioclist.Import(data, ioclist.Options{Now: now, TLP: tlp, Confidence: conf, Source: "web", Scope: p.OrgID()})
 			if err != nil {
 				f.invalid("file", rq.T("import.bad_input", err.Error()))
 				break

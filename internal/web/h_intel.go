@@ -576,7 +576,7 @@ func (s *server) intelSighting(w http.ResponseWriter, rq *req) {
 			return
 		}
 		ae := apperr.As(err)
-		if ae.Code == apperr.CodeForbidden || ae.Field == "sighting_of" || ae.Field == "org" {
+		if ae.Code == apperr.CodeForbidden || ae.Code == apperr.CodeNotFound || ae.Field == "sighting_of" || ae.Field == "org" {
 			if ae.Field == "sighting_of" {
 				err = apperr.NotFound("object", id)
 			}
