@@ -192,6 +192,31 @@ func TestAuthorize(t *testing.T) {
 		{"admin token cannot read the trail", pr(uAdminO, orgO, org.ScopeAdmin), ActAuditVerify, Target{}, forbid},
 		{"audit token of a non-auditor", pr(uAdminA, orgA, org.ScopeAudit), ActAuditRead, Target{}, forbid},
 
+		// Threat sharing (what each reader receives is marking.Entitled's decision).
+		{"anyone reads intel", adminB, ActIntelRead, Target{}, allow},
+		{"analyst shares for own org", analystA, ActIntelWrite, tA, allow},
+		{"analyst shares with no target org", analystA, ActIntelWrite, Target{}, allow},
+		{"analyst cannot share for another org", analystA, ActIntelWrite, tB, forbid},
+		{"org admin without analyst role cannot share", adminB, ActIntelWrite, tB, forbid},
+		{"platform admin without analyst role cannot share", platform, ActIntelWrite, Target{}, forbid},
+		{"read token cannot share", pr(uAnalystA, orgA, org.ScopeRead), ActIntelWrite, tA, forbid},
+		{"write token shares", pr(uAnalystA, orgA, org.ScopeWrite), ActIntelWrite, tA, allow},
+		{"analyst deletes own org's objects", analystA, ActIntelDelete, tA, allow},
+		{"analyst cannot delete another org's", analystA, ActIntelDelete, tB, forbid},
+		{"analyst overrides a warninglist hit", analystA, ActWarninglistOverride, tA, allow},
+		{"government analyst reports a sighting", gov, ActSightingAdd, Target{}, allow},
+		{"org admin alone cannot report a sighting", adminB, ActSightingAdd, Target{}, forbid},
+		{"read token cannot report a sighting", pr(uGov, orgG, org.ScopeRead), ActSightingAdd, Target{}, forbid},
+		{"org admin manages own collections", adminA, ActCollectionManage, tA, allow},
+		{"org admin cannot manage another org's collections", adminA, ActCollectionManage, tB, forbid},
+		{"analyst cannot manage collections", analystA, ActCollectionManage, tA, forbid},
+		{"write token cannot manage collections", pr(uAdminA, orgA, org.ScopeWrite), ActCollectionManage, tA, forbid},
+		{"platform admin manages any group", platform, ActGroupManage, tB, allow},
+		{"org admin manages own groups", adminB, ActGroupManage, tB, allow},
+		{"platform admin manages warninglists", platform, ActWarninglistManage, Target{}, allow},
+		{"org admin cannot manage warninglists", adminA, ActWarninglistManage, Target{}, forbid},
+		{"cli manages warninglists", cli, ActWarninglistManage, Target{}, allow},
+
 		// Token scopes against the owner's rights.
 		{"read token reads", pr(uAnalystA, orgA, org.ScopeRead), ActOrgRead, tB, allow},
 		{"audit token implies read", pr(uAuditor, orgO, org.ScopeAudit), ActOrgRead, tB, allow},
@@ -232,7 +257,8 @@ func TestAuthorize(t *testing.T) {
 func TestEveryActionHasAScope(t *testing.T) {
 	actions := []Action{ActOrgRead, ActOrgReadContact, ActOrgCreate, ActOrgUpdate, ActOrgAdminister, ActLinkManage,
 		ActUserList, ActUserRead, ActUserCreate, ActUserUpdate, ActUserUpdateSelf, ActTokenList, ActTokenCreate,
-		ActTokenRevoke, ActAuditRead, ActAuditVerify}
+		ActTokenRevoke, ActAuditRead, ActAuditVerify, ActIntelRead, ActIntelWrite, ActIntelDelete, ActCollectionManage,
+		ActGroupManage, ActSightingAdd, ActWarninglistManage, ActWarninglistOverride}
 	if len(requiredScope) != len(actions) {
 		t.Errorf("%d actions have scopes, %d actions listed", len(requiredScope), len(actions))
 	}

@@ -142,7 +142,7 @@ func (s *Service) ExportBundle(ctx context.Context, p *auth.Principal, q SearchQ
 			if n > 0 {
 				bw.WriteByte(',')
 			}
-			bw.Write(WithTLP(recs[i].Raw, recs[i].TLP))
+			bw.Write(recs[i].Raw) // Search added the TLP marking where missing
 			written[recs[i].ID] = true
 			used[recs[i].TLP] = true
 			n++

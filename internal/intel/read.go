@@ -196,6 +196,25 @@ func (s *Service) Delete(ctx context.Context, p *auth.Principal, collRef, id str
 	return ts, err
 }
 
+// DeleteFromSource deletes the versions of an object that vm selects
+// (zero: all) among those that came from source (provenance, e.g.
+// "feed:NAME") and belong to p's organisation; other versions stay. Each
+// deleted version leaves a tombstone. NotFound when none matches. The feed
+// poller uses it to mirror deletions made at a remote sakimori.
+func (s *Service) DeleteFromSource(ctx context.Context, p *auth.Principal, collRef, id string, vm share.VersionMatch, source string) ([]share.Tombstone, error) {
+	c, v, err := s.collectionFor(ctx, p, collRef)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeAudited(ctx, p, auth.ActIntelDelete, auth.Target{OrgID: v.OrgID}, "stix_object", id); err != nil {
+		return nil, err
+	}
+	if !vm.Last && !vm.First && len(vm.Times) == 0 {
+		vm.All = true
+	}
+	return s.DB.DeleteObjectsFromSource(ctx, p.Actor(), c.ID, id, vm, source, v.OrgID)
+}
+
 // Deletions returns the tombstones of a collection after seq that the
 // viewer was entitled to see.
 func (s *Service) Deletions(ctx context.Context, p *auth.Principal, collRef string, after int64, limit int) ([]share.Tombstone, error) {
@@ -324,6 +343,9 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, q SearchQuery) 
 	}
 	recs = s.keepEntitled(v, colls, recs)
 	if q.WithRaw {
+		for i := range recs {
+			recs[i].Raw = WithTLP(recs[i].Raw, recs[i].TLP)
+		}
 		s.auditRead(ctx, p, v, "search", q.Text, recs)
 	}
 	return recs, next, nil
@@ -380,6 +402,9 @@ func (s *Service) History(ctx context.Context, p *auth.Principal, id string) ([]
 			out[i].Changes = []Change{}
 		}
 		prev[recs[i].CollectionID] = i
+	}
+	for i := range out {
+		out[i].Raw = WithTLP(out[i].Raw, out[i].TLP)
 	}
 	s.auditRead(ctx, p, v, "stix_object", id, recs)
 	return out, nil
