@@ -269,22 +269,44 @@ func placeholders(n int) string {
 
 const objInsertCols = "collection_id, stix_id, type, spec_version, version, version_text, date_added, is_latest, is_first, owner_org, added_by, source, tlp, revoked, valid_until, confidence, name, flags, raw"
 
+// Rows per multi-row INSERT: 19 * 500 and 3 * 1000 parameters are well
+// under both databases' limits (SQLite 32766, PostgreSQL 65535). The full-
+// size statement is prepared once per batch and reused.
+const (
+	objInsertChunk  = 500
+	atomInsertChunk = 1000
+)
+
 func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, collID string, rows []pendingRow) error {
-	const chunk = 200 // 19 columns: well under both databases' parameter limits
-	byAdded := map[int64]int{}
+	const chunk = objInsertChunk
+	byAdded := make(map[int64]int, len(rows))
 	pks := make([]int64, len(rows))
-	for lo := 0; lo < len(rows); lo += chunk {
-		hi := min(lo+chunk, len(rows))
+	objStmt := func(n int) string {
 		var b strings.Builder
+		b.Grow(len(objInsertCols) + 64 + n*40)
 		b.WriteString("INSERT INTO stix_objects (" + objInsertCols + ") VALUES ")
-		args := make([]any, 0, (hi-lo)*19)
-		for i := lo; i < hi; i++ {
-			r := &rows[i]
-			o := r.o
-			if i > lo {
+		for i := range n {
+			if i > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		}
+		b.WriteString(" RETURNING pk, date_added")
+		return db.rebind(b.String())
+	}
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, min(chunk, len(rows))*19)
+	for lo := 0; lo < len(rows); lo += chunk {
+		hi := min(lo+chunk, len(rows))
+		args = args[:0]
+		for i := lo; i < hi; i++ {
+			r := &rows[i]
+			o := r.o
 			var vu, conf any
 			if o.ValidUntil != nil {
 				vu = o.ValidUntil.UnixNano()
@@ -300,8 +322,18 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, collID string, rows []
 				o.OwnerOrg, o.AddedBy, o.Source, int(o.TLP), o.Revoked, vu, conf, o.Name, flags, string(o.Raw))
 			byAdded[r.dateAdded] = i
 		}
-		b.WriteString(" RETURNING pk, date_added")
-		res, err := tx.QueryContext(ctx, db.rebind(b.String()), args...)
+		var res *sql.Rows
+		var err error
+		if hi-lo == chunk {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, objStmt(chunk)); err != nil {
+					return err
+				}
+			}
+			res, err = full.QueryContext(ctx, args...)
+		} else {
+			res, err = tx.QueryContext(ctx, objStmt(hi-lo), args...)
+		}
 		if err != nil {
 			return err
 		}
@@ -318,21 +350,39 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, collID string, rows []
 		}
 	}
 	// Atoms, in multi-row inserts as well.
-	var args []any
+	atomStmt := func(n int) string {
+		return db.rebind("INSERT INTO stix_atoms (object_pk, kind, value) VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?),", n), ","))
+	}
+	var fullAtoms *sql.Stmt
+	defer func() {
+		if fullAtoms != nil {
+			fullAtoms.Close()
+		}
+	}()
+	args = args[:0]
 	n := 0
 	flush := func() error {
 		if n == 0 {
 			return nil
 		}
-		q := "INSERT INTO stix_atoms (object_pk, kind, value) VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?),", n), ",")
-		_, err := tx.ExecContext(ctx, db.rebind(q), args...)
+		var err error
+		if n == atomInsertChunk {
+			if fullAtoms == nil {
+				if fullAtoms, err = tx.PrepareContext(ctx, atomStmt(n)); err != nil {
+					return err
+				}
+			}
+			_, err = fullAtoms.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, atomStmt(n), args...)
+		}
 		args, n = args[:0], 0
 		return err
 	}
 	for i := range rows {
 		for _, a := range rows[i].o.Atoms {
 			args = append(args, pks[i], a.Kind, a.Value)
-			if n++; n == 500 {
+			if n++; n == atomInsertChunk {
 				if err := flush(); err != nil {
 					return err
 				}
@@ -582,12 +632,29 @@ func (db *DB) CountObjects(ctx context.Context, q ObjectQuery) (int, error) {
 // latest marks of what remains. If owner is not empty, every selected
 // version must belong to that organisation. It returns the tombstones.
 func (db *DB) DeleteObjects(ctx context.Context, act audit.Actor, collID, stixID string, vm share.VersionMatch, specVersions []string, owner string) ([]share.Tombstone, error) {
+	return db.deleteObjects(ctx, act, collID, stixID, vm, specVersions, owner, "")
+}
+
+// DeleteObjectsFromSource is DeleteObjects restricted to the versions that
+// came from source (e.g. "feed:NAME") and belong to owner: other versions
+// are left alone rather than refused. NotFound when none is selected.
+func (db *DB) DeleteObjectsFromSource(ctx context.Context, act audit.Actor, collID, stixID string, vm share.VersionMatch, source, owner string) ([]share.Tombstone, error) {
+	if source == "" || owner == "" {
+		return nil, apperr.Invalid("source", "a source and an owner are required")
+	}
+	return db.deleteObjects(ctx, act, collID, stixID, vm, nil, owner, source)
+}
+
+func (db *DB) deleteObjects(ctx context.Context, act audit.Actor, collID, stixID string, vm share.VersionMatch, specVersions []string, owner, source string) ([]share.Tombstone, error) {
 	var out []share.Tombstone
 	err := db.writeTx(ctx, func(tx *sql.Tx) ([]audit.Entry, error) {
 		out = out[:0]
 		q := ObjectQuery{Scopes: []CollectionScope{{CollectionID: collID, Allowed: marking.TLPs}}, IDs: []string{stixID},
 			Versions: vm, SpecVersions: specVersions, Limit: 10000}
 		where, args := db.objectWhere(&q)
+		if source != "" {
+			where, args = where+" AND source = ? AND owner_org = ?", append(args, source, owner)
+		}
 		rows, err := tx.QueryContext(ctx, db.rebind("SELECT pk, version, version_text, owner_org, tlp FROM stix_objects WHERE "+where), args...)
 		if err != nil {
 			return nil, err
