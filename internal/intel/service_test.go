@@ -188,3 +188,43 @@ func TestSubmitAsync(t *testing.T) {
 		}
 	})
 }
+
+func TestRevoke(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := inteltest.New(t, db)
+		id := "indicator--00000001-0000-4000-8000-000000000000"
+		ingest(t, w, "op-a-analyst", "op-a-amber", inteltest.IndicatorVersion(1, 0, "198.51.100.1", ""))
+		if _, err := w.Svc.Revoke(ctx, w.P("op-b-analyst"), id, "not mine"); apperr.CodeOf(err) != apperr.CodeForbidden {
+			t.Errorf("revoke by a recipient: %v", err)
+		}
+		if _, err := w.Svc.Revoke(ctx, w.P("ven-analyst"), id, "cannot see"); apperr.CodeOf(err) != apperr.CodeNotFound {
+			t.Errorf("revoke by an outsider: %v", err)
+		}
+		recs, err := w.Svc.Revoke(ctx, w.P("op-a-analyst"), id, "false positive confirmed")
+		if err != nil || len(recs) != 1 || !recs[0].Revoked {
+			t.Fatalf("revoke: %v %+v", err, recs)
+		}
+		// Consumers receive the revoked version as the latest.
+		pg, err := w.Svc.Objects(ctx, w.P("op-b-analyst"), share.Query{Collection: "op-a-amber", IDs: []string{id}})
+		if err != nil || len(pg.Records) != 1 || !pg.Records[0].Revoked || !strings.Contains(string(pg.Records[0].Raw), `"revoked":true`) {
+			t.Fatalf("after revoke: %v %+v", err, pg)
+		}
+		entries, _, err := w.Svc.Blocklist(ctx, w.P("op-b-analyst"), intel.BlockQuery{})
+		if err != nil || len(entries) != 0 {
+			t.Errorf("block list after revoke: %v %+v", err, entries)
+		}
+		// Revoking again changes nothing.
+		if recs, err := w.Svc.Revoke(ctx, w.P("op-a-analyst"), id, "again"); err != nil || len(recs) != 1 {
+			t.Errorf("second revoke: %v", err)
+		}
+		h, _ := w.Svc.History(ctx, w.P("op-a-analyst"), id)
+		if len(h) != 2 {
+			t.Errorf("history has %d versions, want 2", len(h))
+		}
+		es, _, err := db.ListAudit(ctx, store.AuditFilter{Action: "intel.revoke"})
+		if err != nil || len(es) != 2 || es[1].Detail != "false positive confirmed" {
+			t.Errorf("audit: %v %+v", err, es)
+		}
+	})
+}
