@@ -39,13 +39,13 @@ type Service struct {
 	// MaxPage bounds TAXII and API pages (default 1000).
 	MaxPage int
 
-	lists   atomic.Pointer[warninglist.Set]
+	lists atomic.Pointer[warninglist.Set]
 	// afterBatch, if set, runs after each stored batch (tests simulate a
 	// crash between batches with it).
 	afterBatch func()
-	wake    chan struct{}
-	startMu sync.Mutex
-	started bool
+	wake       chan struct{}
+	startMu    sync.Mutex
+	started    bool
 }
 
 // New returns a service over db with an empty warninglist set.
