@@ -62,18 +62,25 @@ type Feed struct {
 	// Cursor is where the next run starts: for TAXII the last
 	// X-TAXII-Date-Added-Last seen; for MISP a JSON object mapping event
 	// uuids to the timestamps imported.
-	Cursor    string     `json:"cursor,omitempty"`
-	LastRunAt *time.Time `json:"last_run_at,omitempty"`
-	LastOKAt  *time.Time `json:"last_ok_at,omitempty"`
-	LastError string     `json:"last_error,omitempty"`
-	Accepted  int64      `json:"accepted"`
-	Updated   int64      `json:"updated"`
+	Cursor string `json:"cursor,omitempty"`
+	// DeletionsCursor is, for a TAXII feed whose remote is another sakimori,
+	// the last tombstone sequence number (the peer's next_after) whose
+	// deletions have been mirrored; 0 before the first or when the remote
+	// has no deletions endpoint.
+	DeletionsCursor int64      `json:"deletions_cursor,omitempty"`
+	LastRunAt       *time.Time `json:"last_run_at,omitempty"`
+	LastOKAt        *time.Time `json:"last_ok_at,omitempty"`
+	LastError       string     `json:"last_error,omitempty"`
+	Accepted        int64      `json:"accepted"`
+	Updated         int64      `json:"updated"`
 	// Duplicates counts objects fetched again whose version was stored already.
-	Duplicates int64     `json:"duplicates"`
-	Rejected   int64     `json:"rejected"`
-	Runs       int64     `json:"runs"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Duplicates int64 `json:"duplicates"`
+	Rejected   int64 `json:"rejected"`
+	// Deleted counts local versions deleted because the peer deleted them.
+	Deleted   int64     `json:"deleted"`
+	Runs      int64     `json:"runs"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Interval is the feed's polling interval.
@@ -184,6 +191,8 @@ type RunResult struct {
 	Updated           int
 	Duplicates        int
 	Rejected          int
+	Deleted           int    // local versions deleted because the peer deleted them
 	Cursor            string // the cursor after the run
+	DeletionsCursor   int64  // the deletions cursor after the run (sakimori peers)
 	Err               string // empty when the run succeeded
 }

@@ -26,6 +26,7 @@ type Store interface {
 	ListFeeds(ctx context.Context) ([]Feed, error)
 	GetFeed(ctx context.Context, ref string) (*Feed, error)
 	SaveFeedCursor(ctx context.Context, id, cursor string) error
+	SaveFeedDeletionsCursor(ctx context.Context, id string, after int64) error
 	RecordFeedRun(ctx context.Context, act audit.Actor, id string, r RunResult) error
 	GetOrg(ctx context.Context, ref string) (*org.Organisation, error)
 }
@@ -34,6 +35,12 @@ type Store interface {
 // (stix, misp) and provenance source; it is intel.Service.Ingest. A nil
 // entry in objs is an object that could not be parsed: it is rejected.
 type IngestFunc func(ctx context.Context, p *auth.Principal, collection string, objs []*stix.Object, kind, source string) (*share.Job, error)
+
+// DeleteFunc deletes, in a collection, the versions (by version timestamp)
+// of object id that came from source and belong to p's organisation, and
+// returns the tombstones left; a NotFound error when there are none. It is
+// intel.Service.DeleteFromSource with share.VersionMatch{Times: versions}.
+type DeleteFunc func(ctx context.Context, p *auth.Principal, collection, id string, versions []time.Time, source string) ([]share.Tombstone, error)
 
 // PageLimit is the number of objects asked for per TAXII page.
 const PageLimit = 1000
@@ -45,6 +52,11 @@ const DefaultMaxBody = 64 << 20
 type Poller struct {
 	Store  Store
 	Ingest IngestFunc
+	// Delete mirrors a sakimori peer's deletions (see runDeletions). When
+	// nil, the Store deletes directly if it can (*store.DB can: the same
+	// restriction to the feed's source and owner applies); otherwise
+	// deletions are not mirrored.
+	Delete DeleteFunc
 	Log    *slog.Logger
 	// HTTP is the transport for remotes (default: 60 s timeout).
 	HTTP *http.Client
@@ -159,7 +171,7 @@ func (p *Poller) PollDue(ctx context.Context) int {
 // "feed.run" audit entry) and returns it. The error is the run's failure,
 // also recorded as the feed's last_error.
 func (p *Poller) RunFeed(ctx context.Context, f *Feed) (RunResult, error) {
-	r := RunResult{Started: p.now(), Cursor: f.Cursor}
+	r := RunResult{Started: p.now(), Cursor: f.Cursor, DeletionsCursor: f.DeletionsCursor}
 	log := p.log().With("feed", f.Name, "kind", string(f.Kind), "url", f.URL)
 	var err error
 	o, oerr := p.Store.GetOrg(ctx, f.OwnerOrgID)
@@ -187,7 +199,7 @@ func (p *Poller) RunFeed(ctx context.Context, f *Feed) (RunResult, error) {
 		log.Error("feeds: cannot record the run", "err", rerr)
 	}
 	attrs := []any{"pages", r.Pages, "accepted", r.Accepted, "updated", r.Updated, "duplicates", r.Duplicates,
-		"rejected", r.Rejected, "cursor", r.Cursor, "took", r.Finished.Sub(r.Started).Round(time.Millisecond).String()}
+		"rejected", r.Rejected, "deleted", r.Deleted, "cursor", r.Cursor, "deletions_cursor", r.DeletionsCursor, "took", r.Finished.Sub(r.Started).Round(time.Millisecond).String()}
 	if err != nil {
 		log.Warn("feed run failed; retrying next interval", append(attrs, "err", err)...)
 	} else {
@@ -226,7 +238,20 @@ func (p *Poller) taxiiClient(f *Feed) *taxiiclient.Client {
 	return c
 }
 
+// runTAXII mirrors the peer's deletions first (when the remote is another
+// sakimori), then fetches the objects added since the cursor. Deletions go
+// first so that a version deleted and later added again upstream ends up
+// present here too. A failure of the deletions does not stop the objects:
+// the run reports it afterwards.
 func (p *Poller) runTAXII(ctx context.Context, pr *auth.Principal, f *Feed, r *RunResult) error {
+	derr := p.runDeletions(ctx, pr, f, r)
+	if err := p.runObjects(ctx, pr, f, r); err != nil {
+		return err
+	}
+	return derr
+}
+
+func (p *Poller) runObjects(ctx context.Context, pr *auth.Principal, f *Feed, r *RunResult) error {
 	var after time.Time
 	if f.Cursor != "" {
 		t, err := taxiiclient.ParseTimestamp(f.Cursor)
@@ -281,6 +306,15 @@ func (c MISPCursor) String() string {
 	return string(b)
 }
 
+// StatusError is a remote's answer other than 200 OK.
+type StatusError struct {
+	URL    string
+	Code   int
+	Status string
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("GET %s: HTTP %s", e.URL, e.Status) }
+
 func (p *Poller) get(ctx context.Context, f *Feed, u string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -300,7 +334,7 @@ func (p *Poller) get(ctx context.Context, f *Feed, u string) ([]byte, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: HTTP %s", u, resp.Status)
+		return nil, &StatusError{URL: u, Code: resp.StatusCode, Status: resp.Status}
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, p.maxBody()+1))
 	if err != nil {

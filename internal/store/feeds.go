@@ -17,15 +17,16 @@ import (
 // entry.
 
 const feedCols = `id, name, kind, url, remote_collection, username, secret, collection_id, owner_org, interval_seconds,
-	enabled, cursor, last_run_at, last_ok_at, last_error, accepted, updated, duplicates, rejected, runs, created_at, updated_at`
+	enabled, cursor, deletions_cursor, last_run_at, last_ok_at, last_error, accepted, updated, duplicates, rejected, deleted, runs,
+	created_at, updated_at`
 
 func scanFeed(r scanner) (*feed.Feed, error) {
 	var f feed.Feed
 	var kind string
 	var run, ok sql.NullTime
 	if err := r.Scan(&f.ID, &f.Name, &kind, &f.URL, &f.RemoteCollection, &f.Username, &f.Secret, &f.CollectionID, &f.OwnerOrgID,
-		&f.IntervalSeconds, &f.Enabled, &f.Cursor, &run, &ok, &f.LastError, &f.Accepted, &f.Updated, &f.Duplicates, &f.Rejected,
-		&f.Runs, &f.CreatedAt, &f.UpdatedAt); err != nil {
+		&f.IntervalSeconds, &f.Enabled, &f.Cursor, &f.DeletionsCursor, &run, &ok, &f.LastError, &f.Accepted, &f.Updated, &f.Duplicates,
+		&f.Rejected, &f.Deleted, &f.Runs, &f.CreatedAt, &f.UpdatedAt); err != nil {
 		return nil, err
 	}
 	f.Kind = feed.Kind(kind)
@@ -72,8 +73,8 @@ func (db *DB) CreateFeed(ctx context.Context, act audit.Actor, f *feed.Feed) err
 	f.ID = NewID()
 	f.CreatedAt = db.now()
 	f.UpdatedAt = f.CreatedAt
-	f.Cursor, f.LastRunAt, f.LastOKAt, f.LastError = "", nil, nil, ""
-	f.Accepted, f.Updated, f.Duplicates, f.Rejected, f.Runs = 0, 0, 0, 0, 0
+	f.Cursor, f.DeletionsCursor, f.LastRunAt, f.LastOKAt, f.LastError = "", 0, nil, nil, ""
+	f.Accepted, f.Updated, f.Duplicates, f.Rejected, f.Deleted, f.Runs = 0, 0, 0, 0, 0, 0
 	err := db.writeTx(ctx, func(tx *sql.Tx) ([]audit.Entry, error) {
 		if err := db.checkFeedRefs(ctx, tx, f); err != nil {
 			return nil, err
@@ -95,7 +96,8 @@ func (db *DB) CreateFeed(ctx context.Context, act audit.Actor, f *feed.Feed) err
 
 // UpdateFeed saves the configuration of f (every field but id, the run
 // state and created_at). With resetCursor the next run starts from the
-// beginning of the remote.
+// beginning of the remote: both the objects cursor and the deletions
+// cursor are forgotten.
 func (db *DB) UpdateFeed(ctx context.Context, act audit.Actor, f *feed.Feed, resetCursor bool) error {
 	f.Normalize()
 	if err := f.Validate(); err != nil {
@@ -109,7 +111,7 @@ func (db *DB) UpdateFeed(ctx context.Context, act audit.Actor, f *feed.Feed, res
 		q := `UPDATE feeds SET name = ?, kind = ?, url = ?, remote_collection = ?, username = ?, secret = ?, collection_id = ?,
 			owner_org = ?, interval_seconds = ?, enabled = ?, updated_at = ?`
 		if resetCursor {
-			q += ", cursor = ''"
+			q += ", cursor = '', deletions_cursor = 0"
 		}
 		res, err := tx.ExecContext(ctx, db.rebind(q+" WHERE id = ?"), f.Name, string(f.Kind), f.URL, f.RemoteCollection, f.Username,
 			f.Secret, f.CollectionID, f.OwnerOrgID, f.IntervalSeconds, f.Enabled, f.UpdatedAt, f.ID)
@@ -121,7 +123,7 @@ func (db *DB) UpdateFeed(ctx context.Context, act audit.Actor, f *feed.Feed, res
 		}
 		d := feedDetail(f)
 		if resetCursor {
-			f.Cursor = ""
+			f.Cursor, f.DeletionsCursor = "", 0
 			d += " cursor=reset"
 		}
 		return []audit.Entry{act.Event("feed.update", "feed", f.ID, audit.OutcomeSuccess, d)}, nil
@@ -200,7 +202,23 @@ func (db *DB) SaveFeedCursor(ctx context.Context, id, cursor string) error {
 	})
 }
 
-// RecordFeedRun records the outcome of one run: times, error, cursor and
+// SaveFeedDeletionsCursor records the deletions cursor (the peer's
+// next_after) once a page of tombstones has been applied. Run state: no
+// audit entry.
+func (db *DB) SaveFeedDeletionsCursor(ctx context.Context, id string, after int64) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.rebind("UPDATE feeds SET deletions_cursor = ? WHERE id = ?"), after, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.NotFound("feed", id)
+		}
+		return nil
+	})
+}
+
+// RecordFeedRun records the outcome of one run: times, error, cursors and
 // the counters, with one "feed.run" audit entry carrying the counts.
 func (db *DB) RecordFeedRun(ctx context.Context, act audit.Actor, id string, r feed.RunResult) error {
 	if r.Finished.IsZero() {
@@ -216,9 +234,9 @@ func (db *DB) RecordFeedRun(ctx context.Context, act audit.Actor, id string, r f
 			}
 			return nil, err
 		}
-		q := `UPDATE feeds SET last_run_at = ?, last_error = ?, cursor = ?, accepted = accepted + ?, updated = updated + ?,
-			duplicates = duplicates + ?, rejected = rejected + ?, runs = runs + 1`
-		args := []any{fin, errText, r.Cursor, r.Accepted, r.Updated, r.Duplicates, r.Rejected}
+		q := `UPDATE feeds SET last_run_at = ?, last_error = ?, cursor = ?, deletions_cursor = ?, accepted = accepted + ?,
+			updated = updated + ?, duplicates = duplicates + ?, rejected = rejected + ?, deleted = deleted + ?, runs = runs + 1`
+		args := []any{fin, errText, r.Cursor, r.DeletionsCursor, r.Accepted, r.Updated, r.Duplicates, r.Rejected, r.Deleted}
 		if r.Err == "" {
 			q += ", last_ok_at = ?"
 			args = append(args, fin)
@@ -227,8 +245,8 @@ func (db *DB) RecordFeedRun(ctx context.Context, act audit.Actor, id string, r f
 			return nil, err
 		}
 		outcome := audit.OutcomeSuccess
-		detail := fmt.Sprintf("%s pages=%d accepted=%d updated=%d duplicates=%d rejected=%d", name, r.Pages, r.Accepted, r.Updated,
-			r.Duplicates, r.Rejected)
+		detail := fmt.Sprintf("%s pages=%d accepted=%d updated=%d duplicates=%d rejected=%d deleted=%d", name, r.Pages, r.Accepted,
+			r.Updated, r.Duplicates, r.Rejected, r.Deleted)
 		if r.Err != "" {
 			outcome = audit.OutcomeFailure
 			detail += " error=" + clipText(errText, 500)

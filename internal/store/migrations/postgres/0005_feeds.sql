@@ -16,6 +16,7 @@ CREATE TABLE feeds (
     interval_seconds  INTEGER NOT NULL,
     enabled           BOOLEAN NOT NULL DEFAULT TRUE,
     cursor            TEXT NOT NULL DEFAULT '', -- TAXII: last X-TAXII-Date-Added-Last; MISP: JSON {event uuid: timestamp}
+    deletions_cursor  BIGINT NOT NULL DEFAULT 0, -- TAXII from a sakimori peer: last tombstone seq (next_after) mirrored
     last_run_at       TIMESTAMPTZ,
     last_ok_at        TIMESTAMPTZ,
     last_error        TEXT NOT NULL DEFAULT '',
@@ -23,6 +24,7 @@ CREATE TABLE feeds (
     updated           BIGINT NOT NULL DEFAULT 0,
     duplicates        BIGINT NOT NULL DEFAULT 0,
     rejected          BIGINT NOT NULL DEFAULT 0,
+    deleted           BIGINT NOT NULL DEFAULT 0, -- versions deleted because the peer deleted them
     runs              BIGINT NOT NULL DEFAULT 0,
     created_at        TIMESTAMPTZ NOT NULL,
     updated_at        TIMESTAMPTZ NOT NULL

@@ -16,6 +16,7 @@ CREATE TABLE feeds (
     interval_seconds  INTEGER NOT NULL,
     enabled           INTEGER NOT NULL DEFAULT 1,
     cursor            TEXT NOT NULL DEFAULT '', -- TAXII: last X-TAXII-Date-Added-Last; MISP: JSON {event uuid: timestamp}
+    deletions_cursor  INTEGER NOT NULL DEFAULT 0, -- TAXII from a sakimori peer: last tombstone seq (next_after) mirrored
     last_run_at       TIMESTAMP,
     last_ok_at        TIMESTAMP,
     last_error        TEXT NOT NULL DEFAULT '',
@@ -23,6 +24,7 @@ CREATE TABLE feeds (
     updated           INTEGER NOT NULL DEFAULT 0,
     duplicates        INTEGER NOT NULL DEFAULT 0,
     rejected          INTEGER NOT NULL DEFAULT 0,
+    deleted           INTEGER NOT NULL DEFAULT 0, -- versions deleted because the peer deleted them
     runs              INTEGER NOT NULL DEFAULT 0,
     created_at        TIMESTAMP NOT NULL,
     updated_at        TIMESTAMP NOT NULL
