@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/confidence"
@@ -72,6 +73,12 @@ func (a *API) intelRoutes() []route {
 			Query:   []param{{Name: "after", Type: "integer", Desc: "the last seq you have seen (default 0)"}, {Name: "limit", Type: "integer", Desc: "1 to 1000 (default 1000)"}},
 			h:       a.listDeletions},
 
+		{Method: "DELETE", Path: "/api/v1/collections/{ref}/objects/{id}", ID: "deleteObject", Tag: tag, Scope: org.ScopeWrite, Status: 200, Resp: "TombstoneList",
+			Summary: "Delete an object's versions from a collection (analysts of the owning organisation); each deleted version leaves a tombstone that consumers receive. " +
+				"version selects versions (RFC 3339, repeatable); none deletes every version",
+			Query: []param{{Name: "version", Type: "string", Desc: "an RFC 3339 version (the object's modified) to delete; repeat for several; none: all versions"}},
+			h:     a.deleteObject},
+
 		{Method: "GET", Path: "/api/v1/groups", ID: "listGroups", Tag: tag, Scope: org.ScopeRead, Status: 200, Resp: "GroupList",
 			Summary: "Sharing groups (members shown to members, the managing organisation and government)", h: a.listGroups},
 		{Method: "POST", Path: "/api/v1/groups", ID: "createGroup", Tag: tag, Scope: org.ScopeAdmin, Body: "GroupInput", Status: 201, Resp: "Group",
@@ -98,6 +105,9 @@ func (a *API) intelRoutes() []route {
 			Summary: "Let an indicator hit by a warninglist into block lists after all, with a reason (analysts)", h: a.overrideWarninglist},
 		{Method: "DELETE", Path: "/api/v1/objects/{id}/override", ID: "withdrawOverride", Tag: tag, Scope: org.ScopeWrite, Status: 204,
 			Summary: "Withdraw a warninglist override", h: a.withdrawOverride},
+
+		{Method: "POST", Path: "/api/v1/objects/{id}/revoke", ID: "revokeObject", Tag: tag, Scope: org.ScopeWrite, Body: "RevokeInput", Status: 200, Resp: "RecordList",
+			Summary: "Revoke an object, with a reason (analysts of the owning organisation): a new version with revoked true in every collection where your organisation owns it; the new versions are returned", h: a.revokeObject},
 
 		{Method: "GET", Path: "/api/v1/jobs", ID: "listJobs", Tag: tag, Scope: org.ScopeRead, Status: 200, Resp: "JobList",
 			Summary: "Your organisation's newest imports and TAXII adds with their outcome",
@@ -676,6 +686,85 @@ func (a *API) withdrawOverride(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return 204, nil, s.WithdrawOverride(c.r.Context(), c.p, c.r.PathValue("id"))
+}
+
+// RevokeInput is the body of POST /objects/{id}/revoke.
+type RevokeInput struct {
+	Reason string `json:"reason"`
+}
+
+// ReasonOK reports whether a revocation or override reason is acceptable:
+// 3 to 1000 characters of valid text once trimmed.
+func ReasonOK(reason string) bool {
+	r := strings.TrimSpace(reason)
+	n := utf8.RuneCountInString(r)
+	return utf8.ValidString(r) && n >= 3 && n <= 1000
+}
+
+func (a *API) revokeObject(c *call) (int, any, error) {
+	s, err := c.intel()
+	if err != nil {
+		return 0, nil, err
+	}
+	var in RevokeInput
+	if err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	if !ReasonOK(in.Reason) {
+		return 0, nil, apperr.Invalid("reason", "explain the revocation in 3 to 1000 characters")
+	}
+	recs, err := s.Revoke(c.r.Context(), c.p, c.r.PathValue("id"), strings.TrimSpace(in.Reason))
+	if err != nil {
+		return 0, nil, err
+	}
+	for i := range recs {
+		recs[i].Raw = intel.WithTLP(recs[i].Raw, recs[i].TLP)
+	}
+	return 200, listOf(recs), nil
+}
+
+// ParseVersions reads RFC 3339 versions (each value may hold several,
+// comma-separated) into a version match; none selects every version.
+func ParseVersions(field string, values []string) (share.VersionMatch, error) {
+	var vm share.VersionMatch
+	for _, raw := range values {
+		for _, v := range strings.Split(raw, ",") {
+			v = strings.TrimSpace(v)
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return vm, apperr.Invalid(field, "%q is not an RFC 3339 time such as 2026-11-01T00:05:00.000Z", clip(v))
+			}
+			vm.Times = append(vm.Times, t.UTC())
+		}
+	}
+	if len(vm.Times) == 0 {
+		vm.All = true
+	}
+	return vm, nil
+}
+
+// TombstoneList is the answer of DELETE /collections/{ref}/objects/{id}.
+type TombstoneList struct {
+	Items []share.Tombstone `json:"items"`
+}
+
+func (a *API) deleteObject(c *call) (int, any, error) {
+	s, err := c.intel()
+	if err != nil {
+		return 0, nil, err
+	}
+	vm, err := ParseVersions("version", c.r.URL.Query()["version"])
+	if err != nil {
+		return 0, nil, err
+	}
+	ts, err := s.Delete(c.r.Context(), c.p, c.r.PathValue("ref"), c.r.PathValue("id"), vm, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	if ts == nil {
+		ts = []share.Tombstone{}
+	}
+	return 200, TombstoneList{Items: ts}, nil
 }
 
 // ---- imports and jobs --------------------------------------------------------------

@@ -446,3 +446,100 @@ func TestIntelImportMISPAndIOCList(t *testing.T) {
 		}
 	})
 }
+
+// TestRevokeAndDeleteObjects: the owner's analysts revoke and delete; a
+// recipient gets 403, an outsider 404, a viewer 403; bad input names the
+// field; answers match the document.
+func TestRevokeAndDeleteObjects(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newIntelFixture(t, db)
+		f.seed(t)
+		doc := f.api.openapi
+		c := compiler(t, doc)
+		id := indID(3) // op-a-amber, owned by op-a, audience op-b
+		revoke := "/api/v1/objects/" + id + "/revoke"
+		for _, tc := range []struct {
+			who  string
+			want int
+		}{{"op-b-analyst", 403}, {"ven-analyst", 404}, {"op-a-viewer", 403}, {"op-a-analyst:read", 403}} {
+			if r := f.do("POST", revoke, tc.who, map[string]any{"reason": "not yours to revoke"}); r.Status != tc.want {
+				t.Errorf("revoke as %s: %d, want %d: %s", tc.who, r.Status, tc.want, r.Body)
+			}
+		}
+		for _, tc := range []struct{ name, body, field string }{
+			{"short", `{"reason":"no"}`, "reason"},
+			{"blank", `{"reason":"    "}`, "reason"},
+			{"missing", `{}`, "reason"},
+			{"long", `{"reason":"` + strings.Repeat("x", 1001) + `"}`, "reason"},
+			{"unknown", `{"reason":"fine reason","why":1}`, "why"},
+			{"type", `{"reason":5}`, "reason"},
+		} {
+			r := f.raw("POST", revoke, "op-a-analyst", "application/json", tc.body)
+			if code, field := r.errField(); r.Status != 400 || code != "invalid" || field != tc.field {
+				t.Errorf("revoke %s: %d %s %q: %s", tc.name, r.Status, code, field, r.Body)
+			}
+		}
+		r := f.do("POST", revoke, "op-a-analyst", map[string]any{"reason": "sinkholed by the police"})
+		if r.Status != 200 {
+			t.Fatalf("revoke: %d %s", r.Status, r.Body)
+		}
+		validateResp(t, c, doc, "POST", "/api/v1/objects/{id}/revoke", r)
+		var rl struct {
+			Items []struct {
+				Revoked bool           `json:"revoked"`
+				Object  map[string]any `json:"object"`
+			} `json:"items"`
+		}
+		json.Unmarshal(r.Body, &rl)
+		if len(rl.Items) != 1 || !rl.Items[0].Revoked || rl.Items[0].Object["revoked"] != true {
+			t.Errorf("revoke answer: %s", r.Body)
+		}
+		if r := f.do("GET", "/api/v1/objects/"+id, "op-b-analyst", nil); !strings.Contains(string(r.Body), `"revoked":true`) {
+			t.Errorf("recipient does not see the revocation: %s", r.Body)
+		}
+		if es, _, _ := db.ListAudit(context.Background(), store.AuditFilter{Action: "intel.revoke", ObjectID: id}); len(es) != 1 || es[0].Detail != "sinkholed by the police" {
+			t.Errorf("revoke audit: %+v", es)
+		}
+
+		// Delete.
+		del := "/api/v1/collections/op-a-amber/objects/" + id
+		for _, tc := range []struct {
+			who, path string
+			want      int
+		}{
+			{"op-b-analyst", del, 403}, {"ven-analyst", del, 404}, {"op-a-viewer", del, 403}, {"op-a-analyst:read", del, 403},
+			{"op-a-analyst", "/api/v1/collections/op-a-amber/objects/" + indID(77), 404},
+			{"op-a-analyst", "/api/v1/collections/nowhere/objects/" + id, 404},
+		} {
+			if r := f.do("DELETE", tc.path, tc.who, nil); r.Status != tc.want {
+				t.Errorf("DELETE %s as %s: %d, want %d: %s", tc.path, tc.who, r.Status, tc.want, r.Body)
+			}
+		}
+		for _, v := range []string{"yesterday", "2026-11-01", ""} {
+			r := f.do("DELETE", del+"?version="+url.QueryEscape(v), "op-a-analyst", nil)
+			if code, field := r.errField(); r.Status != 400 || code != "invalid" || field != "version" {
+				t.Errorf("delete version=%q: %d %s %q: %s", v, r.Status, code, field, r.Body)
+			}
+		}
+		// One version first: the original of 00:00.
+		r = f.do("DELETE", del+"?version=2026-11-01T00:00:00.000Z", "op-a-analyst", nil)
+		if r.Status != 200 {
+			t.Fatalf("delete one version: %d %s", r.Status, r.Body)
+		}
+		validateResp(t, c, doc, "DELETE", "/api/v1/collections/{ref}/objects/{id}", r)
+		if items := r.json(t)["items"].([]any); len(items) != 1 || items[0].(map[string]any)["version"] != "2026-11-01T00:00:00.000Z" {
+			t.Errorf("one tombstone expected: %s", r.Body)
+		}
+		// Then the rest (the revoked version).
+		r = f.do("DELETE", del, "op-a-analyst", nil)
+		if items := r.json(t)["items"].([]any); r.Status != 200 || len(items) != 1 {
+			t.Errorf("delete the rest: %d %s", r.Status, r.Body)
+		}
+		if r := f.do("GET", "/api/v1/objects/"+id, "op-b-analyst", nil); r.Status != 404 {
+			t.Errorf("deleted object still readable: %d", r.Status)
+		}
+		if r := f.do("GET", "/api/v1/collections/op-a-amber/deletions", "op-b-analyst", nil); len(r.json(t)["items"].([]any)) != 2 {
+			t.Errorf("tombstones for the audience: %s", r.Body)
+		}
+	})
+}
