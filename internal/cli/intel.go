@@ -45,7 +45,7 @@ var intelFields = map[string]string{
 	"audience.groups": "--audience-groups", "slug": "--slug", "kind": "--kind", "name.ja": "--name-ja", "name.en": "--name-en",
 	"org_ids": "--orgs", "confidence": "--confidence", "confidence_scale": "--confidence", "count": "--count",
 	"first_seen": "--first-seen", "last_seen": "--last-seen", "sector": "--sector", "note": "--note", "reason": "--reason",
-	"collection": "--collection", "cursor": "--cursor", "limit": "--limit", "value": "VALUE",
+	"collection": "--collection", "cursor": "--cursor", "limit": "--limit", "value": "VALUE", "version": "--version",
 }
 
 // intelCommand registers an intel command with --org and --json.
@@ -702,6 +702,103 @@ error; a summary of each file is printed on standard output.`,
 		}
 	})
 
+	// ---- revocation, deletion, overrides ----
+	intelCommand("intel revoke", "ID", [2]int{1, 1}, "revoke an object --org owns, with a reason",
+		`A new version with revoked true is stored in every collection where --org owns the
+object, so every consumer (TAXII, feeds, exports) receives the revocation. The reason
+(3 to 1000 characters) goes to the audit trail.`,
+		func(fs *flag.FlagSet) intelBody {
+			reason := fs.String("reason", "", "why the object is revoked, 3 to 1000 characters (required)")
+			return func(ctx context.Context, ic *intelCtx, args []string) error {
+				if err := required([]string{"--reason"}, *reason); err != nil {
+					return err
+				}
+				if !api.ReasonOK(*reason) {
+					return usagef("--reason: explain the revocation in 3 to 1000 characters")
+				}
+				recs, err := ic.e.intel.Revoke(ctx, ic.p, args[0], strings.TrimSpace(*reason))
+				if err != nil {
+					return err
+				}
+				if ic.json {
+					return printJSON(ic.e.Stdout, recs)
+				}
+				for _, r := range recs {
+					fmt.Fprintf(ic.e.Stdout, "revoked %s in %s (version %s)\n", r.ID, r.CollectionID, r.VersionText)
+				}
+				return nil
+			}
+		})
+	intelCommand("intel delete", "ID", [2]int{1, 1}, "delete an object --org owns from a collection (tombstones are left)",
+		`Without --version every version of the object in the collection is deleted; --version
+T (RFC 3339, repeatable) deletes those versions only. Each deleted version leaves a
+tombstone that consumers receive.`,
+		func(fs *flag.FlagSet) intelBody {
+			coll := fs.String("collection", "", "collection alias or id (required)")
+			var versions stringList
+			fs.Var(&versions, "version", "a version (RFC 3339, the object's modified) to delete; repeatable; none: all")
+			return func(ctx context.Context, ic *intelCtx, args []string) error {
+				if err := required([]string{"--collection"}, *coll); err != nil {
+					return err
+				}
+				vm, err := api.ParseVersions("version", versions)
+				if err != nil {
+					return err
+				}
+				ts, err := ic.e.intel.Delete(ctx, ic.p, *coll, args[0], vm, nil)
+				if err != nil {
+					if ae := apperrOf(err); ae != nil && ae.Code == apperr.CodeNotFound && strings.HasPrefix(ae.Message, "collection ") {
+						return withFlag("--collection", err)
+					}
+					return err
+				}
+				if ic.json {
+					if ts == nil {
+						ts = []share.Tombstone{}
+					}
+					return printJSON(ic.e.Stdout, ts)
+				}
+				for _, t := range ts {
+					fmt.Fprintf(ic.e.Stdout, "deleted %s version %s (tombstone %d)\n", t.ID, t.VersionText, t.Seq)
+				}
+				fmt.Fprintf(ic.e.Stdout, "%d version(s) deleted\n", len(ts))
+				return nil
+			}
+		})
+	intelCommand("intel override add", "ID", [2]int{1, 1}, "let an indicator hit by a warninglist into block lists, with a reason", "", func(fs *flag.FlagSet) intelBody {
+		reason := fs.String("reason", "", "why the value is malicious here, 3 to 1000 characters (required)")
+		return func(ctx context.Context, ic *intelCtx, args []string) error {
+			if err := required([]string{"--reason"}, *reason); err != nil {
+				return err
+			}
+			o := &share.Override{StixID: args[0], Reason: *reason}
+			if err := o.Validate(); err != nil {
+				if ae := apperrOf(err); ae != nil && ae.Field == "stix_id" {
+					return usagef("ID: %s", ae.Message)
+				}
+				return err
+			}
+			o, err := ic.e.intel.Override(ctx, ic.p, args[0], strings.TrimSpace(*reason))
+			if err != nil {
+				return err
+			}
+			if ic.json {
+				return printJSON(ic.e.Stdout, o)
+			}
+			fmt.Fprintf(ic.e.Stdout, "override recorded for %s\n", o.StixID)
+			return nil
+		}
+	})
+	intelCommand("intel override withdraw", "ID", [2]int{1, 1}, "withdraw a warninglist override", "", func(fs *flag.FlagSet) intelBody {
+		return func(ctx context.Context, ic *intelCtx, args []string) error {
+			if err := ic.e.intel.WithdrawOverride(ctx, ic.p, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(ic.e.Stdout, "override withdrawn for %s\n", args[0])
+			return nil
+		}
+	})
+
 	// ---- warninglists ----
 	intelCommand("intel warninglist load", "DIR|FILE...", [2]int{1, -1}, "load MISP-format warninglists (files, or directories searched for list.json)", "", func(fs *flag.FlagSet) intelBody {
 		return func(ctx context.Context, ic *intelCtx, args []string) error {
@@ -821,4 +918,14 @@ func writeOutput(w io.Writer, path string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o600)
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
