@@ -946,16 +946,15 @@ func (a *API) listDeletions(c *call) (int, any, error) {
 			return 0, nil, apperr.Invalid("limit", "must be a whole number from 1 to 1000")
 		}
 	}
-	ts, err := s.Deletions(c.r.Context(), c.p, c.r.PathValue("ref"), after, limit)
+	ts, next, err := s.DeletionsPage(c.r.Context(), c.p, c.r.PathValue("ref"), after, limit)
 	if err != nil {
 		return 0, nil, err
 	}
-	out := DeletionList{Items: ts, NextAfter: after}
+	// next is the last tombstone examined, visible or not, so a page of
+	// tombstones the caller may not see never stalls its cursor.
+	out := DeletionList{Items: ts, NextAfter: next}
 	if out.Items == nil {
 		out.Items = []share.Tombstone{}
-	}
-	if n := len(ts); n > 0 {
-		out.NextAfter = ts[n-1].Seq
 	}
 	return 200, out, nil
 }

@@ -118,9 +118,11 @@ func (p *Poller) runDeletions(ctx context.Context, pr *auth.Principal, f *Feed, 
 		if err := json.Unmarshal(data, &dl); err != nil || dl.NextAfter == nil {
 			return fmt.Errorf("deletions: GET %s: not a sakimori deletions list", u)
 		}
-		if len(dl.Items) == 0 {
-			return nil
+		if len(dl.Items) == 0 && *dl.NextAfter <= after {
+			return nil // nothing more
 		}
+		// An empty page with a later next_after: tombstones this feed may not
+		// see; the cursor moves past them below.
 		// One delete per object, with every version the page names.
 		var order []string
 		versions := map[string][]time.Time{}

@@ -218,21 +218,32 @@ func (s *Service) DeleteFromSource(ctx context.Context, p *auth.Principal, collR
 // Deletions returns the tombstones of a collection after seq that the
 // viewer was entitled to see.
 func (s *Service) Deletions(ctx context.Context, p *auth.Principal, collRef string, after int64, limit int) ([]share.Tombstone, error) {
+	ts, _, err := s.DeletionsPage(ctx, p, collRef, after, limit)
+	return ts, err
+}
+
+// DeletionsPage is Deletions with the cursor to continue from: the seq of
+// the last tombstone examined, whether or not the viewer could see it (after
+// itself when there were none), so that a consumer's cursor never stalls on
+// tombstones it is not entitled to.
+func (s *Service) DeletionsPage(ctx context.Context, p *auth.Principal, collRef string, after int64, limit int) ([]share.Tombstone, int64, error) {
 	c, v, err := s.collectionFor(ctx, p, collRef)
 	if err != nil {
-		return nil, err
+		return nil, after, err
 	}
 	ts, err := s.DB.ListTombstones(ctx, []string{c.ID}, after, limit)
 	if err != nil {
-		return nil, err
+		return nil, after, err
 	}
 	out := []share.Tombstone{}
+	next := after
 	for _, t := range ts {
+		next = t.Seq
 		if ok, _ := marking.Entitled(v, markObject(c, t.TLP, t.OwnerOrgID)); ok {
 			out = append(out, t)
 		}
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // ---- across collections ---------------------------------------------------

@@ -155,6 +155,16 @@ func TestIngestVersionsAndReads(t *testing.T) {
 		if dels, _ := w.Svc.Deletions(ctx, w.P("ven-analyst"), "exchange", 0, 100); len(dels) != 0 {
 			t.Errorf("ven sees %d deletions", len(dels))
 		}
+		// A tombstone the viewer may not see still moves its cursor on.
+		ingest(t, w, "isac-analyst", "exchange", inteltest.Indicator(8, "203.0.113.8", `,"object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]`))
+		ts, err = w.Svc.Delete(ctx, w.P("isac-analyst"), "exchange", "indicator--00000008-0000-4000-8000-000000000000", share.VersionMatch{}, nil)
+		if err != nil || len(ts) != 1 {
+			t.Fatalf("delete RED: %v", err)
+		}
+		items, next, err := w.Svc.DeletionsPage(ctx, w.P("ven-analyst"), "exchange", 0, 100)
+		if err != nil || len(items) != 0 || next != ts[0].Seq {
+			t.Errorf("ven's deletions page: %v, %d items, next %d, want next %d", err, len(items), next, ts[0].Seq)
+		}
 	})
 }
 
