@@ -125,6 +125,7 @@ func (s *server) intelRoutes(mux interface {
 	mux.Handle("GET /import", s.user(s.importPage))
 	mux.Handle("POST /import", s.upload(s.importSubmit))
 	mux.Handle("GET /warninglists", s.user(s.warninglists))
+	s.actionRoutes(mux)
 }
 
 // nav is navItems with the threat-sharing sections.
@@ -381,6 +382,11 @@ type intelObjectData struct {
 	OverrideBy                 string
 	CanSight, CanOverride      bool
 	SightForm, OverrideForm    *form
+	// Owner actions: the collections where the user's organisation owns
+	// the object, and whether the user may revoke or delete it.
+	Owned                []ownedColl
+	CanRevoke, CanDelete bool
+	RevokeForm           *form
 }
 
 func (s *server) intelObject(w http.ResponseWriter, rq *req) {
@@ -475,6 +481,7 @@ func (s *server) objectData(w http.ResponseWriter, rq *req, sightForm, overrideF
 			d.Recent = append(d.Recent, r)
 		}
 	}
+	s.ownerActions(rq, d, ov.Versions, byID)
 	if ov.Override != nil {
 		d.OverrideBy = ov.Override.UserID
 		if u, err := s.svc.GetUser(ctx, p, ov.Override.UserID); err == nil {
@@ -908,6 +915,7 @@ type groupRow struct {
 	Slug, Name, Kind, Owner, Description string
 	Members                              []string
 	Hidden                               bool
+	CanEdit                              bool
 }
 
 type groupData struct {
@@ -946,7 +954,8 @@ func (s *server) groupPage(w http.ResponseWriter, rq *req, status int, f *form) 
 	}
 	for _, g := range gs {
 		r := groupRow{Slug: g.Slug, Name: g.Name.In(rq.lang), Kind: groupKindLabel(rq, g.Kind), Owner: n.orgName(g.OwnerOrgID),
-			Description: g.Description, Hidden: len(g.OrgIDs) == 0 && len(g.UserIDs) == 0}
+			Description: g.Description, Hidden: len(g.OrgIDs) == 0 && len(g.UserIDs) == 0,
+			CanEdit: auth.Can(rq.P, auth.ActGroupManage, auth.Target{OrgID: g.OwnerOrgID})}
 		for _, o := range g.OrgIDs {
 			r.Members = append(r.Members, n.orgName(o))
 		}
@@ -996,22 +1005,33 @@ func (s *server) groupCreate(w http.ResponseWriter, rq *req) {
 // ---- warninglists -----------------------------------------------------------------------
 
 type wlData struct {
-	Lists   any
-	Form    *form
-	Checked bool
-	Hits    any
+	Lists      []wlRow
+	Form       *form
+	Checked    bool
+	Hits       any
+	CanManage  bool
+	UploadForm *form
 }
 
 func (s *server) warninglists(w http.ResponseWriter, rq *req) {
+	s.wlPage(w, rq, http.StatusOK, newForm(rq.URL.Query()), newForm(nil))
+}
+
+// wlPage renders the warninglists page: the check form f (with a check
+// when the query has value=), the lists, and for platform administrators
+// the upload form uf and each list's actions.
+func (s *server) wlPage(w http.ResponseWriter, rq *req, status int, f, uf *form) {
 	q := rq.URL.Query()
-	f := newForm(q)
 	lists, err := s.opt.Intel.Warninglists(rq.Context(), rq.P)
 	if err != nil {
 		s.errorPage(w, rq, err)
 		return
 	}
-	d := wlData{Lists: lists, Form: f}
-	status := http.StatusOK
+	d := wlData{Form: f, UploadForm: uf, CanManage: auth.Can(rq.P, auth.ActWarninglistManage, auth.Target{})}
+	for _, l := range lists {
+		d.Lists = append(d.Lists, wlRow{Info: l, Path: "/warninglists/" + url.PathEscape(l.Name)})
+	}
+	rq.here = "/warninglists"
 	if q.Has("value") {
 		v := strings.TrimSpace(q.Get("value"))
 		switch {
