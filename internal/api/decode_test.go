@@ -110,7 +110,7 @@ var requestTypes = map[string]any{
 	"OrganisationInput": &OrganisationInput{}, "OrganisationPatch": &accounts.OrgPatch{}, "LinkInput": &LinkInput{},
 	"UserInput": &UserInput{}, "UserPatch": &UserPatchInput{}, "TokenInput": &accounts.TokenRequest{}, "VerifyInput": &VerifyInput{},
 	"CollectionInput": &CollectionInput{}, "CollectionPatch": &CollectionPatch{}, "GroupInput": &GroupInput{}, "GroupPatch": &GroupPatch{},
-	"SightingInput": &SightingInput{}, "OverrideInput": &OverrideInput{}, "WarninglistPatch": &WarninglistPatch{},
+	"SightingInput": &SightingInput{}, "OverrideInput": &OverrideInput{}, "RevokeInput": &RevokeInput{}, "WarninglistPatch": &WarninglistPatch{},
 }
 
 // TestRequestSchemasMatchTheTypes: the request schemas in the document list
