@@ -66,7 +66,7 @@ func (s *Service) Revoke(ctx context.Context, p *auth.Principal, id, reason stri
 		out = append(out, nr)
 	}
 	if len(out) == 0 {
-		return nil, apperr.Forbidden("only the organisation that owns %s revokes it", id)
+		return nil, s.authorizeAuditedErr(ctx, p, auth.ActIntelWrite, apperr.Forbidden("only the organisation that owns %s revokes it", id), "stix_object", id)
 	}
 	if err := s.DB.Append(ctx, p.Actor().Event("intel.revoke", "stix_object", id, audit.OutcomeSuccess, clip(reason, 1000))); err != nil {
 		return nil, err

@@ -208,6 +208,9 @@ func TestRevoke(t *testing.T) {
 		if _, err := w.Svc.Revoke(ctx, w.P("op-b-analyst"), id, "not mine"); apperr.CodeOf(err) != apperr.CodeForbidden {
 			t.Errorf("revoke by a recipient: %v", err)
 		}
+		if es, _, err := db.ListAudit(ctx, store.AuditFilter{Action: "intel.write", Outcome: "denied"}); err != nil || len(es) != 1 || es[0].ObjectID != id {
+			t.Errorf("the refused revocation is not audited: %v %+v", err, es)
+		}
 		if _, err := w.Svc.Revoke(ctx, w.P("ven-analyst"), id, "cannot see"); apperr.CodeOf(err) != apperr.CodeNotFound {
 			t.Errorf("revoke by an outsider: %v", err)
 		}
