@@ -1,7 +1,9 @@
 package demo_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"testing"
 
 	"sakimori/internal/accounts"
@@ -10,6 +12,7 @@ import (
 	"sakimori/internal/intel"
 	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/share"
+	"sakimori/internal/stix/stixtest"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
 )
@@ -71,4 +74,66 @@ func TestSeedIntel(t *testing.T) {
 			t.Errorf("community GREEN for a supplier: %v", err)
 		}
 	})
+}
+
+// TestEmittedObjectsAgreeWithOASISSchemas checks that what sakimori emits
+// (bundle exports and TAXII pages, with the TLP marking it adds to objects
+// that carry none) is valid per the OASIS STIX 2.1 JSON schemas.
+func TestEmittedObjectsAgreeWithOASISSchemas(t *testing.T) {
+	schemas := stixtest.OASIS(t)
+	db := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	if _, err := demo.Seed(ctx, accounts.New(db, inteltest.Quiet)); err != nil {
+		t.Fatal(err)
+	}
+	svc := intel.New(db, inteltest.Quiet)
+	if _, err := demo.SeedIntel(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+	o, err := db.GetOrg(ctx, "nco")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &auth.Principal{System: "test", Org: o}
+	var buf bytes.Buffer
+	n, err := svc.ExportBundle(ctx, p, intel.SearchQuery{}, &buf)
+	if err != nil || n < 15 {
+		t.Fatalf("export: %d objects, %v", n, err)
+	}
+	var b struct {
+		Type    string            `json:"type"`
+		Objects []json.RawMessage `json:"objects"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &b); err != nil || b.Type != "bundle" {
+		t.Fatalf("export is not a bundle: %v", err)
+	}
+	types := map[string]bool{}
+	for _, raw := range b.Objects {
+		if err := schemas.Validate(raw); err != nil {
+			t.Errorf("exported object fails the OASIS schema: %v\n%s", err, raw)
+		}
+		var h struct{ Type string }
+		_ = json.Unmarshal(raw, &h)
+		types[h.Type] = true
+	}
+	for _, want := range []string{"indicator", "malware", "campaign", "vulnerability", "course-of-action", "report", "relationship", "marking-definition"} {
+		if !types[want] {
+			t.Errorf("the export has no %s", want)
+		}
+	}
+	cs, err := svc.Collections(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		pg, err := svc.Objects(ctx, p, share.Query{Collection: c.ID, Versions: share.VersionMatch{All: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range pg.Records {
+			if err := schemas.Validate(r.Raw); err != nil {
+				t.Errorf("%s in %s fails the OASIS schema: %v", r.ID, c.Alias, err)
+			}
+		}
+	}
 }

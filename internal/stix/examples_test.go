@@ -5,34 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sakimori/internal/stix/stixtest"
 )
 
 // sharedDir finds the shared STIX material by walking up from the package
 // directory to a directory containing shared/stix2. Under CI=true its absence
 // fails the test; elsewhere the test is skipped.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		cand := filepath.Join(dir, "shared", "stix2")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("shared/stix2 not found above the package directory (required under CI=true)")
-	}
-	t.Skip("shared/stix2 not found above the package directory")
-	return ""
-}
+func sharedDir(t testing.TB) string { return stixtest.SharedDir(t) }
 
 func exampleFiles(t *testing.T) []string {
 	root := filepath.Join(sharedDir(t), "examples")

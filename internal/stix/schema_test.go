@@ -10,56 +10,20 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"sakimori/internal/stix/stixtest"
 )
 
-// oasisSchemas compiles the OASIS STIX 2.1 JSON schemas from shared/stix2/
-// schemas, registering each file under its $id so relative $refs resolve
-// without network access. It returns a function giving the schema for an
-// object type (core.json / cyber-observable-core.json for custom types).
+// oasisSchemas returns the OASIS schema for an object type (see
+// stixtest.Schemas.For).
 func oasisSchemas(t *testing.T) func(typ string, sco bool) *jsonschema.Schema {
 	t.Helper()
-	root := filepath.Join(sharedDir(t), "schemas")
-	c := jsonschema.NewCompiler()
-	byName := map[string]string{} // "indicator" -> $id
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-		if err != nil {
-			return err
-		}
-		id, _ := doc.(map[string]any)["$id"].(string)
-		if id == "" {
-			t.Fatalf("%s has no $id", p)
-		}
-		byName[strings.TrimSuffix(filepath.Base(p), ".json")] = id
-		return c.AddResource(id, doc)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cache := map[string]*jsonschema.Schema{}
+	o := stixtest.OASIS(t)
 	return func(typ string, sco bool) *jsonschema.Schema {
-		name := typ
-		if _, ok := byName[name]; !ok || name == "core" || name == "bundle" {
-			name = "core"
-			if sco {
-				name = "cyber-observable-core"
-			}
-		}
-		if s := cache[name]; s != nil {
-			return s
-		}
-		s, err := c.Compile(byName[name])
+		s, err := o.For(typ, sco)
 		if err != nil {
-			t.Fatalf("compile %s: %v", name, err)
+			t.Fatal(err)
 		}
-		cache[name] = s
 		return s
 	}
 }
