@@ -360,7 +360,7 @@ func runIntelIngest(ctx context.Context, cfg Config, progress io.Writer) ([]Resu
 	if progress == nil {
 		progress = io.Discard
 	}
-	n, rounds := IntelIngestObjects, 3
+	n, rounds := IntelIngestObjects, 2
 	if cfg.Quick {
 		n, rounds = IntelIngestObjectsQuick, 1
 	}

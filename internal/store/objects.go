@@ -472,6 +472,16 @@ func scanRecord(r scanner, withRaw bool) (share.Record, error) {
 func (db *DB) objectWhere(q *ObjectQuery) (string, []any) {
 	var where []string
 	var args []any
+	if len(q.Scopes) == 1 && len(q.IDs) == 0 && len(q.AtomValues) == 0 && q.Text == "" {
+		// Every entitlement term below requires this collection; saying so
+		// at the top level lets the planner walk one collection's index in
+		// date_added order (SQLite without statistics otherwise collects
+		// and sorts every row after the cursor: a page of a 1M-object
+		// collection took seconds). The rows selected are the same. Not
+		// with ids or text, where an index on stix_id or the atoms serves
+		// better.
+		where, args = append(where, "collection_id = ?"), append(args, q.Scopes[0].CollectionID)
+	}
 	// Entitlement.
 	var ent []string
 	for _, s := range q.Scopes {
