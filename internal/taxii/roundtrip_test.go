@@ -12,15 +12,15 @@ import (
 
 	"sakimori/internal/marking"
 	"sakimori/internal/store"
+	"sakimori/internal/stix/stixtest"
 	"sakimori/internal/store/storetest"
 )
 
-// examplesDir holds the OASIS STIX 2.1 example bundles, shared beside the
-// repository (never copied into it).
-const examplesDir = "../../../shared/stix2/examples"
-
 func exampleFiles(t *testing.T) []string {
 	t.Helper()
+	// The OASIS STIX 2.1 example bundles, shared beside the repository
+	// (never copied into it); stixtest fails under CI=true when missing.
+	examplesDir := filepath.Join(stixtest.SharedDir(t), "examples")
 	var files []string
 	_ = filepath.WalkDir(examplesDir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") {

@@ -3,6 +3,8 @@ package pattern
 import (
 	"errors"
 	"testing"
+
+	"sakimori/internal/stix/stixtest"
 )
 
 // FuzzParse checks that Parse never panics, that every error is an *Error
@@ -19,7 +21,7 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range invalidCases {
 		f.Add(tc.in)
 	}
-	if sharedDir() != "" {
+	if stixtest.Find() != "" {
 		for _, pats := range examplePatterns(f) {
 			for _, s := range pats {
 				f.Add(s)

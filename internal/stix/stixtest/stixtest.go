@@ -22,9 +22,22 @@ import (
 // the test is skipped.
 func SharedDir(t testing.TB) string {
 	t.Helper()
+	if dir := Find(); dir != "" {
+		return dir
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("shared/stix2 not found above the package directory (required under CI=true)")
+	}
+	t.Skip("shared/stix2 not found above the package directory")
+	return ""
+}
+
+// Find returns shared/stix2 above the working directory, or "" (for
+// optional uses such as seeding a fuzz corpus).
+func Find() string {
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatal(err)
+		return ""
 	}
 	for {
 		cand := filepath.Join(dir, "shared", "stix2")
@@ -33,15 +46,10 @@ func SharedDir(t testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			break
+			return ""
 		}
 		dir = parent
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("shared/stix2 not found above the package directory (required under CI=true)")
-	}
-	t.Skip("shared/stix2 not found above the package directory")
-	return ""
 }
 
 // Schemas validates STIX objects against the OASIS JSON schemas.
