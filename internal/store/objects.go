@@ -92,9 +92,25 @@ func (db *DB) StoreObjects(ctx context.Context, act audit.Actor, collID string, 
 		if err := tx.QueryRowContext(ctx, q).Scan(&last); err != nil {
 			return nil, err
 		}
+		if db.dialect == Postgres {
+			// PostgreSQL switches the cached version lookup below (500 ids
+			// per statement) to a generic plan that walks the whole
+			// collection and filters the ids: each batch then cost a scan
+			// of the collection (minutes per 100k objects in a large one).
+			// Plan it for its values, as a custom plan uses the unique
+			// (collection_id, stix_id, version) index.
+			if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+				return nil, err
+			}
+		}
 		states, err := db.idStates(ctx, tx, collID, objs)
 		if err != nil {
 			return nil, err
+		}
+		if db.dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = auto"); err != nil {
+				return nil, err
+			}
 		}
 		now := db.now().UnixMicro()
 		var rows []pendingRow
