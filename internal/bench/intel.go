@@ -484,9 +484,9 @@ func intelIngestStore(ctx context.Context, tg target, bundle []byte, objs []*sti
 			allocs = append(allocs, float64(r.alloc)/float64(n))
 			peaks = append(peaks, float64(r.peak)/float64(n))
 		}
-		name, note := "intel-ingest/"+tg.name+"/ingest", "intel.Service.Ingest of parsed objects, batches of 1000"
+		name, note := "intel-ingest/"+tg.name+"/ingest", "intel.Service.Ingest of parsed objects, default batches"
 		if withParse {
-			name, note = "intel-ingest/"+tg.name+"/parse+ingest", "intel.ParseObjects of one bundle + Ingest, batches of 1000"
+			name, note = "intel-ingest/"+tg.name+"/parse+ingest", "intel.ParseObjects of one bundle + Ingest, default batches"
 		}
 		out = append(out, rateResult(name, rates, n, note+syncNote(tg.name)),
 			Result{Name: name + "/cpu", Value: median(cpus), Unit: "us/indicator", N: int64(n),

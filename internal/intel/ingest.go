@@ -32,9 +32,14 @@ const (
 	SourceWeb   = "web"
 )
 
-// MaxItems bounds the successes and failures a job keeps (counts are exact
-// beyond it).
-const MaxItems = 100000
+// MaxSuccesses and MaxFailures bound the items a job lists (its counts
+// are always exact). A job is saved after every batch, so the lists are
+// rewritten each time: the first thousand successes tell a submitter what
+// happened, and every rejection up to ten thousand keeps its reason.
+const (
+	MaxSuccesses = 1000
+	MaxFailures  = 10000
+)
 
 // ParseObjects reads STIX content: a bundle, a TAXII envelope
 // ({"objects": [...]}) or a single object. Elements of "objects" that are
@@ -291,7 +296,7 @@ func (s *Service) process(ctx context.Context, p *auth.Principal, c *share.Colle
 				pr := &preps[i]
 				if pr.reject != "" {
 					j.Rejected++
-					addItem(&j.Failures, share.Item{ID: pr.id, Message: pr.reject})
+					addItem(&j.Failures, share.Item{ID: pr.id, Message: pr.reject}, MaxFailures)
 					continue
 				}
 				st := stored[k]
@@ -300,16 +305,16 @@ func (s *Service) process(ctx context.Context, p *auth.Principal, c *share.Colle
 				switch st.Outcome {
 				case share.OutcomeAccepted:
 					j.Accepted++
-					addItem(&j.Successes, item)
+					addItem(&j.Successes, item, MaxSuccesses)
 				case share.OutcomeUpdated:
 					j.Updated++
-					addItem(&j.Successes, item)
+					addItem(&j.Successes, item, MaxSuccesses)
 				case share.OutcomeDuplicate:
 					j.Duplicates++
-					addItem(&j.Successes, item)
+					addItem(&j.Successes, item, MaxSuccesses)
 				default:
 					j.Rejected++
-					addItem(&j.Failures, item)
+					addItem(&j.Failures, item, MaxFailures)
 				}
 			}
 			if hi == len(objs) {
@@ -338,8 +343,8 @@ func (s *Service) process(ctx context.Context, p *auth.Principal, c *share.Colle
 	return s.DB.SaveJob(ctx, j)
 }
 
-func addItem(l *[]share.Item, it share.Item) {
-	if len(*l) < MaxItems {
+func addItem(l *[]share.Item, it share.Item, limit int) {
+	if len(*l) < limit {
 		*l = append(*l, it)
 	}
 }
@@ -703,7 +708,7 @@ func (s *Service) runPending(ctx context.Context) {
 func (s *Service) runJob(ctx context.Context, j *share.Job, payload []byte) error {
 	fail := func(msg string) error {
 		j.Rejected += j.Pending()
-		addItem(&j.Failures, share.Item{Message: msg})
+		addItem(&j.Failures, share.Item{Message: msg}, MaxFailures)
 		j.Status = share.JobComplete
 		return s.DB.SaveJob(ctx, j)
 	}

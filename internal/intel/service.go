@@ -34,7 +34,8 @@ import (
 type Service struct {
 	DB  *store.DB
 	Log *slog.Logger
-	// BatchSize is the number of objects stored per transaction (default 1000).
+	// BatchSize is the number of objects stored per transaction (default
+	// 4000: fewer, larger commits write each touched index page once).
 	BatchSize int
 	// MaxPage bounds TAXII and API pages (default 1000).
 	MaxPage int
@@ -53,7 +54,7 @@ func New(db *store.DB, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{DB: db, Log: log, BatchSize: 1000, MaxPage: 1000, wake: make(chan struct{}, 1)}
+	s := &Service{DB: db, Log: log, BatchSize: 4000, MaxPage: 1000, wake: make(chan struct{}, 1)}
 	s.lists.Store(&warninglist.Set{})
 	return s
 }

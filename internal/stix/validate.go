@@ -156,20 +156,30 @@ func (v *validator) add(path, format string, args ...any) {
 
 var (
 	uuidPart = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}`
-	// idRE is the identifier shape (section 2.9): type--UUID (RFC 4122).
-	idRE = regexp.MustCompile(`^([a-z0-9]+(?:-[a-z0-9]+)*)--(` + uuidPart + `)$`)
-	// typeNameRE: ASCII lowercase, digits and single hyphens, 3..250 chars
-	// (section 3.1). The schemas' not(enum action) is enforced separately.
-	typeNameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$`)
-	// propNameRE: a-z, 0-9, underscore, 3..250 chars (section 3.1), first
-	// character a letter (as the OASIS schemas require).
-	propNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{2,249}$`)
-	// timestampRE: RFC 3339 in UTC with a literal Z (section 2.15).
-	timestampRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$`)
-	hexRE       = regexp.MustCompile(`^([0-9a-fA-F]{2})*$`)
+	// The hottest lexical rules are hand-written matchers (lexical.go):
+	// every property name, identifier and timestamp of every object goes
+	// through them. lexical_test.go checks them against these expressions:
+	//
+	// idRE, the identifier shape (section 2.9), type--UUID (RFC 4122):
+	//   ^([a-z0-9]+(?:-[a-z0-9]+)*)--(uuidPart)$
+	// typeNameRE, ASCII lowercase, digits and single hyphens (section 3.1;
+	// length and the schemas' not(enum action) are checked separately):
+	//   ^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$
+	// propNameRE, a-z, 0-9, underscore, 3..250 chars (section 3.1), first
+	// character a letter (as the OASIS schemas require):
+	//   ^[a-z][a-z0-9_]{2,249}$
+	// timestampRE, RFC 3339 in UTC with a literal Z (section 2.15):
+	//   ^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$
+	// vocabRE: ^[a-z0-9]+(?:-[a-z0-9]+)*$
+	// hexRE: ^([0-9a-fA-F]{2})*$
+	idRE        = idMatcher{}
+	typeNameRE  = matcher(isTypeName)
+	propNameRE  = matcher(isPropName)
+	timestampRE = matcher(isTimestamp)
+	hexRE       = matcher(isHexBytes)
 	extNameRE   = regexp.MustCompile(`^[a-z][a-z0-9]*(?:-[a-z0-9]+)*-ext$`)
 	extDefRE    = regexp.MustCompile(`^extension-definition--` + uuidPart + `$`)
-	vocabRE     = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+	vocabRE     = matcher(isVocab)
 	cveRE       = regexp.MustCompile(`^CVE-\d{4}-(0\d{3}|[1-9]\d{3,})$`)
 	capecRE     = regexp.MustCompile(`^CAPEC-\d+$`)
 	selectorRE  = regexp.MustCompile(`^([a-z0-9_-]{3,249}(\.(\[\d+\]|[a-z0-9_-]{1,250}))*|id)$`)

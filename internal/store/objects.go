@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -395,13 +396,24 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, collID string, rows []
 		args, n = args[:0], 0
 		return err
 	}
+	// In value order: the atoms' index is keyed by value, and inserting in
+	// key order touches each index page once per batch.
+	type atomRow struct {
+		pk          int64
+		kind, value string
+	}
+	var atoms []atomRow
 	for i := range rows {
 		for _, a := range rows[i].o.Atoms {
-			args = append(args, pks[i], a.Kind, a.Value)
-			if n++; n == atomInsertChunk {
-				if err := flush(); err != nil {
-					return err
-				}
+			atoms = append(atoms, atomRow{pks[i], a.Kind, a.Value})
+		}
+	}
+	slices.SortFunc(atoms, func(a, b atomRow) int { return strings.Compare(a.value, b.value) })
+	for _, a := range atoms {
+		args = append(args, a.pk, a.kind, a.value)
+		if n++; n == atomInsertChunk {
+			if err := flush(); err != nil {
+				return err
 			}
 		}
 	}
@@ -497,6 +509,14 @@ func (db *DB) objectWhere(q *ObjectQuery) (string, []any) {
 		// with ids or text, where an index on stix_id or the atoms serves
 		// better.
 		where, args = append(where, "collection_id = ?"), append(args, q.Scopes[0].CollectionID)
+	} else if len(q.IDs) > 0 && len(q.Scopes) > 0 {
+		// Lookups by id: every term below is within the scopes'
+		// collections, so naming them lets the planner use the unique
+		// (collection_id, stix_id, version) index for each.
+		where = append(where, "collection_id IN ("+placeholders(len(q.Scopes))+")")
+		for _, s := range q.Scopes {
+			args = append(args, s.CollectionID)
+		}
 	}
 	// Entitlement.
 	var ent []string

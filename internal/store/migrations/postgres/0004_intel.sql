@@ -57,7 +57,6 @@ CREATE TABLE stix_objects (
 );
 CREATE INDEX stix_objects_added ON stix_objects(collection_id, date_added);
 CREATE INDEX stix_objects_latest ON stix_objects(collection_id, is_latest, date_added);
-CREATE INDEX stix_objects_id ON stix_objects(stix_id, version);
 CREATE INDEX stix_objects_dadded ON stix_objects(date_added);
 
 CREATE TABLE stix_atoms (

@@ -57,15 +57,16 @@ CREATE TABLE stix_objects (
 );
 CREATE INDEX stix_objects_added ON stix_objects(collection_id, date_added);
 CREATE INDEX stix_objects_latest ON stix_objects(collection_id, is_latest, date_added);
-CREATE INDEX stix_objects_id ON stix_objects(stix_id, version);
 CREATE INDEX stix_objects_dadded ON stix_objects(date_added);
 
+-- Clustered by value (no rowid): the table is its own value index, one
+-- B-tree fewer to write per atom at ingest.
 CREATE TABLE stix_atoms (
-    object_pk INTEGER NOT NULL REFERENCES stix_objects(pk) ON DELETE CASCADE,
+    value     TEXT NOT NULL,
     kind      TEXT NOT NULL,
-    value     TEXT NOT NULL
-);
-CREATE INDEX stix_atoms_value ON stix_atoms(value, kind);
+    object_pk INTEGER NOT NULL REFERENCES stix_objects(pk) ON DELETE CASCADE,
+    PRIMARY KEY (value, kind, object_pk)
+) WITHOUT ROWID;
 CREATE INDEX stix_atoms_object ON stix_atoms(object_pk);
 
 CREATE TABLE stix_deletions (
