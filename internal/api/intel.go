@@ -884,11 +884,11 @@ func (a *API) importObjects(c *call) (int, any, error) {
 		res.Job = j
 		return 202, res, nil
 	}
-	objs, err := intel.ParseObjects(payload)
+	raws, err := intel.SplitObjects(payload)
 	if err != nil {
 		return 0, nil, err
 	}
-	j, err := s.Ingest(ctx, c.p, c.r.PathValue("ref"), objs, opt)
+	j, err := s.IngestRaw(ctx, c.p, c.r.PathValue("ref"), raws, opt)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -441,7 +441,7 @@ error; a summary of each file is printed on standard output.`,
 						}
 						payload = b
 					}
-					objs, err := intel.ParseObjects(payload)
+					raws, err := intel.SplitObjects(payload)
 					if err != nil {
 						return fmt.Errorf("%s: %v", file, apperr.As(err).Message)
 					}
@@ -449,7 +449,7 @@ error; a summary of each file is printed on standard output.`,
 					if !*quiet {
 						opt.Progress = func(j *share.Job) { progressBar(ic.e.Stderr, file, j.Done(), j.Total) }
 					}
-					j, err := ic.e.intel.Ingest(ctx, ic.p, *coll, objs, opt)
+					j, err := ic.e.intel.IngestRaw(ctx, ic.p, *coll, raws, opt)
 					if !*quiet && j != nil {
 						progressBar(ic.e.Stderr, file, j.Done(), j.Total)
 						fmt.Fprintln(ic.e.Stderr)

@@ -97,6 +97,37 @@ func ParseObjects(data []byte) ([]*stix.Object, error) {
 	return []*stix.Object{o}, nil
 }
 
+// SplitObjects reads the frame of STIX content (a bundle, a TAXII envelope
+// or a single object) and returns its elements unparsed: IngestRaw and the
+// asynchronous worker parse and validate them on all cores while earlier
+// batches are being stored. Malformed JSON and a frame of the wrong shape
+// are refused here, naming the field; problems of single elements are
+// reported per object at ingest.
+func SplitObjects(data []byte) ([]json.RawMessage, error) {
+	data = bytes.TrimSpace(data)
+	var head struct {
+		Type    string            `json:"type"`
+		Objects []json.RawMessage `json:"objects"`
+	}
+	if len(data) == 0 || data[0] != '{' {
+		return nil, apperr.Invalid("", "STIX content must be a JSON object: a bundle, a TAXII envelope or one object")
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) && ute.Field == "objects" {
+			return nil, apperr.Invalid("objects", "must be an array of STIX objects")
+		}
+		return nil, apperr.Invalid("", "not valid JSON: %v", err)
+	}
+	if head.Type == "bundle" || head.Type == "" && head.Objects != nil {
+		if head.Objects == nil {
+			head.Objects = []json.RawMessage{}
+		}
+		return head.Objects, nil
+	}
+	return []json.RawMessage{data}, nil
+}
+
 // parseEach parses each raw element with stix.Parse, on all cores; an
 // element that is not a JSON object is nil. An element that is a JSON object
 // but does not parse is nil too, unless strict is set: then parseEach gives
@@ -159,19 +190,44 @@ func (s *Service) writableCollection(ctx context.Context, p *auth.Principal, ref
 	return c, nil
 }
 
+// input is one element to ingest: parsed already, or raw JSON that the
+// pipeline parses.
+type input struct {
+	obj *stix.Object
+	raw json.RawMessage
+}
+
 // Ingest stores objs in a collection now and returns the completed job
 // (also kept, so imports are listed with their outcome). Bad objects are
 // rejected one by one with the reason; the rest are stored.
 func (s *Service) Ingest(ctx context.Context, p *auth.Principal, collRef string, objs []*stix.Object, opt IngestOptions) (*share.Job, error) {
+	in := make([]input, len(objs))
+	for i, o := range objs {
+		in[i].obj = o
+	}
+	return s.ingest(ctx, p, collRef, in, opt)
+}
+
+// IngestRaw is Ingest of unparsed elements (from SplitObjects): each is
+// parsed and validated on all cores while the batch before it is stored.
+func (s *Service) IngestRaw(ctx context.Context, p *auth.Principal, collRef string, raws []json.RawMessage, opt IngestOptions) (*share.Job, error) {
+	in := make([]input, len(raws))
+	for i, r := range raws {
+		in[i].raw = r
+	}
+	return s.ingest(ctx, p, collRef, in, opt)
+}
+
+func (s *Service) ingest(ctx context.Context, p *auth.Principal, collRef string, in []input, opt IngestOptions) (*share.Job, error) {
 	c, err := s.writableCollection(ctx, p, collRef)
 	if err != nil {
 		return nil, err
 	}
-	j := s.newJob(p, c, len(objs), opt)
+	j := s.newJob(p, c, len(in), opt)
 	if err := s.DB.CreateJob(ctx, p.Actor(), j, nil); err != nil {
 		return nil, err
 	}
-	if err := s.process(ctx, p, c, j, objs, opt.Progress); err != nil {
+	if err := s.process(ctx, p, c, j, in, opt.Progress); err != nil {
 		return j, err
 	}
 	return j, nil
@@ -186,11 +242,11 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, collRef string,
 	if err != nil {
 		return nil, err
 	}
-	objs, err := ParseObjects(payload)
+	raws, err := SplitObjects(payload)
 	if err != nil {
 		return nil, err
 	}
-	j := s.newJob(p, c, len(objs), opt)
+	j := s.newJob(p, c, len(raws), opt)
 	if err := s.DB.CreateJob(ctx, p.Actor(), j, payload); err != nil {
 		return nil, err
 	}
@@ -253,7 +309,7 @@ type prepared struct {
 }
 
 // process stores objs (from index j.Done() on) in batches, updating j.
-func (s *Service) process(ctx context.Context, p *auth.Principal, c *share.Collection, j *share.Job, objs []*stix.Object, progress func(*share.Job)) error {
+func (s *Service) process(ctx context.Context, p *auth.Principal, c *share.Collection, j *share.Job, objs []input, progress func(*share.Job)) error {
 	batch := s.BatchSize
 	if batch <= 0 {
 		batch = 1000
@@ -360,7 +416,7 @@ func (s *Service) authorizeAuditedErr(ctx context.Context, p *auth.Principal, a 
 }
 
 // prepareAll validates and classifies a batch on all cores.
-func (s *Service) prepareAll(objs []*stix.Object, c *share.Collection, owner, addedBy, source string) []prepared {
+func (s *Service) prepareAll(objs []input, c *share.Collection, owner, addedBy, source string) []prepared {
 	out := make([]prepared, len(objs))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(objs)/64))
 	var wg sync.WaitGroup
@@ -374,12 +430,30 @@ func (s *Service) prepareAll(objs []*stix.Object, c *share.Collection, owner, ad
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = s.prepare(objs[i], c, owner, addedBy, source)
+				out[i] = s.prepareInput(objs[i], c, owner, addedBy, source)
 			}
 		}()
 	}
 	wg.Wait()
 	return out
+}
+
+// prepareInput parses a raw element (a JSON value that is not an object,
+// or an object stix.Parse refuses, is rejected with the reason) and
+// prepares it.
+func (s *Service) prepareInput(in input, c *share.Collection, owner, addedBy, source string) prepared {
+	if in.obj == nil && in.raw != nil {
+		t := bytes.TrimSpace(in.raw)
+		if len(t) == 0 || t[0] != '{' {
+			return prepared{reject: "not a JSON object"}
+		}
+		o, err := stix.Parse(in.raw)
+		if err != nil {
+			return prepared{reject: err.Error()}
+		}
+		in.obj = o
+	}
+	return s.prepare(in.obj, c, owner, addedBy, source)
 }
 
 // prepare validates one object and computes what the store keeps of it.
@@ -720,14 +794,18 @@ func (s *Service) runJob(ctx context.Context, j *share.Job, payload []byte) erro
 	if err != nil {
 		return fail("the collection is gone")
 	}
-	objs, err := ParseObjects(payload)
+	raws, err := SplitObjects(payload)
 	if err != nil {
 		return fail(err.Error())
 	}
-	if len(objs) != j.Total {
+	if len(raws) != j.Total {
 		return fail("the stored payload does not match the job")
 	}
-	return s.process(ctx, p, c, j, objs, nil)
+	in := make([]input, len(raws))
+	for i, r := range raws {
+		in[i].raw = r
+	}
+	return s.process(ctx, p, c, j, in, nil)
 }
 
 func (s *Service) jobPrincipal(ctx context.Context, j *share.Job) (*auth.Principal, error) {

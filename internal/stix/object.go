@@ -209,43 +209,35 @@ func newObject(m map[string]any, raw []byte) *Object {
 	}
 	o.Labels = stringList(m["labels"])
 	o.ObjectMarkingRefs = stringList(m["object_marking_refs"])
-	// The remaining structured properties are decoded from the raw JSON of
-	// just that property; a type mismatch leaves the field empty.
-	var parts struct {
-		ExternalReferences json.RawMessage            `json:"external_references"`
-		GranularMarkings   json.RawMessage            `json:"granular_markings"`
-		Extensions         map[string]json.RawMessage `json:"extensions"`
-	}
-	if json.Unmarshal(raw, &parts) == nil {
+	// The remaining structured properties are decoded from their part of
+	// the generic tree (re-encoded: they are small and often absent), not
+	// by scanning the whole object again; a type mismatch leaves the field
+	// empty.
+	if v, ok := m["external_references"]; ok {
 		var ers []ExternalReference
-		if json.Unmarshal(parts.ExternalReferences, &ers) == nil {
+		if redecode(v, &ers) {
 			o.ExternalReferences = ers
 		}
+	}
+	if v, ok := m["granular_markings"]; ok {
 		var gms []GranularMarking
-		if json.Unmarshal(parts.GranularMarkings, &gms) == nil {
+		if redecode(v, &gms) {
 			o.GranularMarkings = gms
 		}
-		o.Extensions = parts.Extensions
-	} else {
-		// Some property has a type the struct cannot take (e.g. extensions
-		// is not an object); decode each one on its own.
-		var each map[string]json.RawMessage
-		if json.Unmarshal(raw, &each) == nil {
-			var ers []ExternalReference
-			if json.Unmarshal(each["external_references"], &ers) == nil {
-				o.ExternalReferences = ers
-			}
-			var gms []GranularMarking
-			if json.Unmarshal(each["granular_markings"], &gms) == nil {
-				o.GranularMarkings = gms
-			}
-			var ext map[string]json.RawMessage
-			if json.Unmarshal(each["extensions"], &ext) == nil {
-				o.Extensions = ext
-			}
+	}
+	if v, ok := m["extensions"]; ok {
+		var ext map[string]json.RawMessage
+		if redecode(v, &ext) {
+			o.Extensions = ext
 		}
 	}
 	return o
+}
+
+// redecode decodes a value of the generic tree into dst through JSON.
+func redecode(v any, dst any) bool {
+	b, err := json.Marshal(v)
+	return err == nil && json.Unmarshal(b, dst) == nil
 }
 
 func stringList(v any) []string {

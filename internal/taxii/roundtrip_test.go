@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"sakimori/internal/marking"
-	"sakimori/internal/store"
 	"sakimori/internal/stix/stixtest"
+	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
 )
 

@@ -240,9 +240,9 @@ func (s *server) importSubmit(w http.ResponseWriter, rq *req) {
 	var job *share.Job
 	status := http.StatusBadRequest
 	if !f.Failed() {
-		objs, err := intel.ParseObjects(payload)
+		raws, err := intel.SplitObjects(payload)
 		if err == nil {
-			job, err = s.opt.Intel.Ingest(ctx, p, f.Get("collection"), objs, intel.IngestOptions{Kind: format, Source: intel.SourceWeb})
+			job, err = s.opt.Intel.IngestRaw(ctx, p, f.Get("collection"), raws, intel.IngestOptions{Kind: format, Source: intel.SourceWeb})
 		}
 		switch {
 		case err == nil:
