@@ -562,7 +562,7 @@ func objectAtoms(o *stix.Object) []store.Atom {
 		if pt := propString(o, "pattern_type"); pt != "stix" {
 			return nil
 		}
-		p, err := pattern.Parse(propString(o, "pattern"))
+		p, err := o.Pattern() // parsed once, by stix.Validate
 		if err != nil {
 			return nil
 		}

@@ -22,6 +22,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"sakimori/internal/stix/pattern"
 )
 
 // SpecVersion is the only STIX version sakimori accepts.
@@ -71,6 +73,24 @@ type Object struct {
 	// props is the object decoded generically (numbers as json.Number); the
 	// validator works on it.
 	props map[string]any
+	// pattern is the indicator's parsed STIX pattern, kept by Validate for
+	// Pattern (patternSrc is the text it was parsed from).
+	pattern    *pattern.Pattern
+	patternSrc string
+}
+
+// Pattern returns the parsed STIX pattern of an indicator whose
+// pattern_type is "stix", parsing it unless Validate already did.
+func (o *Object) Pattern() (*pattern.Pattern, error) {
+	pt, _ := o.props["pattern_type"].(string)
+	src, ok := o.props["pattern"].(string)
+	if pt != "stix" || !ok {
+		return nil, errors.New("stix: not an indicator with a STIX pattern")
+	}
+	if o.pattern != nil && o.patternSrc == src {
+		return o.pattern, nil
+	}
+	return pattern.Parse(src)
 }
 
 // Property returns the decoded value of a top-level property (string, bool,

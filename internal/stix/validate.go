@@ -924,7 +924,11 @@ func (v *validator) checkPattern() {
 	if !ok || !ok2 || pt != "stix" {
 		return
 	}
-	if _, err := pattern.Parse(src); err != nil {
+	pat, err := pattern.Parse(src)
+	if err == nil {
+		v.o.pattern, v.o.patternSrc = pat, src // Object.Pattern reuses it
+	}
+	if err != nil {
 		var pe *pattern.Error
 		if errors.As(err, &pe) {
 			v.add("$.pattern", "invalid STIX pattern at offset %d: %s", pe.Pos, pe.Msg)
