@@ -7,6 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -17,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"sakimori/internal/accounts"
 	"sakimori/internal/audit"
 	"sakimori/internal/auth"
 	"sakimori/internal/intel"
@@ -26,6 +30,7 @@ import (
 	"sakimori/internal/stix"
 	"sakimori/internal/stix/pattern"
 	"sakimori/internal/store"
+	"sakimori/internal/taxii"
 )
 
 func init() {
@@ -33,7 +38,7 @@ func init() {
 		Description: "threat sharing: bundle ingest of 100k realistic indicators through intel.Service.Ingest (parsed, and with JSON parsing), objects/s and Go heap per indicator",
 		Run:         runIntelIngest})
 	Register(Bench{Name: "intel-page",
-		Description: "threat sharing: TAXII Get Objects pages of 1000 from a collection of 1M indicators (intel.Service.Objects), p50/p95/p99 sequential and concurrent",
+		Description: "threat sharing: TAXII Get Objects pages of 1000 from a collection of 1M indicators (intel.Service.Objects, and over HTTP through the TAXII server), p50/p95/p99 sequential and concurrent",
 		Run:         runIntelPage})
 	Register(Bench{Name: "intel-size",
 		Description: "threat sharing: bytes on disk per stored indicator (objects, atoms, indexes) on SQLite and PostgreSQL",
@@ -216,6 +221,8 @@ type IntelWorld struct {
 
 // Close closes the store.
 func (w *IntelWorld) Close() { w.DB.Close() }
+
+func (w *IntelWorld) dialect() string { return string(w.DB.Dialect()) }
 
 // NewIntelWorld migrates the empty store at dsn and builds the world.
 func NewIntelWorld(ctx context.Context, dsn string) (*IntelWorld, error) {
@@ -569,7 +576,6 @@ func runIntelPage(ctx context.Context, cfg Config, progress io.Writer) ([]Result
 			return out, fmt.Errorf("bench intel-page %s: %w", tg.name, err)
 		}
 	}
-	fmt.Fprintln(progress, "intel-page: over HTTP through the TAXII handler: pending (internal/taxii does not exist yet); figures are intel.Service.Objects")
 	return out, nil
 }
 
@@ -666,6 +672,55 @@ func intelPageStore(ctx context.Context, tg target, n, reads int, progress io.Wr
 	}
 	out = append(out, latencyResult("intel-page/"+tg.name+"/manifest-random-c1", reads, 1, wall, lat))
 	fmt.Fprintln(progress, out[len(out)-1])
+	rs, err := intelPageHTTP(ctx, w, points, reads)
+	for _, r := range rs {
+		fmt.Fprintln(progress, r)
+	}
+	return append(out, rs...), err
+}
+
+// intelPageHTTP reads pages of 1,000 at random added_after points as a
+// TAXII 2.1 client does: over HTTP (loopback) through the real TAXII
+// handler, authenticated with the reader's API token, timing each request
+// until the last byte of the response has arrived.
+func intelPageHTTP(ctx context.Context, w *IntelWorld, points []time.Time, reads int) ([]Result, error) {
+	acc := accounts.New(w.DB, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	secret, _, err := acc.CreateToken(ctx, w.Reader, w.Reader.User.ID, accounts.TokenRequest{Name: "bench", Scopes: []org.Scope{org.ScopeRead}})
+	if err != nil {
+		return nil, err
+	}
+	srv := httptest.NewServer(taxii.New(acc, w.Svc, taxii.Options{Version: "bench"}))
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: APIConcurrency * 2}}
+	base := srv.URL + "/taxii2/api/collections/" + w.Coll.ID + "/objects/?limit=" + strconv.Itoa(IntelPageSize) + "&added_after="
+	rng := rand.New(rand.NewPCG(5, 6))
+	var out []Result
+	for _, conc := range []int{1, APIConcurrency} {
+		wall, lat, err := Load(reads, conc, func(int) error {
+			mu.Lock()
+			at := points[rng.IntN(len(points))]
+			mu.Unlock()
+			req, _ := http.NewRequestWithContext(ctx, "GET", base+url.QueryEscape(at.UTC().Format("2006-01-02T15:04:05.000000Z")), nil)
+			req.Header.Set("Accept", taxii.MediaTAXII)
+			req.Header.Set("Authorization", "Bearer "+secret)
+			resp, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			// Until the last byte has arrived (decoding the page is the
+			// client's own cost, not the server's latency).
+			n, err := io.Copy(io.Discard, resp.Body)
+			if err != nil || resp.StatusCode != 200 || resp.Header.Get("X-TAXII-Date-Added-Last") == "" || n < IntelPageSize*500 {
+				return fmt.Errorf("TAXII page: HTTP %d, %d bytes: %v", resp.StatusCode, n, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, latencyResult(fmt.Sprintf("intel-page/%s/taxii-http-c%d", w.dialect(), conc), reads, conc, wall, lat))
+	}
 	return out, nil
 }
 

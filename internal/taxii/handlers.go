@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
@@ -206,14 +207,39 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	return nil
 }
 
+// writeEnvelope writes the envelope with the objects' stored JSON copied
+// as it is: they are valid JSON objects already (stored after validation),
+// and encoding/json would scan and compact every byte of them again.
 func writeEnvelope(w http.ResponseWriter, pg *share.Page) {
 	var env envelope
 	env.More, env.Next = more(pg)
-	for i := range pg.Records {
-		env.Objects = append(env.Objects, json.RawMessage(pg.Records[i].Raw))
-	}
 	pageHeaders(w, pg)
-	writeJSON(w, http.StatusOK, env)
+	if len(pg.Records) == 0 {
+		writeJSON(w, http.StatusOK, env)
+		return
+	}
+	head, _ := json.Marshal(env) // {"more":...[,"next":...]}
+	size := len(head) + 16
+	for i := range pg.Records {
+		size += len(pg.Records[i].Raw) + 1
+	}
+	buf := make([]byte, 0, size)
+	buf = append(buf, head[:len(head)-1]...)
+	buf = append(buf, `,"objects":[`...)
+	for i := range pg.Records {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, bytes.TrimSpace(pg.Records[i].Raw)...)
+	}
+	buf = append(buf, "]}\n"...)
+	h := w.Header()
+	h.Set("Content-Type", MediaTAXII)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(buf)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf)
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
