@@ -93,25 +93,9 @@ func (db *DB) StoreObjects(ctx context.Context, act audit.Actor, collID string, 
 		if err := tx.QueryRowContext(ctx, q).Scan(&last); err != nil {
 			return nil, err
 		}
-		if db.dialect == Postgres {
-			// PostgreSQL switches the cached version lookup below (500 ids
-			// per statement) to a generic plan that walks the whole
-			// collection and filters the ids: each batch then cost a scan
-			// of the collection (minutes per 100k objects in a large one).
-			// Plan it for its values, as a custom plan uses the unique
-			// (collection_id, stix_id, version) index.
-			if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
-				return nil, err
-			}
-		}
 		states, err := db.idStates(ctx, tx, collID, objs)
 		if err != nil {
 			return nil, err
-		}
-		if db.dialect == Postgres {
-			if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = auto"); err != nil {
-				return nil, err
-			}
 		}
 		now := db.now().UnixMicro()
 		var rows []pendingRow
@@ -244,18 +228,30 @@ func (db *DB) idStates(ctx context.Context, tx *sql.Tx, collID string, objs []Ne
 		for _, id := range ids[lo:hi] {
 			args = append(args, id)
 		}
-		rows, err := tx.QueryContext(ctx, db.rebind("SELECT stix_id, version, owner_org, is_latest, is_first FROM stix_objects WHERE collection_id = ? AND stix_id IN ("+
-			placeholders(hi-lo)+")"), args...)
+		q := "SELECT collection_id, stix_id, version, owner_org, is_latest, is_first FROM stix_objects WHERE collection_id = ? AND stix_id IN (" + placeholders(hi-lo) + ")"
+		if db.dialect == Postgres {
+			// By id alone (the stix_objects_id index), the collection
+			// filtered below: with "collection_id = ?" PostgreSQL picks the
+			// collection's index whenever its statistics are stale or absent
+			// (a bulk ingest into a new store) and reads the whole
+			// collection for every batch.
+			q = "SELECT collection_id, stix_id, version, owner_org, is_latest, is_first FROM stix_objects WHERE stix_id IN (" + placeholders(hi-lo) + ")"
+			args = args[1:]
+		}
+		rows, err := tx.QueryContext(ctx, db.rebind(q), args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
-			var id, owner string
+			var coll, id, owner string
 			var v int64
 			var latest, first bool
-			if err := rows.Scan(&id, &v, &owner, &latest, &first); err != nil {
+			if err := rows.Scan(&coll, &id, &v, &owner, &latest, &first); err != nil {
 				rows.Close()
 				return nil, err
+			}
+			if coll != collID {
+				continue
 			}
 			st := states[id]
 			if st == nil {
