@@ -47,7 +47,7 @@ var searchParams = []param{
 // intelRoutes are the sharing rows of the route table.
 func (a *API) intelRoutes() []route {
 	const tag = "sharing"
-	return []route{
+	rs := []route{
 		{Method: "GET", Path: "/api/v1/collections", ID: "listCollections", Tag: tag, Scope: org.ScopeRead, Status: 200, Resp: "CollectionList",
 			Summary: "Collections you can see, with whether you may read and write them and the labels you receive there", h: a.listCollections},
 		{Method: "POST", Path: "/api/v1/collections", ID: "createCollection", Tag: tag, Scope: org.ScopeAdmin, Body: "CollectionInput", Status: 201, Resp: "Collection",
@@ -141,15 +141,21 @@ func (a *API) intelRoutes() []route {
 				{Name: "format", Type: "string", Enum: []string{"json", "text"}}},
 			h: a.exportBlocklist},
 	}
+	// Every sharing route needs the service; handlers use c.intel().
+	for i := range rs {
+		h := rs[i].h
+		rs[i].h = func(c *call) (int, any, error) {
+			if c.api.opt.Intel == nil {
+				return 0, nil, apperr.New(apperr.CodeUnavailable, "threat-information sharing is not enabled on this server")
+			}
+			return h(c)
+		}
+	}
+	return rs
 }
 
-// intel returns the sharing service, or an error when the server has none.
-func (c *call) intel() (*intel.Service, error) {
-	if c.api.opt.Intel == nil {
-		return nil, apperr.New(apperr.CodeUnavailable, "threat-information sharing is not enabled on this server")
-	}
-	return c.api.opt.Intel, nil
-}
+// intel is the sharing service (the sharing routes check it is there).
+func (c *call) intel() *intel.Service { return c.api.opt.Intel }
 
 // ---- collections -------------------------------------------------------------
 
@@ -188,19 +194,13 @@ type CollectionPatch struct {
 }
 
 func (a *API) listCollections(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	cs, err := s.Collections(c.r.Context(), c.p)
 	return 200, listOf(cs), err
 }
 
 func (a *API) getCollection(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	cv, err := s.Collection(c.r.Context(), c.p, c.r.PathValue("ref"))
 	return 200, cv, err
 }
@@ -245,10 +245,8 @@ func (a *API) audience(c *call, s *intel.Service, in *AudienceInput) (share.Audi
 }
 
 func (a *API) createCollection(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
+	var err error
 	var in CollectionInput
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
@@ -283,10 +281,8 @@ func (a *API) createCollection(c *call) (int, any, error) {
 }
 
 func (a *API) updateCollection(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
+	var err error
 	var in CollectionPatch
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
@@ -369,28 +365,20 @@ func (a *API) orgIDs(c *call, field string, refs []string) ([]string, error) {
 }
 
 func (a *API) listGroups(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	gs, err := s.Groups(c.r.Context(), c.p)
 	return 200, listOf(gs), err
 }
 
 func (a *API) getGroup(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	g, err := s.Group(c.r.Context(), c.p, c.r.PathValue("ref"))
 	return 200, g, err
 }
 
 func (a *API) createGroup(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
+	var err error
 	var in GroupInput
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
@@ -411,10 +399,8 @@ func (a *API) createGroup(c *call) (int, any, error) {
 }
 
 func (a *API) updateGroup(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
+	var err error
 	var in GroupPatch
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
@@ -500,10 +486,7 @@ func splitComma(s string) []string {
 }
 
 func (a *API) searchObjects(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	sq, err := searchQuery(c)
 	if err != nil {
 		return 0, nil, err
@@ -533,10 +516,7 @@ type ObjectDetail struct {
 }
 
 func (a *API) getObject(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	ov, err := s.Object(c.r.Context(), c.p, c.r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
@@ -587,19 +567,13 @@ func ScoreOf(ov *intel.ObjectView, now time.Time) *score.Result {
 }
 
 func (a *API) getObjectHistory(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	vs, err := s.History(c.r.Context(), c.p, c.r.PathValue("id"))
 	return 200, listOf(vs), err
 }
 
 func (a *API) getSightings(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	sum, err := s.Sightings(c.r.Context(), c.p, c.r.PathValue("id"))
 	return 200, sum, err
 }
@@ -616,10 +590,7 @@ type SightingInput struct {
 }
 
 func (a *API) addSighting(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	var in SightingInput
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
@@ -658,10 +629,8 @@ type OverrideInput struct {
 }
 
 func (a *API) overrideWarninglist(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
+	var err error
 	var in OverrideInput
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
@@ -681,10 +650,7 @@ func (a *API) overrideWarninglist(c *call) (int, any, error) {
 }
 
 func (a *API) withdrawOverride(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	return 204, nil, s.WithdrawOverride(c.r.Context(), c.p, c.r.PathValue("id"))
 }
 
@@ -702,10 +668,7 @@ func ReasonOK(reason string) bool {
 }
 
 func (a *API) revokeObject(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	var in RevokeInput
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
@@ -749,10 +712,7 @@ type TombstoneList struct {
 }
 
 func (a *API) deleteObject(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	vm, err := ParseVersions("version", c.r.URL.Query()["version"])
 	if err != nil {
 		return 0, nil, err
@@ -781,10 +741,7 @@ type ImportResult struct {
 const maxProblems = 1000
 
 func (a *API) importObjects(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	q := c.r.URL.Query()
 	ct := c.r.Header.Get("Content-Type")
 	mt, _, perr := mime.ParseMediaType(ct)
@@ -897,10 +854,8 @@ func (a *API) importObjects(c *call) (int, any, error) {
 }
 
 func (a *API) listJobs(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
+	var err error
 	limit := 50
 	if v := c.r.URL.Query().Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
@@ -912,10 +867,7 @@ func (a *API) listJobs(c *call) (int, any, error) {
 }
 
 func (a *API) getJob(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	j, err := s.Job(c.r.Context(), c.p, c.r.PathValue("id"))
 	return 200, j, err
 }
@@ -929,10 +881,8 @@ type DeletionList struct {
 }
 
 func (a *API) listDeletions(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
+	var err error
 	q := c.r.URL.Query()
 	var after int64
 	if v := q.Get("after"); v != "" {
@@ -1002,10 +952,7 @@ func warninglistOf(i warninglist.Info) Warninglist {
 }
 
 func (a *API) listWarninglists(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	ls, err := s.Warninglists(c.r.Context(), c.p)
 	if err != nil {
 		return 0, nil, err
@@ -1018,10 +965,7 @@ func (a *API) listWarninglists(c *call) (int, any, error) {
 }
 
 func (a *API) putWarninglist(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	if err := jsonContentType(c.r); err != nil {
 		return 0, nil, err
 	}
@@ -1056,10 +1000,7 @@ func (a *API) findWarninglist(c *call, s *intel.Service, name string) (*Warningl
 }
 
 func (a *API) setWarninglist(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	var in WarninglistPatch
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
@@ -1076,10 +1017,7 @@ func (a *API) setWarninglist(c *call) (int, any, error) {
 }
 
 func (a *API) deleteWarninglist(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	return 204, nil, s.DeleteWarninglist(c.r.Context(), c.p, c.r.PathValue("name"))
 }
 
@@ -1100,10 +1038,7 @@ type WarninglistCheck struct {
 }
 
 func (a *API) checkWarninglists(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	v := c.r.URL.Query().Get("value")
 	hits, err := s.CheckValue(c.r.Context(), c.p, v)
 	if err != nil {
@@ -1138,10 +1073,7 @@ func (l *lazyWriter) Write(b []byte) (int, error) {
 }
 
 func (a *API) exportBundle(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	sq, err := searchQuery(c)
 	if err != nil {
 		return 0, nil, err
@@ -1165,10 +1097,7 @@ type Blocklist struct {
 }
 
 func (a *API) exportBlocklist(c *call) (int, any, error) {
-	s, err := c.intel()
-	if err != nil {
-		return 0, nil, err
-	}
+	s := c.intel()
 	q := c.r.URL.Query()
 	format := q.Get("format")
 	switch format {
