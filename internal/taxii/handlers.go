@@ -2,6 +2,7 @@ package taxii
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -190,21 +191,41 @@ func more(pg *share.Page) (*bool, string) {
 }
 
 func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	cv, err := s.readable(r, p)
-	if err != nil {
-		return err
-	}
-	q, err := parseQuery(r.URL.Query(), objectsFilters)
-	if err != nil {
-		return err
-	}
-	q.Collection = cv.ID
-	pg, err := s.intel.Objects(r.Context(), p, q)
+	pg, err := s.page(r, p, objectsFilters, s.intel.Objects)
 	if err != nil {
 		return err
 	}
 	writeEnvelope(w, pg)
 	return nil
+}
+
+// page reads one page of the request's collection with the query's
+// filters (those the endpoint admits).
+func (s *Server) page(r *http.Request, p *auth.Principal, f filters,
+	fetch func(context.Context, *auth.Principal, share.Query) (*share.Page, error)) (*share.Page, error) {
+	cv, err := s.readable(r, p)
+	if err != nil {
+		return nil, err
+	}
+	q, err := parseQuery(r.URL.Query(), f)
+	if err != nil {
+		return nil, err
+	}
+	q.Collection = cv.ID
+	return fetch(r.Context(), p, q)
+}
+
+// objectVersions and objectHistory bind the path's object id for page.
+func (s *Server) objectVersions(r *http.Request) func(context.Context, *auth.Principal, share.Query) (*share.Page, error) {
+	return func(ctx context.Context, p *auth.Principal, q share.Query) (*share.Page, error) {
+		return s.intel.ObjectVersions(ctx, p, r.PathValue("object"), q)
+	}
+}
+
+func (s *Server) objectHistory(r *http.Request) func(context.Context, *auth.Principal, share.Query) (*share.Page, error) {
+	return func(ctx context.Context, p *auth.Principal, q share.Query) (*share.Page, error) {
+		return s.intel.Versions(ctx, p, r.PathValue("object"), q)
+	}
 }
 
 // writeEnvelope writes the envelope with the objects' stored JSON copied
@@ -243,16 +264,7 @@ func writeEnvelope(w http.ResponseWriter, pg *share.Page) {
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	cv, err := s.readable(r, p)
-	if err != nil {
-		return err
-	}
-	q, err := parseQuery(r.URL.Query(), objectFilters)
-	if err != nil {
-		return err
-	}
-	q.Collection = cv.ID
-	pg, err := s.intel.ObjectVersions(r.Context(), p, r.PathValue("object"), q)
+	pg, err := s.page(r, p, objectFilters, s.objectVersions(r))
 	if err != nil {
 		return err
 	}
@@ -261,16 +273,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p *auth.Princ
 }
 
 func (s *Server) manifest(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	cv, err := s.readable(r, p)
-	if err != nil {
-		return err
-	}
-	q, err := parseQuery(r.URL.Query(), objectsFilters)
-	if err != nil {
-		return err
-	}
-	q.Collection = cv.ID
-	pg, err := s.intel.Manifest(r.Context(), p, q)
+	pg, err := s.page(r, p, objectsFilters, s.intel.Manifest)
 	if err != nil {
 		return err
 	}
@@ -289,16 +292,7 @@ func (s *Server) manifest(w http.ResponseWriter, r *http.Request, p *auth.Princi
 }
 
 func (s *Server) versions(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	cv, err := s.readable(r, p)
-	if err != nil {
-		return err
-	}
-	q, err := parseQuery(r.URL.Query(), versionsFilters)
-	if err != nil {
-		return err
-	}
-	q.Collection = cv.ID
-	pg, err := s.intel.Versions(r.Context(), p, r.PathValue("object"), q)
+	pg, err := s.page(r, p, versionsFilters, s.objectHistory(r))
 	if err != nil {
 		return err
 	}
