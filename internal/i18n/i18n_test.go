@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"sakimori/internal/audit"
+	"sakimori/internal/marking"
 	"sakimori/internal/org"
+	"sakimori/internal/share"
 )
 
 func TestCataloguesHaveTheSameKeys(t *testing.T) {
@@ -80,6 +82,12 @@ func TestDomainLabels(t *testing.T) {
 	}
 	for _, s := range org.Scopes {
 		keys = append(keys, "scope."+string(s), "scope."+string(s)+".desc")
+	}
+	for _, w := range share.WritePolicies {
+		keys = append(keys, "intel.policy."+string(w))
+	}
+	for _, k := range marking.GroupKinds {
+		keys = append(keys, "intel.group_kind."+string(k))
 	}
 	for _, o := range []audit.Outcome{audit.OutcomeSuccess, audit.OutcomeDenied, audit.OutcomeFailure} {
 		keys = append(keys, "outcome."+string(o))
@@ -184,7 +192,7 @@ func TestUsedKeysExist(t *testing.T) {
 	}
 	// Keys built from a prefix and a value ("kind." + k) are checked value
 	// by value in TestDomainLabels; any other prefix would go unchecked.
-	dynamic := []string{"kind.", "sector.", "role.", "scope.", "outcome.", "audit.problem.", "err.", "errpage."}
+	dynamic := []string{"kind.", "sector.", "role.", "scope.", "outcome.", "audit.problem.", "err.", "errpage.", "intel.policy.", "intel.group_kind."}
 	for k, where := range used {
 		if strings.HasSuffix(k, ".") {
 			if !slices.Contains(dynamic, k) {

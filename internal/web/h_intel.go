@@ -637,14 +637,11 @@ type collListData struct {
 	CanCreate bool
 }
 
+// policyLabel and groupKindLabel name a known value through the
+// catalogue key it has (intel.policy.<policy>, intel.group_kind.<kind>).
 func policyLabel(rq *req, w share.WritePolicy) string {
-	switch w {
-	case share.WriteOwner:
-		return rq.T("intel.policy.owner")
-	case share.WriteAudience:
-		return rq.T("intel.policy.audience")
-	case share.WriteMembers:
-		return rq.T("intel.policy.members")
+	if w.Valid() {
+		return rq.T("intel.policy." + string(w))
 	}
 	return string(w)
 }
@@ -926,13 +923,8 @@ type groupData struct {
 }
 
 func groupKindLabel(rq *req, k marking.GroupKind) string {
-	switch k {
-	case marking.GroupCouncil:
-		return rq.T("intel.group_kind.council")
-	case marking.GroupISAC:
-		return rq.T("intel.group_kind.isac")
-	case marking.GroupAdHoc:
-		return rq.T("intel.group_kind.ad_hoc")
+	if k.Valid() {
+		return rq.T("intel.group_kind." + string(k))
 	}
 	return string(k)
 }
