@@ -111,6 +111,15 @@ func FuzzParseObjects(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// SplitObjects (the frame only) agrees with ParseObjects on what is
+		// refused and on the number of elements.
+		raws, serr := SplitObjects(data)
+		if serr != nil && apperr.CodeOf(serr) != apperr.CodeInvalid {
+			t.Fatalf("SplitObjects error %v is not invalid input", serr)
+		}
+		if pobjs, perr := ParseObjects(data); (serr == nil) != (perr == nil) || serr == nil && len(raws) != len(pobjs) {
+			t.Fatalf("SplitObjects: %d elements, %v; ParseObjects: %d objects, %v", len(raws), serr, len(pobjs), perr)
+		}
 		objs, err := ParseObjects(data)
 		if err != nil {
 			if apperr.CodeOf(err) != apperr.CodeInvalid {
