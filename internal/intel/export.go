@@ -44,6 +44,9 @@ type BlockQuery struct {
 // enabled warninglist (now, or when it was ingested) is withheld unless an
 // analyst overrode the hit for that indicator.
 func (s *Service) Blocklist(ctx context.Context, p *auth.Principal, q BlockQuery) ([]BlockEntry, []Withheld, error) {
+	if err := s.ensureLists(ctx); err != nil {
+		return nil, nil, err
+	}
 	entries, withheld := []BlockEntry{}, []Withheld{}
 	seen := map[string]bool{}
 	now := s.now()

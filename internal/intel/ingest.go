@@ -223,6 +223,9 @@ func (s *Service) ingest(ctx context.Context, p *auth.Principal, collRef string,
 	if err != nil {
 		return nil, err
 	}
+	if err := s.ensureLists(ctx); err != nil {
+		return nil, err
+	}
 	j := s.newJob(p, c, len(in), opt)
 	if err := s.DB.CreateJob(ctx, p.Actor(), j, nil); err != nil {
 		return nil, err
@@ -797,6 +800,9 @@ func (s *Service) runJob(ctx context.Context, j *share.Job, payload []byte) erro
 	raws, err := SplitObjects(payload)
 	if err != nil {
 		return fail(err.Error())
+	}
+	if err := s.ensureLists(ctx); err != nil {
+		return err
 	}
 	if len(raws) != j.Total {
 		return fail("the stored payload does not match the job")

@@ -41,6 +41,8 @@ type Service struct {
 	MaxPage int
 
 	lists atomic.Pointer[warninglist.Set]
+	// listsLoaded is set once the lists were read from the store.
+	listsLoaded atomic.Bool
 	// afterBatch, if set, runs after each stored batch (tests simulate a
 	// crash between batches with it).
 	afterBatch func()

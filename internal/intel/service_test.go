@@ -241,3 +241,30 @@ func TestRevoke(t *testing.T) {
 		}
 	})
 }
+
+// TestWarninglistsLoadedOnFirstUse: a fresh service (a command-line import,
+// a feed run) flags values with the lists kept in the store without being
+// told to load them.
+func TestWarninglistsLoadedOnFirstUse(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := inteltest.New(t, db)
+		list := `{"name":"Public resolvers","version":1,"type":"string","description":"d","matching_attributes":["ip-dst"],"list":["9.9.9.9"]}`
+		if _, err := w.Svc.PutWarninglist(ctx, w.P("platform"), "resolvers.json", []byte(list)); err != nil {
+			t.Fatal(err)
+		}
+		fresh := intel.New(db, inteltest.Quiet)
+		objs, _ := intel.ParseObjects([]byte(inteltest.Indicator(5, "9.9.9.9", "")))
+		if _, err := fresh.Ingest(ctx, w.P("nco-analyst"), "advisories", objs, intel.IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		recs, _, err := fresh.Search(ctx, w.P("nco-analyst"), intel.SearchQuery{Text: "9.9.9.9"})
+		if err != nil || len(recs) != 1 || len(recs[0].Flags) != 1 || recs[0].Flags[0].List != "Public resolvers" {
+			t.Fatalf("flags of a fresh service's ingest: %v %+v", err, recs)
+		}
+		_, withheld, err := intel.New(db, inteltest.Quiet).Blocklist(ctx, w.P("nco-analyst"), intel.BlockQuery{})
+		if err != nil || len(withheld) != 1 {
+			t.Errorf("a fresh service's block list withheld %+v (%v)", withheld, err)
+		}
+	})
+}

@@ -34,7 +34,18 @@ func (s *Service) LoadWarninglists(ctx context.Context) error {
 		}
 	}
 	s.lists.Store(set)
+	s.listsLoaded.Store(true)
 	return nil
+}
+
+// ensureLists loads the stored warninglists unless they were loaded
+// already, so that every path that flags or withholds values (a command
+// line import, a feed run, a block list) sees them.
+func (s *Service) ensureLists(ctx context.Context) error {
+	if s.listsLoaded.Load() {
+		return nil
+	}
+	return s.LoadWarninglists(ctx)
 }
 
 // WarninglistResult is the outcome of loading one warninglist file.
@@ -92,6 +103,9 @@ func (s *Service) Warninglists(ctx context.Context, p *auth.Principal) ([]warnin
 	if err := auth.Authorize(p, auth.ActIntelRead, auth.Target{}); err != nil {
 		return nil, err
 	}
+	if err := s.ensureLists(ctx); err != nil {
+		return nil, err
+	}
 	l := s.ListSet().Lists()
 	if l == nil {
 		l = []warninglist.Info{}
@@ -108,6 +122,9 @@ func (s *Service) CheckValue(ctx context.Context, p *auth.Principal, value strin
 	v := strings.TrimSpace(value)
 	if v == "" {
 		return nil, apperr.Invalid("value", "required")
+	}
+	if err := s.ensureLists(ctx); err != nil {
+		return nil, err
 	}
 	out := []warninglist.Hit{}
 	seen := map[string]bool{}
