@@ -149,9 +149,8 @@ func ParseEvent(data []byte) (*Event, []Problem, error) {
 		}
 	}
 	ev := &Event{Analysis: -1}
-	at := func(k string) field { return field{m, k, path + "." + k, -1, ""} }
-	ev.UUID = d.str(at("uuid"))
-	at = func(k string) field { return field{m, k, path + "." + k, -1, ev.UUID} }
+	var at func(string) field
+	ev.UUID, at = d.fields(m, path, -1)
 	ev.Info = d.str(at("info"))
 	ev.Date = d.date(at("date"))
 	ev.Timestamp = d.unix(at("timestamp"))
@@ -174,9 +173,8 @@ func ParseEvent(data []byte) (*Event, []Problem, error) {
 	for i, om := range d.objects(at("Object")) {
 		p := fmt.Sprintf("%s.Object[%d]", path, i)
 		o := Object{invalid: om == nil}
-		f := func(k string) field { return field{om, k, p + "." + k, i, ""} }
-		o.UUID = d.str(f("uuid"))
-		f = func(k string) field { return field{om, k, p + "." + k, i, o.UUID} }
+		var f func(string) field
+		o.UUID, f = d.fields(om, p, i)
 		o.Name = d.str(f("name"))
 		o.MetaCategory = d.str(f("meta-category"))
 		o.Comment = d.str(f("comment"))
@@ -211,9 +209,8 @@ func ParseEvent(data []byte) (*Event, []Problem, error) {
 
 func (d *decoder) attribute(am map[string]json.RawMessage, p string, i int) Attribute {
 	a := Attribute{invalid: am == nil}
-	f := func(k string) field { return field{am, k, p + "." + k, i, ""} }
-	a.UUID = d.str(f("uuid"))
-	f = func(k string) field { return field{am, k, p + "." + k, i, a.UUID} }
+	var f func(string) field
+	a.UUID, f = d.fields(am, p, i)
 	a.Type = d.str(f("type"))
 	a.Category = d.str(f("category"))
 	a.Value = d.str(f("value"))
@@ -226,6 +223,14 @@ func (d *decoder) attribute(am map[string]json.RawMessage, p string, i int) Attr
 	a.ObjectRelation = d.str(f("object_relation"))
 	a.Tags = d.tags(f("Tag"))
 	return a
+}
+
+// fields reads the uuid of the JSON object m at path p (index i in its list)
+// and returns it with a constructor of m's other fields, whose problems
+// name that uuid.
+func (d *decoder) fields(m map[string]json.RawMessage, p string, i int) (string, func(string) field) {
+	uuid := d.str(field{m, "uuid", p + ".uuid", i, ""})
+	return uuid, func(k string) field { return field{m, k, p + "." + k, i, uuid} }
 }
 
 // decodeStrict decodes one JSON value into v and rejects trailing data.
