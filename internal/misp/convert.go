@@ -191,11 +191,7 @@ func tagInfo(tags []Tag) (marking.TLP, marking.PAP, []string) {
 		low := strings.ToLower(name)
 		if strings.HasPrefix(low, "tlp:") {
 			if l, err := marking.ParseTLP(name); err == nil {
-				if tlp == marking.TLPInvalid {
-					tlp = l
-				} else {
-					tlp = marking.Stricter(tlp, l)
-				}
+				tlp = stricter(tlp, l)
 				continue
 			}
 		}
@@ -289,14 +285,18 @@ func (c *converter) markings(t marking.TLP) []string {
 
 // objectTLP combines the event's label with an attribute's: the stricter
 // one wins.
-func (c *converter) objectTLP(own marking.TLP) marking.TLP {
+func (c *converter) objectTLP(own marking.TLP) marking.TLP { return stricter(c.tlp, own) }
+
+// stricter is marking.Stricter where TLPInvalid means "no label" (a tag
+// that did not parse was never kept): the other label, if any, wins.
+func stricter(a, b marking.TLP) marking.TLP {
 	switch {
-	case own == marking.TLPInvalid:
-		return c.tlp
-	case c.tlp == marking.TLPInvalid:
-		return own
+	case a == marking.TLPInvalid:
+		return b
+	case b == marking.TLPInvalid:
+		return a
 	}
-	return marking.Stricter(c.tlp, own)
+	return marking.Stricter(a, b)
 }
 
 func (c *converter) base(typ, id string, ts time.Time, tlp marking.TLP, labels []string) sdo {
@@ -564,13 +564,7 @@ func (c *converter) object(o Object, i int) {
 			latest = a.Timestamp
 		}
 		t, _, ls := tagInfo(a.Tags)
-		if t.Valid() {
-			if tlp == marking.TLPInvalid {
-				tlp = t
-			} else {
-				tlp = marking.Stricter(tlp, t)
-			}
-		}
+		tlp = stricter(tlp, t)
 		for _, l := range ls {
 			if !slices.Contains(labels, l) {
 				labels = append(labels, l)
