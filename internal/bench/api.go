@@ -32,15 +32,9 @@ func runAPI(ctx context.Context, cfg Config, progress io.Writer) ([]Result, erro
 	if progress == nil {
 		progress = io.Discard
 	}
-	var out []Result
-	for _, tg := range scratchStores(ctx, cfg, "api") {
-		rs, err := apiStoreBench(ctx, tg, cfg.Quick, progress)
-		out = append(out, rs...)
-		if err != nil {
-			return out, fmt.Errorf("bench api %s: %w", tg.name, err)
-		}
-	}
-	return out, nil
+	return eachStore(ctx, cfg, "api", func(tg target) ([]Result, error) {
+		return apiStoreBench(ctx, tg, cfg.Quick, progress)
+	})
 }
 
 // APIFixture is a running API over a fresh store with a platform

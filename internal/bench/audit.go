@@ -67,15 +67,10 @@ func runAudit(ctx context.Context, cfg Config, progress io.Writer) ([]Result, er
 	}
 
 	// (b) End to end from each store, (c) appends.
-	targets := scratchStores(ctx, cfg, "audit")
-	for _, tg := range targets {
-		rs, err := auditStoreBench(ctx, tg.name, tg.dsn, es, appends, rounds, progress)
-		out = append(out, rs...)
-		if err != nil {
-			return out, fmt.Errorf("bench audit %s: %w", tg.name, err)
-		}
-	}
-	return out, nil
+	rs, err := eachStore(ctx, cfg, "audit", func(tg target) ([]Result, error) {
+		return auditStoreBench(ctx, tg.name, tg.dsn, es, appends, rounds, progress)
+	})
+	return append(out, rs...), err
 }
 
 func auditStoreBench(ctx context.Context, name string, mk func() (string, func(), error), es []audit.Entry,

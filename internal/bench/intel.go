@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -224,6 +225,21 @@ func (w *IntelWorld) Close() { w.DB.Close() }
 
 func (w *IntelWorld) dialect() string { return string(w.DB.Dialect()) }
 
+// openWorld makes a fresh store at tg and a world in it; done closes the
+// world and removes the store.
+func openWorld(ctx context.Context, tg target) (*IntelWorld, func(), error) {
+	dsn, cleanup, err := tg.dsn()
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := NewIntelWorld(ctx, dsn)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return w, func() { w.Close(); cleanup() }, nil
+}
+
 // NewIntelWorld migrates the empty store at dsn and builds the world.
 func NewIntelWorld(ctx context.Context, dsn string) (*IntelWorld, error) {
 	db, err := openMigrated(ctx, dsn)
@@ -402,14 +418,10 @@ func runIntelIngest(ctx context.Context, cfg Config, progress io.Writer) ([]Resu
 	fmt.Fprintln(progress, out[len(out)-2])
 	fmt.Fprintln(progress, out[len(out)-1])
 
-	for _, tg := range scratchStores(ctx, cfg, "intel-ingest") {
-		rs, err := intelIngestStore(ctx, tg, bundle, objs, rounds, progress)
-		out = append(out, rs...)
-		if err != nil {
-			return out, fmt.Errorf("bench intel-ingest %s: %w", tg.name, err)
-		}
-	}
-	return out, nil
+	rs, err := eachStore(ctx, cfg, "intel-ingest", func(tg target) ([]Result, error) {
+		return intelIngestStore(ctx, tg, bundle, objs, rounds, progress)
+	})
+	return append(out, rs...), err
 }
 
 func rateResult(name string, rates []float64, n int, note string) Result {
@@ -422,16 +434,11 @@ func rateResult(name string, rates []float64, n int, note string) Result {
 // and the peak heap growth during it.
 func intelIngestOnce(ctx context.Context, tg target, bundle []byte, objs []*stix.Object, n int) (ingestRun, error) {
 	var r ingestRun
-	dsn, cleanup, err := tg.dsn()
+	w, done, err := openWorld(ctx, tg)
 	if err != nil {
 		return r, err
 	}
-	defer cleanup()
-	w, err := NewIntelWorld(ctx, dsn)
-	if err != nil {
-		return r, err
-	}
-	defer w.Close()
+	defer done()
 	runtime.GC()
 	base := liveHeap()
 	alloc0 := totalAlloc()
@@ -568,15 +575,9 @@ func runIntelPage(ctx context.Context, cfg Config, progress io.Writer) ([]Result
 	if cfg.Quick {
 		n, reads = IntelPageObjectsQuick, 60
 	}
-	var out []Result
-	for _, tg := range scratchStores(ctx, cfg, "intel-page") {
-		rs, err := intelPageStore(ctx, tg, n, reads, progress)
-		out = append(out, rs...)
-		if err != nil {
-			return out, fmt.Errorf("bench intel-page %s: %w", tg.name, err)
-		}
-	}
-	return out, nil
+	return eachStore(ctx, cfg, "intel-page", func(tg target) ([]Result, error) {
+		return intelPageStore(ctx, tg, n, reads, progress)
+	})
 }
 
 func latencyResult(name string, n, conc int, wall time.Duration, lat []time.Duration) Result {
@@ -587,16 +588,11 @@ func latencyResult(name string, n, conc int, wall time.Duration, lat []time.Dura
 }
 
 func intelPageStore(ctx context.Context, tg target, n, reads int, progress io.Writer) ([]Result, error) {
-	dsn, cleanup, err := tg.dsn()
+	w, done, err := openWorld(ctx, tg)
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup()
-	w, err := NewIntelWorld(ctx, dsn)
-	if err != nil {
-		return nil, err
-	}
-	defer w.Close()
+	defer done()
 	fmt.Fprintf(progress, "intel-page: filling %s with %d indicators\n", tg.name, n)
 	start := time.Now()
 	if err := w.FillStore(ctx, 0, n, IntelFillBatch); err != nil {
@@ -608,7 +604,7 @@ func intelPageStore(ctx context.Context, tg target, n, reads int, progress io.Wr
 		Note: fmt.Sprintf("generated rows through store.StoreObjects (no JSON parsing or validation) in batches of %d, %v", IntelFillBatch, fill.Round(time.Second))})
 	fmt.Fprintln(progress, out[len(out)-1])
 	if tg.name == "postgres" {
-		if err := analyze(ctx, dsn); err != nil {
+		if err := analyze(ctx, w.DSN); err != nil {
 			return out, err
 		}
 	}
@@ -684,7 +680,7 @@ func intelPageStore(ctx context.Context, tg target, n, reads int, progress io.Wr
 // handler, authenticated with the reader's API token, timing each request
 // until the last byte of the response has arrived.
 func intelPageHTTP(ctx context.Context, w *IntelWorld, points []time.Time, reads int) ([]Result, error) {
-	acc := accounts.New(w.DB, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	acc := accounts.New(w.DB, quietLog())
 	secret, _, err := acc.CreateToken(ctx, w.Reader, w.Reader.User.ID, accounts.TokenRequest{Name: "bench", Scopes: []org.Scope{org.ScopeRead}})
 	if err != nil {
 		return nil, err
@@ -749,58 +745,37 @@ func runIntelSize(ctx context.Context, cfg Config, progress io.Writer) ([]Result
 		n = IntelSizeObjectsQuick
 	}
 	raw := len(IntelBundle(0, n))
-	var out []Result
-	for _, tg := range scratchStores(ctx, cfg, "intel-size") {
-		rs, err := intelSizeStore(ctx, tg, n, raw, progress)
-		out = append(out, rs...)
-		if err != nil {
-			return out, fmt.Errorf("bench intel-size %s: %w", tg.name, err)
-		}
-	}
-	return out, nil
+	return eachStore(ctx, cfg, "intel-size", func(tg target) ([]Result, error) {
+		return intelSizeStore(ctx, tg, n, raw, progress)
+	})
 }
 
 func intelSizeStore(ctx context.Context, tg target, n, raw int, progress io.Writer) ([]Result, error) {
-	dsn, cleanup, err := tg.dsn()
+	w, done, err := openWorld(ctx, tg)
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup()
-	w, err := NewIntelWorld(ctx, dsn)
-	if err != nil {
-		return nil, err
-	}
-	defer w.Close()
-	base, _, err := IntelDiskSize(ctx, dsn)
+	defer done()
+	base, _, err := IntelDiskSize(ctx, w.DSN)
 	if err != nil {
 		return nil, err
 	}
 	if err := w.Fill(ctx, 0, n, 1000); err != nil {
 		return nil, err
 	}
-	total, parts, err := IntelDiskSize(ctx, dsn)
+	total, parts, err := IntelDiskSize(ctx, w.DSN)
 	if err != nil {
 		return nil, err
 	}
 	per := float64(total-base) / float64(n)
 	var detail []string
-	for _, k := range slices.Sorted(mapKeys(parts)) {
+	for _, k := range slices.Sorted(maps.Keys(parts)) {
 		detail = append(detail, fmt.Sprintf("%s %.0f", k, float64(parts[k])/float64(n)))
 	}
 	out := []Result{{Name: "intel-size/" + tg.name + "/disk", Value: per, Unit: "B/indicator", N: int64(n),
 		Note: fmt.Sprintf("raw JSON %.0f B/indicator; per table/index: %s", float64(raw)/float64(n), strings.Join(detail, ", "))}}
 	fmt.Fprintln(progress, out[0])
 	return out, nil
-}
-
-func mapKeys(m map[string]int64) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // IntelDiskSize returns the bytes the store at dsn takes on disk (SQLite:

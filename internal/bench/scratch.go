@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -60,4 +61,18 @@ func postgresSchema(ctx context.Context, base string) (string, func(), error) {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String(), drop, nil
+}
+
+// eachStore runs one benchmark on every scratch store, collecting the
+// results; it stops at the first error, naming the bench and the store.
+func eachStore(ctx context.Context, cfg Config, what string, run func(tg target) ([]Result, error)) ([]Result, error) {
+	var out []Result
+	for _, tg := range scratchStores(ctx, cfg, what) {
+		rs, err := run(tg)
+		out = append(out, rs...)
+		if err != nil {
+			return out, fmt.Errorf("bench %s %s: %w", what, tg.name, err)
+		}
+	}
+	return out, nil
 }
