@@ -31,23 +31,7 @@ func uuid5(ns, name string) string {
 // stixUUID reports whether s (already lower case) is a UUID that STIX
 // accepts in an identifier: RFC 4122 layout, version 1 to 5, variant 10xx.
 func stixUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < 36; i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-				return false
-			}
-		}
-	}
-	if s[14] < '1' || s[14] > '5' {
+	if !looseUUID(s) || s[14] < '1' || s[14] > '5' {
 		return false
 	}
 	switch s[19] {
