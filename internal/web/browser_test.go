@@ -32,11 +32,19 @@ func chromiumPath() string {
 	return ""
 }
 
-// TestBrowserFlow drives the dashboard in headless Chromium the way a
-// person would: redirected to the login page, signs in with a Japanese
-// browser, switches to English, creates an API token and signs out.
-// Screenshots go to $SAKIMORI_ARTIFACTS (default: a temporary directory).
-func TestBrowserFlow(t *testing.T) {
+// browser is a headless Chromium for a browser test, with the steps the
+// tests share. Screenshots go to $SAKIMORI_ARTIFACTS (default: a temporary
+// directory).
+type browser struct {
+	t     *testing.T
+	ctx   context.Context
+	shots string
+}
+
+// newBrowser starts headless Chromium with a Japanese user interface, or
+// skips the test if there is none (outside CI).
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
 	bin := chromiumPath()
 	if bin == "" {
 		if os.Getenv("CI") == "true" {
@@ -50,9 +58,6 @@ func TestBrowserFlow(t *testing.T) {
 	} else if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-
-	e := newEnv(t, storetest.Open(t, store.SQLite))
-
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.Headless,
@@ -71,46 +76,60 @@ func TestBrowserFlow(t *testing.T) {
 		chromedp.WindowSize(1280, 900),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
+	t.Cleanup(acancel)
 	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer bcancel()
+	t.Cleanup(bcancel)
+	return &browser{t: t, ctx: bctx, shots: shots}
+}
 
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
+func (b *browser) do(step string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", step, err)
 	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
 	}
-	lang := func() string {
-		t.Helper()
-		a, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS("html"), "lang"))
-		if err != nil {
-			t.Fatalf("html lang: %v", err)
-		}
-		return a.Value
+	return s
+}
+
+func (b *browser) lang() string {
+	b.t.Helper()
+	a, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS("html"), "lang"))
+	if err != nil {
+		b.t.Fatalf("html lang: %v", err)
 	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		path := filepath.Join(shots, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
+	return a.Value
+}
+
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
+	path := filepath.Join(b.shots, name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", path)
+}
+
+// TestBrowserFlow drives the dashboard in headless Chromium the way a
+// person would: redirected to the login page, signs in with a Japanese
+// browser, switches to English, creates an API token and signs out.
+// Screenshots go to $SAKIMORI_ARTIFACTS (default: a temporary directory).
+func TestBrowserFlow(t *testing.T) {
+	b := newBrowser(t)
+	e := newEnv(t, storetest.Open(t, store.SQLite))
+	bctx, do, text, lang, shot := b.ctx, b.do, b.text, b.lang, b.shot
 
 	// A Japanese browser.
 	do("set Accept-Language", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -169,7 +188,7 @@ func TestBrowserFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := e.svc.Token(ctx, secret, "127.0.0.1")
+	p, err := e.svc.Token(bctx, secret, "127.0.0.1")
 	if err != nil {
 		t.Fatalf("the token shown in the browser does not authenticate: %v", err)
 	}
