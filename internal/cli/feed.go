@@ -244,10 +244,16 @@ shown back. Example:
 				}
 				tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "NAME\tKIND\tENABLED\tINTERVAL\tINTO\tLAST RUN\tRUNS\tACCEPTED\tUPDATED\tLAST ERROR")
+				aliases := map[string]string{} // feeds often share a collection: look each up once
 				for i := range fs {
 					f := &fs[i]
+					alias, ok := aliases[f.CollectionID]
+					if !ok {
+						alias = e.collAlias(ctx, f.CollectionID)
+						aliases[f.CollectionID] = alias
+					}
 					fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", f.Name, f.Kind, f.Enabled, f.Interval(),
-						e.collAlias(ctx, f.CollectionID), tsp(f.LastRunAt), f.Runs, f.Accepted, f.Updated, clipLine(f.LastError, 60))
+						alias, tsp(f.LastRunAt), f.Runs, f.Accepted, f.Updated, clipLine(f.LastError, 60))
 				}
 				return tw.Flush()
 			}
