@@ -43,44 +43,52 @@ func jsonText(v any) string {
 	return string(b)
 }
 
-// checkOrgs reports the first id in ids that names no organisation.
-func (db *DB) checkOrgs(ctx context.Context, tx *sql.Tx, field string, ids []string) error {
-	for i, id := range ids {
-		var n int
-		if err := tx.QueryRowContext(ctx, db.rebind("SELECT COUNT(*) FROM orgs WHERE id = ?"), id).Scan(&n); err != nil {
+// checkIDs reports the first of ids (at field[i]) that is not the id of a
+// row of table, which is orgs, users or sharing_groups ("what" names it in
+// the message). It reads in chunks, not one query per id.
+func (db *DB) checkIDs(ctx context.Context, tx *sql.Tx, table, what, field string, ids []string) error {
+	const chunk = 500
+	for lo := 0; lo < len(ids); lo += chunk {
+		hi := min(lo+chunk, len(ids))
+		args := make([]any, hi-lo)
+		for i, id := range ids[lo:hi] {
+			args[i] = id
+		}
+		rows, err := tx.QueryContext(ctx, db.rebind("SELECT id FROM "+table+" WHERE id IN ("+placeholders(hi-lo)+")"), args...)
+		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return apperr.Invalid(field+"["+itoa(i)+"]", "no organisation %q", id)
+		found := map[string]bool{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			found[id] = true
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for i, id := range ids[lo:hi] {
+			if !found[id] {
+				return apperr.Invalid(field+"["+strconv.Itoa(lo+i)+"]", "no %s %q", what, id)
+			}
 		}
 	}
 	return nil
+}
+
+func (db *DB) checkOrgs(ctx context.Context, tx *sql.Tx, field string, ids []string) error {
+	return db.checkIDs(ctx, tx, "orgs", "organisation", field, ids)
 }
 
 func (db *DB) checkUsers(ctx context.Context, tx *sql.Tx, field string, ids []string) error {
-	for i, id := range ids {
-		var n int
-		if err := tx.QueryRowContext(ctx, db.rebind("SELECT COUNT(*) FROM users WHERE id = ?"), id).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return apperr.Invalid(field+"["+itoa(i)+"]", "no user %q", id)
-		}
-	}
-	return nil
+	return db.checkIDs(ctx, tx, "users", "user", field, ids)
 }
 
 func (db *DB) checkGroups(ctx context.Context, tx *sql.Tx, field string, ids []string) error {
-	for i, id := range ids {
-		var n int
-		if err := tx.QueryRowContext(ctx, db.rebind("SELECT COUNT(*) FROM sharing_groups WHERE id = ?"), id).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return apperr.Invalid(field+"["+itoa(i)+"]", "no sharing group %q", id)
-		}
-	}
-	return nil
+	return db.checkIDs(ctx, tx, "sharing_groups", "sharing group", field, ids)
 }
 
 // CreateGroup validates and stores a sharing group, setting its id and times.
@@ -99,7 +107,7 @@ func (db *DB) CreateGroup(ctx context.Context, act audit.Actor, g *share.Group) 
 		if err := db.checkUsers(ctx, tx, "user_ids", g.UserIDs); err != nil {
 			return nil, err
 		}
-		if err := db.checkOrgs(ctx, tx, "owner_org_id", []string{g.OwnerOrgID}); err != nil {
+		if err := db.orgExists(ctx, tx, "owner_org_id", g.OwnerOrgID); err != nil {
 			return nil, err
 		}
 		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO sharing_groups (`+groupCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`),
@@ -208,7 +216,7 @@ func scanCollection(r scanner) (*share.Collection, error) {
 }
 
 func (db *DB) checkAudience(ctx context.Context, tx *sql.Tx, c *share.Collection) error {
-	if err := db.checkOrgs(ctx, tx, "owner_org_id", []string{c.OwnerOrgID}); err != nil {
+	if err := db.orgExists(ctx, tx, "owner_org_id", c.OwnerOrgID); err != nil {
 		return err
 	}
 	if err := db.checkGroups(ctx, tx, "audience.groups", c.Audience.Groups); err != nil {
@@ -318,7 +326,6 @@ func (db *DB) ListCollections(ctx context.Context) ([]share.Collection, error) {
 	return out, err
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // microTime converts unix microseconds to a UTC time.
 func microTime(us int64) time.Time { return time.UnixMicro(us).UTC() }
