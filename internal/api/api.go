@@ -199,6 +199,17 @@ func acceptsJSON(accept string) bool {
 	return best > 0 && q > 0
 }
 
+// writeHeader sends the status with the headers every response carries
+// and contentType (none when "").
+func writeHeader(w http.ResponseWriter, status int, contentType string) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if contentType != "" {
+		w.Header().Set("Content-Type", contentType)
+	}
+	w.WriteHeader(status)
+}
+
 type errorBody struct {
 	Error *apperr.Error `json:"error"`
 }
@@ -213,14 +224,11 @@ func writeError(w http.ResponseWriter, err error, status int) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if status == http.StatusNoContent {
-		w.WriteHeader(status)
+		writeHeader(w, status, "")
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
+	writeHeader(w, status, "application/json; charset=utf-8")
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(body)

@@ -706,11 +706,6 @@ func ParseVersions(field string, values []string) (share.VersionMatch, error) {
 	return vm, nil
 }
 
-// TombstoneList is the answer of DELETE /collections/{ref}/objects/{id}.
-type TombstoneList struct {
-	Items []share.Tombstone `json:"items"`
-}
-
 func (a *API) deleteObject(c *call) (int, any, error) {
 	s := c.intel()
 	vm, err := ParseVersions("version", c.r.URL.Query()["version"])
@@ -718,13 +713,7 @@ func (a *API) deleteObject(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	ts, err := s.Delete(c.r.Context(), c.p, c.r.PathValue("ref"), c.r.PathValue("id"), vm, nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	if ts == nil {
-		ts = []share.Tombstone{}
-	}
-	return 200, TombstoneList{Items: ts}, nil
+	return 200, listOf(ts), err
 }
 
 // ---- imports and jobs --------------------------------------------------------------
@@ -855,12 +844,9 @@ func (a *API) importObjects(c *call) (int, any, error) {
 
 func (a *API) listJobs(c *call) (int, any, error) {
 	s := c.intel()
-	var err error
-	limit := 50
-	if v := c.r.URL.Query().Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
-			return 0, nil, apperr.Invalid("limit", "must be a whole number from 1 to 1000")
-		}
+	limit, err := c.limit(50)
+	if err != nil {
+		return 0, nil, err
 	}
 	js, err := s.Jobs(c.r.Context(), c.p, limit)
 	return 200, listOf(js), err
@@ -890,11 +876,9 @@ func (a *API) listDeletions(c *call) (int, any, error) {
 			return 0, nil, apperr.Invalid("after", "must be a sequence number, 0 or more")
 		}
 	}
-	limit := 1000
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
-			return 0, nil, apperr.Invalid("limit", "must be a whole number from 1 to 1000")
-		}
+	limit, err := c.limit(1000)
+	if err != nil {
+		return 0, nil, err
 	}
 	ts, next, err := s.DeletionsPage(c.r.Context(), c.p, c.r.PathValue("ref"), after, limit)
 	if err != nil {
@@ -1064,10 +1048,7 @@ type lazyWriter struct {
 func (l *lazyWriter) Write(b []byte) (int, error) {
 	if !l.started {
 		l.started = true
-		l.w.Header().Set("Content-Type", l.contentType)
-		l.w.Header().Set("Cache-Control", "no-store")
-		l.w.Header().Set("X-Content-Type-Options", "nosniff")
-		l.w.WriteHeader(http.StatusOK)
+		writeHeader(l.w, http.StatusOK, l.contentType)
 	}
 	return l.w.Write(b)
 }
@@ -1119,10 +1100,7 @@ func (a *API) exportBlocklist(c *call) (int, any, error) {
 	}
 	var b bytes.Buffer
 	WriteBlocklistText(&b, bl)
-	c.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	c.w.Header().Set("Cache-Control", "no-store")
-	c.w.Header().Set("X-Content-Type-Options", "nosniff")
-	c.w.WriteHeader(http.StatusOK)
+	writeHeader(c.w, http.StatusOK, "text/plain; charset=utf-8")
 	_, _ = c.w.Write(b.Bytes())
 	return 0, nil, errWritten
 }

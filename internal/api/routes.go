@@ -127,19 +127,27 @@ func (a *API) table() []route {
 
 func (c *call) decode(dst any) error { return decode(c.r, c.api.opt.MaxBodyBytes, dst) }
 
+// limit reads ?limit= (1..1000, default def).
+func (c *call) limit(def int) (int, error) {
+	s := c.r.URL.Query().Get("limit")
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, apperr.Invalid("limit", "must be a whole number from 1 to 1000")
+	}
+	return n, nil
+}
+
 // paging reads ?limit= (1..1000, default 50) and the opaque ?cursor=,
 // returning the decoded keyset position ("" for the first page).
 func (c *call) paging() (int, string, error) {
-	q := c.r.URL.Query()
-	limit := 50
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 1000 {
-			return 0, "", apperr.Invalid("limit", "must be a whole number from 1 to 1000")
-		}
-		limit = n
+	limit, err := c.limit(50)
+	if err != nil {
+		return 0, "", err
 	}
-	s := q.Get("cursor")
+	s := c.r.URL.Query().Get("cursor")
 	if s == "" {
 		return limit, "", nil
 	}
