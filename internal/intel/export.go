@@ -47,16 +47,22 @@ func (s *Service) Blocklist(ctx context.Context, p *auth.Principal, q BlockQuery
 	if err := s.ensureLists(ctx); err != nil {
 		return nil, nil, err
 	}
+	sc, err := s.searchScope(ctx, p, q.Collection)
+	if err != nil {
+		return nil, nil, err
+	}
 	entries, withheld := []BlockEntry{}, []Withheld{}
 	seen := map[string]bool{}
 	now := s.now()
 	cursor := ""
+	var log readLog
 	for {
-		recs, next, err := s.Search(ctx, p, SearchQuery{Types: []string{"indicator"}, Collection: q.Collection, Revoked: ptr(false),
+		recs, next, err := s.searchIn(ctx, sc, SearchQuery{Types: []string{"indicator"}, Revoked: ptr(false),
 			Cursor: cursor, Limit: 1000, WithRaw: true})
 		if err != nil {
 			return nil, nil, err
 		}
+		log.add(sc.v, recs)
 		ids := make([]string, len(recs))
 		for i := range recs {
 			ids[i] = recs[i].ID
@@ -98,6 +104,7 @@ func (s *Service) Blocklist(ctx context.Context, p *auth.Principal, q BlockQuery
 			}
 		}
 		if next == "" {
+			s.record(ctx, p, &log, "blocklist", q.Collection)
 			return entries, withheld, nil
 		}
 		cursor = next
@@ -136,11 +143,18 @@ func (s *Service) ExportBundle(ctx context.Context, p *auth.Principal, q SearchQ
 	written := map[string]bool{}
 	q.WithRaw = true
 	q.Limit = 1000
+	sc, err := s.searchScope(ctx, p, q.Collection)
+	if err != nil {
+		return 0, err
+	}
+	var log readLog
+	defer func() { s.record(ctx, p, &log, "export", q.Text) }()
 	for {
-		recs, next, err := s.Search(ctx, p, q)
+		recs, next, err := s.searchIn(ctx, sc, q)
 		if err != nil {
 			return n, err
 		}
+		log.add(sc.v, recs)
 		for i := range recs {
 			if n > 0 {
 				bw.WriteByte(',')

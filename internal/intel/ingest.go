@@ -41,60 +41,16 @@ const (
 	MaxFailures  = 10000
 )
 
-// ParseObjects reads STIX content: a bundle, a TAXII envelope
-// ({"objects": [...]}) or a single object. Elements of "objects" that are
-// not JSON objects become nil entries, reported as rejected at ingest.
+// ParseObjects reads STIX content (a bundle, a TAXII envelope or a single
+// object, see SplitObjects) and parses each element on all cores. Elements
+// that are not STIX objects (not a JSON object, or a nested bundle) become
+// nil entries, reported as rejected at ingest.
 func ParseObjects(data []byte) ([]*stix.Object, error) {
-	data = bytes.TrimSpace(data)
-	var head struct {
-		Type    string            `json:"type"`
-		Objects []json.RawMessage `json:"objects"`
-	}
-	if len(data) == 0 || data[0] != '{' {
-		return nil, apperr.Invalid("", "STIX content must be a JSON object: a bundle, a TAXII envelope or one object")
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) && ute.Field == "objects" {
-			return nil, apperr.Invalid("objects", "must be an array of STIX objects")
-		}
-		return nil, apperr.Invalid("", "not valid JSON: %v", err)
-	}
-	if head.Type == "bundle" {
-		// Each element on its own, on all cores: the same objects as
-		// stix.ParseBundle gives (below), which decodes the whole bundle
-		// twice on one core. An element that stix.Parse refuses although it
-		// is a JSON object (a nested bundle) sends the whole bundle down
-		// the original path, so the outcome is the same in every case.
-		if out, ok := parseEach(head.Objects, true); ok {
-			return out, nil
-		}
-		b, err := stix.ParseBundle(data)
-		if err != nil {
-			return nil, apperr.Invalid("", "%v", err)
-		}
-		// Keep positions: ParseBundle skips non-objects, so align with the raw list.
-		out := make([]*stix.Object, 0, len(head.Objects))
-		j := 0
-		for _, raw := range head.Objects {
-			if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '{' && j < len(b.Objects) {
-				out = append(out, b.Objects[j])
-				j++
-			} else {
-				out = append(out, nil)
-			}
-		}
-		return out, nil
-	}
-	if head.Type == "" && head.Objects != nil {
-		out, _ := parseEach(head.Objects, false)
-		return out, nil
-	}
-	o, err := stix.Parse(data)
+	raws, err := SplitObjects(data)
 	if err != nil {
-		return nil, apperr.Invalid("", "%v", err)
+		return nil, err
 	}
-	return []*stix.Object{o}, nil
+	return parseEach(raws), nil
 }
 
 // SplitObjects reads the frame of STIX content (a bundle, a TAXII envelope
@@ -129,40 +85,30 @@ func SplitObjects(data []byte) ([]json.RawMessage, error) {
 }
 
 // parseEach parses each raw element with stix.Parse, on all cores; an
-// element that is not a JSON object is nil. An element that is a JSON object
-// but does not parse is nil too, unless strict is set: then parseEach gives
-// up and reports false.
-func parseEach(raws []json.RawMessage, strict bool) ([]*stix.Object, bool) {
+// element that does not parse is nil.
+func parseEach(raws []json.RawMessage) []*stix.Object {
 	out := make([]*stix.Object, len(raws))
 	const chunk = 64
 	workers := min(runtime.GOMAXPROCS(0), (len(raws)+chunk-1)/chunk)
 	var next atomic.Int64
-	var failed atomic.Bool
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for !failed.Load() {
+			for {
 				lo := int(next.Add(chunk)) - chunk
 				if lo >= len(raws) {
 					return
 				}
 				for i := lo; i < min(lo+chunk, len(raws)); i++ {
-					t := bytes.TrimSpace(raws[i])
-					if len(t) == 0 || t[0] != '{' {
-						continue
+					if o, err := stix.Parse(raws[i]); err == nil {
+						out[i] = o
 					}
-					o, err := stix.Parse(raws[i])
-					if err != nil && strict {
-						failed.Store(true)
-						return
-					}
-					out[i] = o
 				}
 			}
 		})
 	}
 	wg.Wait()
-	return out, !failed.Load()
+	return out
 }
 
 // IngestOptions tune an ingest.
@@ -342,11 +288,9 @@ func (s *Service) process(ctx context.Context, p *auth.Principal, c *share.Colle
 	for bp := range ahead {
 		hi, preps := bp.hi, bp.preps
 		var news []store.NewObject
-		var newIdx []int
 		for i := range preps {
 			if preps[i].reject == "" {
 				news = append(news, preps[i].obj)
-				newIdx = append(newIdx, i)
 			}
 		}
 		fold := func(stored []store.Stored) {
@@ -406,16 +350,6 @@ func addItem(l *[]share.Item, it share.Item, limit int) {
 	if len(*l) < limit {
 		*l = append(*l, it)
 	}
-}
-
-func (s *Service) authorizeAuditedErr(ctx context.Context, p *auth.Principal, a auth.Action, err error, objType, objID string) error {
-	if err != nil && apperr.CodeOf(err) == apperr.CodeForbidden {
-		e := p.Actor().Event(string(a), objType, objID, "denied", apperr.As(err).Message)
-		if aerr := s.DB.Append(ctx, e); aerr != nil {
-			s.Log.Error("audit append failed", "err", aerr)
-		}
-	}
-	return err
 }
 
 // prepareAll validates and classifies a batch on all cores.

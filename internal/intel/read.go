@@ -101,32 +101,46 @@ func (s *Service) keepEntitled(v marking.Viewer, colls map[string]*share.Collect
 	return out
 }
 
-// auditRead records reads that returned AMBER or stricter objects of other
-// organisations: who received what, for the oversight commission.
-func (s *Service) auditRead(ctx context.Context, p *auth.Principal, v marking.Viewer, objType, objID string, recs []share.Record) {
-	n := 0
-	strictest := marking.TLPClear
-	var ids []string
+// readLog counts what a read returned that the audit trail must show:
+// AMBER or stricter objects of other organisations.
+type readLog struct {
+	n         int
+	strictest marking.TLP
+	ids       []string
+}
+
+func (l *readLog) add(v marking.Viewer, recs []share.Record) {
 	for i := range recs {
 		r := &recs[i]
 		if r.TLP >= marking.TLPAmber && r.OwnerOrgID != v.OrgID {
-			n++
-			strictest = max(strictest, r.TLP)
-			if len(ids) < 20 {
-				ids = append(ids, r.ID)
+			l.n++
+			l.strictest = max(l.strictest, r.TLP)
+			if len(l.ids) < 20 {
+				l.ids = append(l.ids, r.ID)
 			}
 		}
 	}
-	if n == 0 {
+}
+
+// record appends the "intel.read" audit entry, if there is anything to say.
+func (s *Service) record(ctx context.Context, p *auth.Principal, l *readLog, objType, objID string) {
+	if l.n == 0 {
 		return
 	}
-	detail := strconv.Itoa(n) + " objects up to " + strictest.String() + ": " + strings.Join(ids, ",")
-	if n > len(ids) {
+	detail := strconv.Itoa(l.n) + " objects up to " + l.strictest.String() + ": " + strings.Join(l.ids, ",")
+	if l.n > len(l.ids) {
 		detail += ",…"
 	}
 	if err := s.DB.Append(ctx, p.Actor().Event("intel.read", objType, objID, audit.OutcomeSuccess, detail)); err != nil {
 		s.Log.Error("audit append failed", "err", err)
 	}
+}
+
+// auditRead records one read's AMBER-or-stricter objects of others.
+func (s *Service) auditRead(ctx context.Context, p *auth.Principal, v marking.Viewer, objType, objID string, recs []share.Record) {
+	var l readLog
+	l.add(v, recs)
+	s.record(ctx, p, &l, objType, objID)
 }
 
 // Objects returns a page of objects of a collection (TAXII "Get Objects").
@@ -334,10 +348,36 @@ func atomCandidates(text string) []string {
 // Search returns the latest versions matching q, newest first, and the
 // cursor of the next page ("" at the end).
 func (s *Service) Search(ctx context.Context, p *auth.Principal, q SearchQuery) ([]share.Record, string, error) {
-	v, scopes, colls, err := s.scopes(ctx, p, q.Collection)
+	sc, err := s.searchScope(ctx, p, q.Collection)
 	if err != nil {
 		return nil, "", err
 	}
+	recs, next, err := s.searchIn(ctx, sc, q)
+	if err == nil && q.WithRaw {
+		s.auditRead(ctx, p, sc.v, "search", q.Text, recs)
+	}
+	return recs, next, err
+}
+
+// searchScope is what a viewer may search: resolved once for the pages of
+// an export.
+type searchScope struct {
+	v      marking.Viewer
+	scopes []store.CollectionScope
+	colls  map[string]*share.Collection
+}
+
+func (s *Service) searchScope(ctx context.Context, p *auth.Principal, collection string) (*searchScope, error) {
+	v, scopes, colls, err := s.scopes(ctx, p, collection)
+	if err != nil {
+		return nil, err
+	}
+	return &searchScope{v, scopes, colls}, nil
+}
+
+// searchIn is one page of Search in a resolved scope; it does not audit.
+func (s *Service) searchIn(ctx context.Context, sc *searchScope, q SearchQuery) ([]share.Record, string, error) {
+	v, scopes, colls := sc.v, sc.scopes, sc.colls
 	after, err := decodeCursor(q.Cursor)
 	if err != nil {
 		return nil, "", apperr.Invalid("cursor", "not a cursor this server issued")
@@ -357,7 +397,6 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, q SearchQuery) 
 		for i := range recs {
 			recs[i].Raw = WithTLP(recs[i].Raw, recs[i].TLP)
 		}
-		s.auditRead(ctx, p, v, "search", q.Text, recs)
 	}
 	return recs, next, nil
 }

@@ -225,8 +225,15 @@ func (s *Service) Collection(ctx context.Context, p *auth.Principal, ref string)
 	return &cv, nil
 }
 
+// authorizeAudited asks auth.Authorize and records a refusal in the
+// audit trail.
 func (s *Service) authorizeAudited(ctx context.Context, p *auth.Principal, a auth.Action, t auth.Target, objType, objID string) error {
-	err := auth.Authorize(p, a, t)
+	return s.authorizeAuditedErr(ctx, p, a, auth.Authorize(p, a, t), objType, objID)
+}
+
+// authorizeAuditedErr records err in the audit trail when it is a refusal
+// of action a, and returns it.
+func (s *Service) authorizeAuditedErr(ctx context.Context, p *auth.Principal, a auth.Action, err error, objType, objID string) error {
 	if err != nil && apperr.CodeOf(err) == apperr.CodeForbidden {
 		e := p.Actor().Event(string(a), objType, objID, audit.OutcomeDenied, apperr.As(err).Message)
 		if aerr := s.DB.Append(ctx, e); aerr != nil {
