@@ -765,6 +765,21 @@ func splitList(v string) []string {
 	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '、' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
 }
 
+// orgIDs resolves the organisation slugs listed in input name to ids,
+// marking the input invalid for each slug that names no organisation.
+func (s *server) orgIDs(rq *req, f *form, name string) []string {
+	ids := []string{}
+	for _, slug := range splitList(f.Get(name)) {
+		o, err := s.svc.GetOrg(rq.Context(), rq.P, slug)
+		if err != nil {
+			f.invalid(name, rq.T("reason.no_org_named", slug))
+			continue
+		}
+		ids = append(ids, o.ID)
+	}
+	return ids
+}
+
 // readCollForm reads the collection form into c, resolving audience slugs.
 func (s *server) readCollForm(rq *req, f *form, c *share.Collection, n *names) {
 	c.Title = org.Names{JA: strings.TrimSpace(f.Get("title.ja")), EN: strings.TrimSpace(f.Get("title.en"))}
@@ -775,15 +790,7 @@ func (s *server) readCollForm(rq *req, f *form, c *share.Collection, n *names) {
 	} else {
 		c.TLP = t
 	}
-	c.Audience.Orgs = []string{}
-	for _, slug := range splitList(f.Get("audience.orgs")) {
-		o, err := s.svc.GetOrg(rq.Context(), rq.P, slug)
-		if err != nil {
-			f.invalid("audience.orgs", rq.T("reason.no_org_named", slug))
-			continue
-		}
-		c.Audience.Orgs = append(c.Audience.Orgs, o.ID)
-	}
+	c.Audience.Orgs = s.orgIDs(rq, f, "audience.orgs")
 	c.Audience.Groups = []string{}
 	for _, slug := range splitList(f.Get("audience.groups")) {
 		found := ""
@@ -970,14 +977,7 @@ func (s *server) groupCreate(w http.ResponseWriter, rq *req) {
 	g := &share.Group{Slug: strings.TrimSpace(f.Get("slug")), Group: marking.Group{Kind: marking.GroupKind(f.Get("group_kind")),
 		Name:        org.Names{JA: strings.TrimSpace(f.Get("name.ja")), EN: strings.TrimSpace(f.Get("name.en"))},
 		Description: strings.TrimSpace(f.Get("description"))}}
-	for _, slug := range splitList(f.Get("members")) {
-		o, err := s.svc.GetOrg(rq.Context(), rq.P, slug)
-		if err != nil {
-			f.invalid("members", rq.T("reason.no_org_named", slug))
-			continue
-		}
-		g.OrgIDs = append(g.OrgIDs, o.ID)
-	}
+	g.OrgIDs = s.orgIDs(rq, f, "members")
 	status := http.StatusBadRequest
 	if !f.Failed() {
 		err := s.opt.Intel.CreateGroup(rq.Context(), rq.P, g)

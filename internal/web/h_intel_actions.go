@@ -242,15 +242,7 @@ func (s *server) groupUpdate(w http.ResponseWriter, rq *req) {
 	f := newForm(rq.PostForm)
 	name := org.Names{JA: strings.TrimSpace(f.Get("name.ja")), EN: strings.TrimSpace(f.Get("name.en"))}
 	desc := strings.TrimSpace(f.Get("description"))
-	orgs := []string{}
-	for _, slug := range splitList(f.Get("members")) {
-		o, err := s.svc.GetOrg(rq.Context(), rq.P, slug)
-		if err != nil {
-			f.invalid("members", rq.T("reason.no_org_named", slug))
-			continue
-		}
-		orgs = append(orgs, o.ID)
-	}
+	orgs := s.orgIDs(rq, f, "members")
 	status := http.StatusBadRequest
 	if !f.Failed() {
 		_, err := s.opt.Intel.UpdateGroup(rq.Context(), rq.P, g.ID, func(x *share.Group) error {
