@@ -456,7 +456,7 @@ func (s *server) objectData(w http.ResponseWriter, rq *req, sightForm, overrideF
 		for _, k := range keys {
 			d.Sectors = append(d.Sectors, rq.T("intel.sector_count", rq.T("sector."+k), sum.Sectors[k]))
 		}
-		names := map[string]string{}
+		reporters := &names{s: s, rq: rq, orgs: map[string]*org.Organisation{}}
 		for _, sg := range sum.Recent {
 			r := sightingRow{Count: sg.Count, FirstSeen: sg.FirstSeen, LastSeen: sg.LastSeen, FalsePositive: sg.FalsePositive,
 				Anonymous: sg.Anonymous, Note: sg.Note}
@@ -467,16 +467,7 @@ func (s *server) objectData(w http.ResponseWriter, rq *req, sightForm, overrideF
 			case sg.ReporterOrgID == "":
 				r.Reporter = rq.T("intel.anonymous")
 			default:
-				n, ok := names[sg.ReporterOrgID]
-				if !ok {
-					if o, err := s.svc.GetOrg(ctx, p, sg.ReporterOrgID); err == nil {
-						n = o.Name.In(rq.lang)
-					} else {
-						n = "—"
-					}
-					names[sg.ReporterOrgID] = n
-				}
-				r.Reporter = n
+				r.Reporter = reporters.orgName(sg.ReporterOrgID)
 			}
 			d.Recent = append(d.Recent, r)
 		}
@@ -655,6 +646,7 @@ func policyOptions(rq *req) []option {
 }
 
 // names resolves organisation and group ids for display (cached per request).
+// s.names loads the groups too; a names with only orgs resolves organisations.
 type names struct {
 	s      *server
 	rq     *req
