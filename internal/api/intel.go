@@ -1086,11 +1086,7 @@ func (a *API) exportBlocklist(c *call) (int, any, error) {
 	default:
 		return 0, nil, apperr.Invalid("format", "%q: use json or text", clip(format))
 	}
-	kinds := splitComma(q.Get("kind"))
-	for i, k := range kinds {
-		kinds[i] = score.NormalizeKind(k)
-	}
-	entries, withheld, err := s.Blocklist(c.r.Context(), c.p, intel.BlockQuery{Kinds: kinds, Collection: q.Get("collection")})
+	entries, withheld, err := s.Blocklist(c.r.Context(), c.p, intel.BlockQuery{Kinds: BlockKinds(splitComma(q.Get("kind"))), Collection: q.Get("collection")})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -1103,6 +1099,15 @@ func (a *API) exportBlocklist(c *call) (int, any, error) {
 	writeHeader(c.w, http.StatusOK, "text/plain; charset=utf-8")
 	_, _ = c.w.Write(b.Bytes())
 	return 0, nil, errWritten
+}
+
+// BlockKinds normalises block-list kinds as given ("IPv4-addr",
+// "domain-name") to the atom kinds the service matches ("ipv4", "domain").
+func BlockKinds(kinds []string) []string {
+	for i, k := range kinds {
+		kinds[i] = score.NormalizeKind(k)
+	}
+	return kinds
 }
 
 // WriteBlocklistText writes a block list as text: a # header, then one

@@ -638,7 +638,7 @@ error; a summary of each file is printed on standard output.`,
 				if *format != "text" && *format != "json" {
 					return usagef("--format: %q (text or json)", *format)
 				}
-				entries, withheld, err := ic.e.intel.Blocklist(ctx, ic.p, intel.BlockQuery{Kinds: splitList(*kinds), Collection: *coll})
+				entries, withheld, err := ic.e.intel.Blocklist(ctx, ic.p, intel.BlockQuery{Kinds: api.BlockKinds(splitList(*kinds)), Collection: *coll})
 				if err != nil {
 					if apperr.CodeOf(err) == apperr.CodeNotFound && *coll != "" {
 						return withFlag("--collection", err)

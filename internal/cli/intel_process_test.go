@@ -34,6 +34,10 @@ func TestIntelImportSearchBlocklist(t *testing.T) {
 		!strings.Contains(r.stdout, "\nevil.example\n") || strings.Contains(r.stdout, "bad.example") {
 		t.Errorf("blocklist: %v", r)
 	}
+	// STIX spellings of kinds, in any case, select the same values (as over the API).
+	if r2 := must(t, "", cmd("intel", "export", "blocklist", "--org", "toto", "--kind", "IPv4-addr,domain-name")...); r2.stdout[strings.Index(r2.stdout, "values;"):] != r.stdout[strings.Index(r.stdout, "values;"):] {
+		t.Errorf("blocklist with STIX kinds: %v, want the values of %v", r2, r)
+	}
 	// Another organisation sees nothing of toto's AMBER collection.
 	must(t, "", cmd("admin", "org", "create", "--slug", "other", "--kind", "vendor",
 		"--name-ja", "他社", "--name-en", "Other", "--contact-name", "PSIRT", "--contact-email", "psirt@other.example")...)
