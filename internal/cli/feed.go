@@ -79,7 +79,7 @@ func addFeedFlags(fs *flag.FlagSet, create bool) *feedFlags {
 		into:        fs.String("into", "", "the local collection that receives the objects (alias or id)"),
 		org:         fs.String("org", "", "the organisation the feed acts for (slug or id): it owns what the feed stores and must be allowed to write into --into"),
 		interval:    fs.String("interval", "", "polling interval: a duration (1h, 15m) or seconds; at least 60 s (default 1h)"),
-		secretStdin: fs.Bool("secret-stdin", false, "read the password or token for the remote from the first line of standard input (or set SAKIMORI_FEED_SECRET)"),
+		secretStdin: fs.Bool("secret-stdin", false, "read the password or token for the remote from the first line of standard input (feed add also reads SAKIMORI_FEED_SECRET)"),
 	}
 	if create {
 		ff.kind = fs.String("kind", "", "taxii or misp")
@@ -175,8 +175,8 @@ func (e *env) orgSlug(ctx context.Context, id string) string {
 }
 
 func printRun(w io.Writer, f *feed.Feed, r feed.RunResult) {
-	fmt.Fprintf(w, "feed %s: pages %d, accepted %d, updated %d, duplicates %d, rejected %d\ncursor: %s\n",
-		f.Name, r.Pages, r.Accepted, r.Updated, r.Duplicates, r.Rejected, orDash(r.Cursor))
+	fmt.Fprintf(w, "feed %s: pages %d, accepted %d, updated %d, duplicates %d, rejected %d, deleted %d\ncursor: %s\n",
+		f.Name, r.Pages, r.Accepted, r.Updated, r.Duplicates, r.Rejected, r.Deleted, orDash(r.Cursor))
 }
 
 func init() {
