@@ -221,26 +221,21 @@ func (db *DB) idStates(ctx context.Context, tx *sql.Tx, collID string, objs []Ne
 			ids = append(ids, objs[i].StixID)
 		}
 	}
-	const chunk = 500
-	for lo := 0; lo < len(ids); lo += chunk {
-		hi := min(lo+chunk, len(ids))
-		args := []any{collID}
-		for _, id := range ids[lo:hi] {
-			args = append(args, id)
-		}
-		q := "SELECT collection_id, stix_id, version, owner_org, is_latest, is_first FROM stix_objects WHERE collection_id = ? AND stix_id IN (" + placeholders(hi-lo) + ")"
+	err := inChunks(ids, func(part []any) error {
+		args := append([]any{collID}, part...)
+		q := "SELECT collection_id, stix_id, version, owner_org, is_latest, is_first FROM stix_objects WHERE collection_id = ? AND stix_id IN (" + placeholders(len(part)) + ")"
 		if db.dialect == Postgres {
 			// By id alone (the stix_objects_id index), the collection
 			// filtered below: with "collection_id = ?" PostgreSQL picks the
 			// collection's index whenever its statistics are stale or absent
 			// (a bulk ingest into a new store) and reads the whole
 			// collection for every batch.
-			q = "SELECT collection_id, stix_id, version, owner_org, is_latest, is_first FROM stix_objects WHERE stix_id IN (" + placeholders(hi-lo) + ")"
+			q = "SELECT collection_id, stix_id, version, owner_org, is_latest, is_first FROM stix_objects WHERE stix_id IN (" + placeholders(len(part)) + ")"
 			args = args[1:]
 		}
 		rows, err := tx.QueryContext(ctx, db.rebind(q), args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for rows.Next() {
 			var coll, id, owner string
@@ -248,7 +243,7 @@ func (db *DB) idStates(ctx context.Context, tx *sql.Tx, collID string, objs []Ne
 			var latest, first bool
 			if err := rows.Scan(&coll, &id, &v, &owner, &latest, &first); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
 			if coll != collID {
 				continue
@@ -266,11 +261,29 @@ func (db *DB) idStates(ctx context.Context, tx *sql.Tx, collID string, objs []Ne
 				st.first = v
 			}
 		}
-		if err := rows.Close(); err != nil {
-			return nil, err
-		}
+		return rows.Close()
+	})
+	if err != nil {
+		return nil, err
 	}
 	return states, nil
+}
+
+// inChunks calls fn with ids in parts of at most 500, as query arguments,
+// for statements of the form "... IN (" + placeholders(len(part)) + ")".
+func inChunks(ids []string, fn func(part []any) error) error {
+	const chunk = 500
+	for lo := 0; lo < len(ids); lo += chunk {
+		hi := min(lo+chunk, len(ids))
+		part := make([]any, hi-lo)
+		for i, id := range ids[lo:hi] {
+			part[i] = id
+		}
+		if err := fn(part); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func placeholders(n int) string {
@@ -1093,14 +1106,9 @@ func (db *DB) Overrides(ctx context.Context, ids []string) (map[string]share.Ove
 		return out, nil
 	}
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		for lo := 0; lo < len(ids); lo += 500 {
-			hi := min(lo+500, len(ids))
-			args := make([]any, 0, hi-lo)
-			for _, id := range ids[lo:hi] {
-				args = append(args, id)
-			}
+		return inChunks(ids, func(args []any) error {
 			rows, err := tx.QueryContext(ctx, db.rebind("SELECT stix_id, user_id, org_id, reason, created_at FROM warninglist_overrides WHERE stix_id IN ("+
-				placeholders(hi-lo)+")"), args...)
+				placeholders(len(args))+")"), args...)
 			if err != nil {
 				return err
 			}
@@ -1113,11 +1121,8 @@ func (db *DB) Overrides(ctx context.Context, ids []string) (map[string]share.Ove
 				o.CreatedAt = o.CreatedAt.UTC()
 				out[o.StixID] = o
 			}
-			if err := rows.Close(); err != nil {
-				return err
-			}
-		}
-		return nil
+			return rows.Close()
+		})
 	})
 	return out, err
 }

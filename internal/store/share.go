@@ -47,18 +47,12 @@ func jsonText(v any) string {
 // row of table, which is orgs, users or sharing_groups ("what" names it in
 // the message). It reads in chunks, not one query per id.
 func (db *DB) checkIDs(ctx context.Context, tx *sql.Tx, table, what, field string, ids []string) error {
-	const chunk = 500
-	for lo := 0; lo < len(ids); lo += chunk {
-		hi := min(lo+chunk, len(ids))
-		args := make([]any, hi-lo)
-		for i, id := range ids[lo:hi] {
-			args[i] = id
-		}
-		rows, err := tx.QueryContext(ctx, db.rebind("SELECT id FROM "+table+" WHERE id IN ("+placeholders(hi-lo)+")"), args...)
+	found := make(map[string]bool, len(ids))
+	err := inChunks(ids, func(args []any) error {
+		rows, err := tx.QueryContext(ctx, db.rebind("SELECT id FROM "+table+" WHERE id IN ("+placeholders(len(args))+")"), args...)
 		if err != nil {
 			return err
 		}
-		found := map[string]bool{}
 		for rows.Next() {
 			var id string
 			if err := rows.Scan(&id); err != nil {
@@ -67,13 +61,14 @@ func (db *DB) checkIDs(ctx context.Context, tx *sql.Tx, table, what, field strin
 			}
 			found[id] = true
 		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		for i, id := range ids[lo:hi] {
-			if !found[id] {
-				return apperr.Invalid(field+"["+strconv.Itoa(lo+i)+"]", "no %s %q", what, id)
-			}
+		return rows.Close()
+	})
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		if !found[id] {
+			return apperr.Invalid(field+"["+strconv.Itoa(i)+"]", "no %s %q", what, id)
 		}
 	}
 	return nil
@@ -325,7 +320,6 @@ func (db *DB) ListCollections(ctx context.Context) ([]share.Collection, error) {
 	})
 	return out, err
 }
-
 
 // microTime converts unix microseconds to a UTC time.
 func microTime(us int64) time.Time { return time.UnixMicro(us).UTC() }
