@@ -791,36 +791,11 @@ func (a *API) importObjects(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	ctx := c.r.Context()
-	res := &ImportResult{Format: format, Problems: []string{}}
-	addProblem := func(s string) {
-		if len(res.Problems) < maxProblems {
-			res.Problems = append(res.Problems, s)
-		}
+	payload, problems, err := Convert(format, body, ConvertOptions{TLP: tlp, Confidence: conf, Labels: labels, Scope: c.p.OrgID()})
+	if err != nil {
+		return 0, nil, err
 	}
-	payload := body
-	switch format {
-	case "misp":
-		r, err := misp.Import(body, misp.Options{Now: time.Now().UTC(), DefaultTLP: tlp})
-		if err != nil {
-			return 0, nil, apperr.Invalid("", "not a MISP event: %v", err)
-		}
-		for _, p := range r.Problems {
-			addProblem(p.String())
-		}
-		payload = r.Bundle
-	case "iocs":
-		l, bundle, err := ioclist.Import(body, ioclist.Options{Now: time.Now().UTC(), TLP: tlp, Confidence: conf, Labels: labels, Scope: c.p.OrgID()})
-		if err != nil {
-			return 0, nil, err
-		}
-		for _, p := range l.Problems {
-			addProblem(p.String())
-		}
-		if bundle == nil {
-			return 0, nil, apperr.Invalid("", "the list holds no indicator of compromise (%d lines could not be used)", len(l.Problems))
-		}
-		payload = bundle
-	}
+	res := &ImportResult{Format: format, Problems: append([]string{}, problems[:min(len(problems), maxProblems)]...)}
 	opt := intel.IngestOptions{Kind: format, Source: intel.SourceAPI}
 	if async != nil && *async {
 		j, err := s.Submit(ctx, c.p, c.r.PathValue("ref"), payload, opt)
@@ -840,6 +815,47 @@ func (a *API) importObjects(c *call) (int, any, error) {
 	}
 	res.Job = j
 	return 200, res, nil
+}
+
+// ConvertOptions apply to the STIX made from MISP events and IOC lists.
+type ConvertOptions struct {
+	TLP        marking.TLP // IOC lists: their indicators'; MISP: events without a tlp tag
+	Confidence *int        // IOC lists only
+	Labels     []string    // IOC lists only
+	Source     string      // IOC lists only: where the list came from
+	Scope      string      // IOC lists only: the importing organisation's id
+}
+
+// Convert turns the body of an import of format misp or iocs into STIX,
+// with the problems met (lines or attributes left out); stix content is
+// returned as it is.
+func Convert(format string, body []byte, opt ConvertOptions) ([]byte, []string, error) {
+	var problems []string
+	switch format {
+	case "misp":
+		r, err := misp.Import(body, misp.Options{Now: time.Now().UTC(), DefaultTLP: opt.TLP})
+		if err != nil {
+			return nil, nil, apperr.Invalid("", "not a MISP event: %v", err)
+		}
+		for _, p := range r.Problems {
+			problems = append(problems, p.String())
+		}
+		return r.Bundle, problems, nil
+	case "iocs":
+		l, bundle, err := ioclist.Import(body, ioclist.Options{Now: time.Now().UTC(), TLP: opt.TLP, Confidence: opt.Confidence, Labels: opt.Labels,
+			Source: opt.Source, Scope: opt.Scope})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range l.Problems {
+			problems = append(problems, p.String())
+		}
+		if bundle == nil {
+			return nil, problems, apperr.Invalid("", "the list holds no indicator of compromise (%d lines could not be used)", len(l.Problems))
+		}
+		return bundle, problems, nil
+	}
+	return body, nil, nil
 }
 
 func (a *API) listJobs(c *call) (int, any, error) {

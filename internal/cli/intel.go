@@ -22,9 +22,7 @@ import (
 	"sakimori/internal/auth"
 	"sakimori/internal/confidence"
 	"sakimori/internal/intel"
-	"sakimori/internal/ioclist"
 	"sakimori/internal/marking"
-	"sakimori/internal/misp"
 	"sakimori/internal/org"
 	"sakimori/internal/share"
 	"sakimori/internal/warninglist"
@@ -416,30 +414,12 @@ error; a summary of each file is printed on standard output.`,
 					if err != nil {
 						return err
 					}
-					var problems []string
-					payload := data
-					switch *format {
-					case "misp":
-						r, err := misp.Import(data, misp.Options{Now: time.Now().UTC(), DefaultTLP: t})
-						if err != nil {
-							return fmt.Errorf("%s: not a MISP event: %v", file, err)
-						}
-						for _, p := range r.Problems {
-							problems = append(problems, p.String())
-						}
-						payload = r.Bundle
-					case "iocs":
-						l, b, err := ioclist.Import(data, ioclist.Options{Now: time.Now().UTC(), TLP: t, Confidence: cv, Labels: splitList(*labels), Source: filepath.Base(file), Scope: ic.p.Org.ID})
-						if err != nil {
-							return err
-						}
-						for _, p := range l.Problems {
-							problems = append(problems, p.String())
-						}
-						if b == nil {
-							return fmt.Errorf("%s: no indicator of compromise in the list", file)
-						}
-						payload = b
+					payload, problems, err := api.Convert(*format, data,
+						api.ConvertOptions{TLP: t, Confidence: cv, Labels: splitList(*labels), Source: filepath.Base(file), Scope: ic.p.Org.ID})
+					if ae := apperrOf(err); ae != nil {
+						return fmt.Errorf("%s: %s", file, ae.Message)
+					} else if err != nil {
+						return err
 					}
 					raws, err := intel.SplitObjects(payload)
 					if err != nil {
