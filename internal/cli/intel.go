@@ -269,10 +269,9 @@ func init() {
 		cf := addCollFlags(fs)
 		return func(ctx context.Context, ic *intelCtx, args []string) error {
 			set := setFlags(fs)
-			var applyErr error
 			c, err := ic.e.intel.UpdateCollection(ctx, ic.p, args[0], func(c *share.Collection) error {
-				if applyErr = cf.apply(ctx, ic, set, c); applyErr != nil {
-					return applyErr
+				if err := cf.apply(ctx, ic, set, c); err != nil {
+					return err
 				}
 				c.Normalize()
 				return c.Validate()
@@ -780,7 +779,7 @@ tombstone that consumers receive.`,
 	})
 
 	// ---- warninglists ----
-	intelCommand("intel warninglist load", "DIR|FILE...", [2]int{1, -1}, "load MISP-format warninglists (files, or directories searched for list.json)", "", func(fs *flag.FlagSet) intelBody {
+	intelCommand("intel warninglist load", "DIR|FILE...", [2]int{1, -1}, "load MISP-format warninglists (files, or directories searched for .json files)", "", func(fs *flag.FlagSet) intelBody {
 		return func(ctx context.Context, ic *intelCtx, args []string) error {
 			var files []string
 			for _, a := range args {
