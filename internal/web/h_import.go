@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -26,39 +25,17 @@ const maxImportBytes = 10 << 20
 // upload is s.user for a multipart form (a file upload): the body may be
 // larger than other forms, and the CSRF token is read from the multipart
 // fields.
-func (s *server) upload(fn handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rq, err := s.load(w, r)
-		if err != nil {
-			s.fail(w, rq, err)
-			return
-		}
-		if rq.P == nil {
-			s.toLogin(w, rq)
-			return
-		}
-		rq.Body = http.MaxBytesReader(w, rq.Body, maxImportBytes+64<<10)
-		mt, _, _ := mime.ParseMediaType(rq.Header.Get("Content-Type"))
-		if mt == "multipart/form-data" {
-			err = rq.ParseMultipartForm(maxImportBytes)
-		} else {
-			err = rq.ParseForm()
-		}
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				s.errorPage(w, rq, apperr.New(apperr.CodeTooLarge, "upload too large"))
-			} else {
-				s.errorPage(w, rq, apperr.New(apperr.CodeInvalid, "malformed form"))
-			}
-			return
-		}
-		if !tokenEqual(rq.PostFormValue("csrf"), rq.sess.CSRF) {
-			s.csrfFailed(w, rq)
-			return
-		}
-		fn(w, rq)
-	})
+func (s *server) upload(fn handlerFunc) http.Handler { return s.signedIn(s.parseUpload, fn) }
+
+func (s *server) parseUpload(w http.ResponseWriter, rq *req) bool {
+	rq.Body = http.MaxBytesReader(w, rq.Body, maxImportBytes+64<<10)
+	var err error
+	if mt, _, _ := mime.ParseMediaType(rq.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		err = rq.ParseMultipartForm(maxImportBytes)
+	} else {
+		err = rq.ParseForm()
+	}
+	return s.parsed(w, rq, err, "upload")
 }
 
 type jobRow struct {

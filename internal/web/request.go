@@ -94,7 +94,10 @@ func (s *server) public(fn handlerFunc) http.Handler {
 
 // user serves a page for signed-in users: others are sent to the login
 // page, and a POST must carry the session's CSRF token.
-func (s *server) user(fn handlerFunc) http.Handler {
+func (s *server) user(fn handlerFunc) http.Handler { return s.signedIn(s.parseForm, fn) }
+
+// signedIn is user with parse reading a POST's body.
+func (s *server) signedIn(parse func(http.ResponseWriter, *req) bool, fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq, err := s.load(w, r)
 		if err != nil {
@@ -106,7 +109,7 @@ func (s *server) user(fn handlerFunc) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			if !s.parseForm(w, rq) {
+			if !parse(w, rq) {
 				return
 			}
 			if !tokenEqual(rq.PostForm.Get("csrf"), rq.sess.CSRF) {
@@ -122,16 +125,22 @@ func (s *server) user(fn handlerFunc) http.Handler {
 // answers the request and returns false.
 func (s *server) parseForm(w http.ResponseWriter, rq *req) bool {
 	rq.Body = http.MaxBytesReader(w, rq.Body, maxFormBytes)
-	if err := rq.ParseForm(); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			s.errorPage(w, rq, apperr.New(apperr.CodeTooLarge, "form too large"))
-		} else {
-			s.errorPage(w, rq, apperr.New(apperr.CodeInvalid, "malformed form"))
-		}
-		return false
+	return s.parsed(w, rq, rq.ParseForm(), "form")
+}
+
+// parsed answers a request whose body (a form, or an upload: what) could
+// not be parsed, and reports whether err is nil.
+func (s *server) parsed(w http.ResponseWriter, rq *req, err error, what string) bool {
+	if err == nil {
+		return true
 	}
-	return true
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		s.errorPage(w, rq, apperr.New(apperr.CodeTooLarge, "%s too large", what))
+	} else {
+		s.errorPage(w, rq, apperr.New(apperr.CodeInvalid, "malformed form"))
+	}
+	return false
 }
 
 // tokenEqual compares a submitted token with the expected one in constant
