@@ -940,7 +940,7 @@ func (s *server) groupPage(w http.ResponseWriter, rq *req, status int, f *form) 
 		return
 	}
 	d := groupData{Form: f, CanCreate: auth.Can(rq.P, auth.ActGroupManage, auth.Target{OrgID: rq.P.OrgID()})}
-	for _, k := range []marking.GroupKind{marking.GroupCouncil, marking.GroupISAC, marking.GroupAdHoc} {
+	for _, k := range marking.GroupKinds {
 		d.KindOptions = append(d.KindOptions, option{Value: string(k), Label: groupKindLabel(rq, k)})
 	}
 	for _, g := range gs {
