@@ -638,12 +638,10 @@ func intelPageStore(ctx context.Context, tg target, n, reads int, progress io.Wr
 	// Random added_after points, leaving at least a full page after them.
 	cut := max(1, len(points)-len(points)*IntelPageSize/max(seen, 1)-1)
 	points = points[:cut]
-	rng := rand.New(rand.NewPCG(1, 2))
+	pick := picker(points, 1, 2)
 	for _, conc := range []int{1, APIConcurrency} {
 		wall, lat, err := Load(reads, conc, func(int) error {
-			mu.Lock()
-			at := points[rng.IntN(len(points))]
-			mu.Unlock()
+			at := pick()
 			pg, err := w.Svc.Objects(ctx, w.Reader, share.Query{Collection: w.Coll.ID, Limit: IntelPageSize, AddedAfter: at})
 			if err == nil && len(pg.Records) != IntelPageSize {
 				err = fmt.Errorf("page of %d records", len(pg.Records))
@@ -657,9 +655,7 @@ func intelPageStore(ctx context.Context, tg target, n, reads int, progress io.Wr
 		fmt.Fprintln(progress, out[len(out)-1])
 	}
 	wall, lat, err := Load(reads, 1, func(int) error {
-		mu.Lock()
-		at := points[rng.IntN(len(points))]
-		mu.Unlock()
+		at := pick()
 		_, err := w.Svc.Manifest(ctx, w.Reader, share.Query{Collection: w.Coll.ID, Limit: IntelPageSize, AddedAfter: at})
 		return err
 	})
@@ -689,13 +685,11 @@ func intelPageHTTP(ctx context.Context, w *IntelWorld, points []time.Time, reads
 	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: APIConcurrency * 2}}
 	base := srv.URL + "/taxii2/api/collections/" + w.Coll.ID + "/objects/?limit=" + strconv.Itoa(IntelPageSize) + "&added_after="
-	rng := rand.New(rand.NewPCG(5, 6))
+	pick := picker(points, 5, 6)
 	var out []Result
 	for _, conc := range []int{1, APIConcurrency} {
 		wall, lat, err := Load(reads, conc, func(int) error {
-			mu.Lock()
-			at := points[rng.IntN(len(points))]
-			mu.Unlock()
+			at := pick()
 			req, _ := http.NewRequestWithContext(ctx, "GET", base+url.QueryEscape(at.UTC().Format("2006-01-02T15:04:05.000000Z")), nil)
 			req.Header.Set("Accept", taxii.MediaTAXII)
 			req.Header.Set("Authorization", "Bearer "+secret)
@@ -720,7 +714,17 @@ func intelPageHTTP(ctx context.Context, w *IntelWorld, points []time.Time, reads
 	return out, nil
 }
 
-var mu sync.Mutex
+// picker returns a function, safe for concurrent use, that picks one of
+// points at random (the same sequence for the same seeds).
+func picker(points []time.Time, seed1, seed2 uint64) func() time.Time {
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(seed1, seed2))
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return points[rng.IntN(len(points))]
+	}
+}
 
 // analyze updates PostgreSQL's planner statistics (autovacuum would, a
 // little later, on a live server).
