@@ -390,7 +390,7 @@ type intelObjectData struct {
 }
 
 func (s *server) intelObject(w http.ResponseWriter, rq *req) {
-	d, err := s.objectData(w, rq, newForm(url.Values{"count": {"1"}}), newForm(nil))
+	d, err := s.objectData(w, rq, blankSighting(), newForm(nil))
 	if err != nil {
 		s.errorPage(w, rq, err)
 		return
@@ -537,8 +537,21 @@ func parseLocal(v string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func (s *server) objectPage(w http.ResponseWriter, rq *req, status int, sf, of *form) {
+// blankSighting is the sighting form as the object page first shows it.
+func blankSighting() *form { return newForm(url.Values{"count": {"1"}}) }
+
+// objectPage shows the object page again after a failed post, with the
+// sighting form sf, the override form of and the revoke form rf (nil: a
+// blank one; given, the user must be allowed to revoke).
+func (s *server) objectPage(w http.ResponseWriter, rq *req, status int, sf, of, rf *form) {
 	d, err := s.objectData(w, rq, sf, of)
+	if err == nil && rf != nil {
+		if d.CanRevoke {
+			d.RevokeForm = rf
+		} else {
+			err = apperr.ErrForbidden
+		}
+	}
 	if err != nil {
 		s.errorPage(w, rq, err)
 		return
@@ -583,7 +596,7 @@ func (s *server) intelSighting(w http.ResponseWriter, rq *req) {
 		}
 		status = s.apply(rq, f, err, nil)
 	}
-	s.objectPage(w, rq, status, f, newForm(nil))
+	s.objectPage(w, rq, status, f, newForm(nil), nil)
 }
 
 func (s *server) intelOverride(w http.ResponseWriter, rq *req) {
@@ -600,7 +613,7 @@ func (s *server) intelOverride(w http.ResponseWriter, rq *req) {
 		return
 	}
 	status := s.apply(rq, f, err, nil)
-	s.objectPage(w, rq, status, newForm(url.Values{"count": {"1"}}), f)
+	s.objectPage(w, rq, status, blankSighting(), f, nil)
 }
 
 func (s *server) intelWithdraw(w http.ResponseWriter, rq *req) {

@@ -117,18 +117,7 @@ func (s *server) intelRevoke(w http.ResponseWriter, rq *req) {
 		}
 		status = s.apply(rq, f, err, map[string]string{"reason": "revoke_reason"})
 	}
-	d, err := s.objectData(w, rq, newForm(url.Values{"count": {"1"}}), newForm(nil))
-	if err != nil {
-		s.errorPage(w, rq, err)
-		return
-	}
-	if !d.CanRevoke {
-		s.errorPage(w, rq, apperr.ErrForbidden)
-		return
-	}
-	d.RevokeForm = f
-	rq.here = "/intel/objects/" + url.PathEscape(d.ID)
-	s.render(w, rq, status, "intel_object", d)
+	s.objectPage(w, rq, status, blankSighting(), newForm(nil), f)
 }
 
 type deleteData struct {
