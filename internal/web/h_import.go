@@ -56,6 +56,8 @@ type importData struct {
 	Jobs          []jobRow // recent imports
 	Refresh       bool     // a job is pending: reload the page
 	CanWrite      bool
+
+	byID map[string]*share.CollectionView // the collections the user can see, for job rows
 }
 
 func (s *server) importData(w http.ResponseWriter, rq *req, f *form) (*importData, error) {
@@ -64,7 +66,7 @@ func (s *server) importData(w http.ResponseWriter, rq *req, f *form) (*importDat
 		return nil, err
 	}
 	sc := s.confScale(w, rq)
-	d := &importData{Form: f, TLPOptions: tlpOptions(rq, "import.tlp_collection"),
+	d := &importData{Form: f, byID: byID, TLPOptions: tlpOptions(rq, "import.tlp_collection"),
 		CanWrite: auth.Can(rq.P, auth.ActIntelWrite, auth.Target{}),
 		FormatOptions: []option{{Value: "stix", Label: rq.T("import.format.stix")}, {Value: "misp", Label: rq.T("import.format.misp")},
 			{Value: "iocs", Label: rq.T("import.format.iocs")}}}
@@ -120,12 +122,7 @@ func (s *server) importPage(w http.ResponseWriter, rq *req) {
 			s.errorPage(w, rq, err)
 			return
 		}
-		_, byID, err := s.collIndex(rq)
-		if err != nil {
-			s.errorPage(w, rq, err)
-			return
-		}
-		r := s.jobRow(rq, *j, byID)
+		r := s.jobRow(rq, *j, d.byID)
 		d.Job = &r
 		d.Refresh = d.Refresh || r.Pending
 	}
@@ -247,8 +244,7 @@ func (s *server) importSubmit(w http.ResponseWriter, rq *req) {
 	}
 	d.Problems = problems
 	if job != nil {
-		_, byID, _ := s.collIndex(rq)
-		r := s.jobRow(rq, *job, byID)
+		r := s.jobRow(rq, *job, d.byID)
 		d.Job = &r
 		f.Values.Del("text")
 	}
