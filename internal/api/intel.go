@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/confidence"
@@ -643,9 +642,6 @@ func (a *API) overrideWarninglist(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if o.CreatedAt.IsZero() {
-		o.CreatedAt = time.Now().UTC()
-	}
 	return 201, o, nil
 }
 
@@ -659,13 +655,6 @@ type RevokeInput struct {
 	Reason string `json:"reason"`
 }
 
-// ReasonOK reports whether a revocation or override reason is acceptable:
-// 3 to 1000 characters of valid text once trimmed.
-func ReasonOK(reason string) bool {
-	r := strings.TrimSpace(reason)
-	n := utf8.RuneCountInString(r)
-	return utf8.ValidString(r) && n >= 3 && n <= 1000
-}
 
 func (a *API) revokeObject(c *call) (int, any, error) {
 	s := c.intel()
@@ -673,16 +662,14 @@ func (a *API) revokeObject(c *call) (int, any, error) {
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	if !ReasonOK(in.Reason) {
+	if !share.ReasonOK(in.Reason) {
 		return 0, nil, apperr.Invalid("reason", "explain the revocation in 3 to 1000 characters")
 	}
 	recs, err := s.Revoke(c.r.Context(), c.p, c.r.PathValue("id"), strings.TrimSpace(in.Reason))
 	if err != nil {
 		return 0, nil, err
 	}
-	for i := range recs {
-		recs[i].Raw = intel.WithTLP(recs[i].Raw, recs[i].TLP)
-	}
+
 	return 200, listOf(recs), nil
 }
 

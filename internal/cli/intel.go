@@ -692,7 +692,7 @@ object, so every consumer (TAXII, feeds, exports) receives the revocation. The r
 				if err := required([]string{"--reason"}, *reason); err != nil {
 					return err
 				}
-				if !api.ReasonOK(*reason) {
+				if !share.ReasonOK(*reason) {
 					return usagef("--reason: explain the revocation in 3 to 1000 characters")
 				}
 				recs, err := ic.e.intel.Revoke(ctx, ic.p, args[0], strings.TrimSpace(*reason))

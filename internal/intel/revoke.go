@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"sakimori/internal/apperr"
@@ -20,6 +21,10 @@ import (
 // (TAXII, feeds, exports) receives the revocation like any update. The
 // reason goes to the audit trail. It returns the new versions.
 func (s *Service) Revoke(ctx context.Context, p *auth.Principal, id, reason string) ([]share.Record, error) {
+	if !share.ReasonOK(reason) {
+		return nil, apperr.Invalid("reason", "explain the revocation in 3 to 1000 characters")
+	}
+	reason = strings.TrimSpace(reason)
 	v, scopes, colls, err := s.scopes(ctx, p, "")
 	if err != nil {
 		return nil, err
@@ -43,6 +48,7 @@ func (s *Service) Revoke(ctx context.Context, p *auth.Principal, id, reason stri
 			continue
 		}
 		if r.Revoked {
+			r.Raw = WithTLP(r.Raw, r.TLP)
 			out = append(out, *r)
 			continue
 		}
@@ -62,7 +68,7 @@ func (s *Service) Revoke(ctx context.Context, p *auth.Principal, id, reason stri
 			return nil, apperr.Invalid("", "cannot revoke %s: %s", id, j.Failures[0].Message)
 		}
 		nr := *r
-		nr.Revoked, nr.Raw = true, raw
+		nr.Revoked, nr.Raw = true, WithTLP(raw, r.TLP)
 		out = append(out, nr)
 	}
 	if len(out) == 0 {

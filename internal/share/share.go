@@ -332,11 +332,19 @@ func (o *Override) Validate() error {
 	if o.StixID == "" || !strings.Contains(o.StixID, "--") {
 		return apperr.Invalid("stix_id", "must be a STIX id")
 	}
-	r := strings.TrimSpace(o.Reason)
-	if utf8.RuneCountInString(r) < 3 || utf8.RuneCountInString(r) > 1000 || !utf8.ValidString(r) {
+	if !ReasonOK(o.Reason) {
 		return apperr.Invalid("reason", "explain the override in 3 to 1000 characters")
 	}
 	return nil
+}
+
+// ReasonOK reports whether reason (trimmed) is an acceptable explanation of
+// a decision that goes to the audit trail (an override, a revocation): 3 to
+// 1000 characters of valid text.
+func ReasonOK(reason string) bool {
+	r := strings.TrimSpace(reason)
+	n := utf8.RuneCountInString(r)
+	return utf8.ValidString(r) && n >= 3 && n <= 1000
 }
 
 // Group is a stored sharing group: the marking.Group that entitlement
