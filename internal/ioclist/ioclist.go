@@ -23,6 +23,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"sakimori/internal/marking"
 	"sakimori/internal/stix"
 	"sakimori/internal/stix/pattern"
@@ -302,15 +304,7 @@ func (e Entry) IDIn(scope string) string {
 }
 
 func uuid5(ns, name string) string {
-	nsb, _ := hex.DecodeString(strings.ReplaceAll(ns, "-", ""))
-	h := sha1.New()
-	h.Write(nsb)
-	h.Write([]byte(name))
-	s := h.Sum(nil)[:16]
-	s[6] = s[6]&0x0f | 0x50
-	s[8] = s[8]&0x3f | 0x80
-	x := hex.EncodeToString(s)
-	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+	return uuid.NewSHA1(uuid.MustParse(ns), []byte(name)).String() // RFC 4122 version 5
 }
 
 // Options describe the indicators made from a list.

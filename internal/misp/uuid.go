@@ -1,9 +1,9 @@
 package misp
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // Namespace is the UUIDv5 namespace of ids that sakimori derives for MISP
@@ -17,15 +17,7 @@ const scoNamespace = "00abedb4-aa42-466c-9c01-fed23315a9b7"
 // uuid5 returns the RFC 4122 version 5 UUID of name in namespace ns (which
 // must be a well-formed UUID).
 func uuid5(ns, name string) string {
-	nsb, _ := hex.DecodeString(strings.ReplaceAll(ns, "-", ""))
-	h := sha1.New()
-	h.Write(nsb)
-	h.Write([]byte(name))
-	s := h.Sum(nil)[:16]
-	s[6] = s[6]&0x0f | 0x50 // version 5
-	s[8] = s[8]&0x3f | 0x80 // RFC 4122 variant
-	x := hex.EncodeToString(s)
-	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+	return uuid.NewSHA1(uuid.MustParse(ns), []byte(name)).String() // RFC 4122 version 5
 }
 
 // stixUUID reports whether s (already lower case) is a UUID that STIX
