@@ -22,15 +22,7 @@ import (
 )
 
 func init() {
-	for k, v := range map[string]string{
-		"revoke_reason": "field.revoke_reason",
-		"name.ja":       "field.name_ja",
-		"name.en":       "field.name_en",
-	} {
-		if _, ok := fieldLabels[k]; !ok {
-			fieldLabels[k] = v
-		}
-	}
+	fieldLabels["revoke_reason"] = "field.revoke_reason"
 	for k, v := range map[string]string{
 		"object_revoked":       "done.object_revoked",
 		"object_deleted":       "done.object_deleted",
