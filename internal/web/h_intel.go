@@ -9,6 +9,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -254,10 +255,7 @@ func yesNo(rq *req) []option {
 func (s *server) intelList(w http.ResponseWriter, rq *req) {
 	q := rq.URL.Query()
 	sc := s.confScale(w, rq)
-	fv := url.Values{}
-	for k, v := range q {
-		fv[k] = v
-	}
+	fv := maps.Clone(q)
 	fv.Set("scale", string(sc))
 	f := newForm(fv)
 	colls, byID, err := s.collIndex(rq)
