@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
@@ -54,7 +53,12 @@ func (s *server) actionRoutes(mux interface {
 // ---- revoke and delete --------------------------------------------------------------
 
 // ownedColl is a collection in which the viewer's organisation owns the object.
-type ownedColl struct{ Alias, Title string }
+// ownedColl is a collection in which the user's organisation owns the
+// object, with the number of versions there.
+type ownedColl struct {
+	Alias, Title string
+	Versions     int
+}
 
 // ownerActions fills the revoke and delete parts of an object page: shown
 // to analysts of the organisation that owns the object in some collection.
@@ -63,16 +67,20 @@ func (s *server) ownerActions(rq *req, d *intelObjectData, versions []intel.Vers
 	if own == "" {
 		return
 	}
-	seen := map[string]bool{}
+	at := map[string]int{} // collection id -> index in d.Owned
 	for _, v := range versions {
-		if v.OwnerOrgID != own || seen[v.CollectionID] {
+		if v.OwnerOrgID != own {
 			continue
 		}
-		seen[v.CollectionID] = true
-		oc := ownedColl{Alias: v.CollectionID, Title: v.CollectionID}
+		if i, ok := at[v.CollectionID]; ok {
+			d.Owned[i].Versions++
+			continue
+		}
+		oc := ownedColl{Alias: v.CollectionID, Title: v.CollectionID, Versions: 1}
 		if c := byID[v.CollectionID]; c != nil {
 			oc.Alias, oc.Title = c.Alias, c.Title.In(rq.lang)
 		}
+		at[v.CollectionID] = len(d.Owned)
 		d.Owned = append(d.Owned, oc)
 	}
 	if len(d.Owned) == 0 {
@@ -85,17 +93,12 @@ func (s *server) ownerActions(rq *req, d *intelObjectData, versions []intel.Vers
 	}
 }
 
-func reasonOK(r string) bool {
-	n := utf8.RuneCountInString(r)
-	return utf8.ValidString(r) && n >= 3 && n <= 1000
-}
-
 func (s *server) intelRevoke(w http.ResponseWriter, rq *req) {
 	id := rq.PathValue("id")
 	f := newForm(rq.PostForm)
 	reason := strings.TrimSpace(f.Get("revoke_reason"))
 	status := http.StatusBadRequest
-	if !reasonOK(reason) {
+	if !share.ReasonOK(reason) {
 		f.invalid("revoke_reason", rq.T("reason.revoke_reason"))
 	} else {
 		_, err := s.opt.Intel.Revoke(rq.Context(), rq.P, id, reason)
@@ -132,13 +135,7 @@ func (s *server) deletable(w http.ResponseWriter, rq *req, collRef string) (*del
 	}
 	for _, c := range d.Owned {
 		if c.Alias == collRef {
-			dd := &deleteData{ID: d.ID, Name: d.Name, Collection: c, TLP: d.TLP}
-			for _, v := range d.Versions {
-				if v.Collection == c.Title {
-					dd.Versions++
-				}
-			}
-			return dd, nil
+			return &deleteData{ID: d.ID, Name: d.Name, Collection: c, TLP: d.TLP, Versions: c.Versions}, nil
 		}
 	}
 	if collRef == "" {
