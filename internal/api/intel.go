@@ -655,7 +655,6 @@ type RevokeInput struct {
 	Reason string `json:"reason"`
 }
 
-
 func (a *API) revokeObject(c *call) (int, any, error) {
 	s := c.intel()
 	var in RevokeInput
