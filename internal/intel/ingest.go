@@ -15,6 +15,7 @@ import (
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
+	"sakimori/internal/jsonfast"
 	"sakimori/internal/marking"
 	"sakimori/internal/org"
 	"sakimori/internal/share"
@@ -61,12 +62,20 @@ func ParseObjects(data []byte) ([]*stix.Object, error) {
 // reported per object at ingest.
 func SplitObjects(data []byte) ([]json.RawMessage, error) {
 	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '{' {
+		return nil, apperr.Invalid("", "STIX content must be a JSON object: a bundle, a TAXII envelope or one object")
+	}
+	if out, ok := splitFast(data); ok {
+		return out, nil
+	}
+	return splitSlow(data)
+}
+
+// splitSlow is SplitObjects by encoding/json, for whatever splitFast leaves.
+func splitSlow(data []byte) ([]json.RawMessage, error) {
 	var head struct {
 		Type    string            `json:"type"`
 		Objects []json.RawMessage `json:"objects"`
-	}
-	if len(data) == 0 || data[0] != '{' {
-		return nil, apperr.Invalid("", "STIX content must be a JSON object: a bundle, a TAXII envelope or one object")
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
 		var ute *json.UnmarshalTypeError
@@ -82,6 +91,48 @@ func SplitObjects(data []byte) ([]json.RawMessage, error) {
 		return head.Objects, nil
 	}
 	return []json.RawMessage{data}, nil
+}
+
+// splitFast is SplitObjects for the common frames, with elements sliced
+// from data instead of copied. ok is false for invalid JSON and for
+// anything unusual (keys matching "type" or "objects" only by
+// encoding/json's case folding, duplicates, a non-string type, a
+// non-array objects), which SplitObjects then reads with encoding/json
+// for the same result and messages as ever.
+func splitFast(data []byte) ([]json.RawMessage, bool) {
+	keys, vals, ok := jsonfast.Members(data)
+	if !ok {
+		return nil, false
+	}
+	var typ string
+	var objs []json.RawMessage
+	for i, k := range keys {
+		switch {
+		case strings.EqualFold(k, "type"):
+			v, _ := jsonfast.Value(vals[i])
+			t, isStr := v.(string)
+			if k != "type" || typ != "" || !isStr {
+				return nil, false
+			}
+			typ = t
+		case strings.EqualFold(k, "objects"):
+			elems, isArr := jsonfast.Elements(vals[i])
+			if k != "objects" || objs != nil || !isArr {
+				return nil, false
+			}
+			objs = make([]json.RawMessage, len(elems))
+			for j, e := range elems {
+				objs[j] = e
+			}
+		}
+	}
+	if typ == "bundle" || typ == "" && objs != nil {
+		if objs == nil {
+			objs = []json.RawMessage{}
+		}
+		return objs, true
+	}
+	return []json.RawMessage{data}, true
 }
 
 // parseEach parses each raw element with stix.Parse, on all cores; an
@@ -287,7 +338,7 @@ func (s *Service) process(ctx context.Context, p *auth.Principal, c *share.Colle
 	}()
 	for bp := range ahead {
 		hi, preps := bp.hi, bp.preps
-		var news []store.NewObject
+		news := make([]store.NewObject, 0, len(preps))
 		for i := range preps {
 			if preps[i].reject == "" {
 				news = append(news, preps[i].obj)

@@ -1,7 +1,9 @@
 package intel
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -107,7 +109,7 @@ func TestParseObjects(t *testing.T) {
 }
 
 func FuzzParseObjects(f *testing.F) {
-	for _, s := range []string{`{"type":"bundle","objects":[{"type":"tool"}]}`, `{"objects":[1,{"a":2}]}`, `{"type":"indicator"}`, `[]`, `{"objects":null}`} {
+	for _, s := range []string{`{"type":"bundle","objects":[{"type":"tool"}]}`, `{"objects":[1,{"a":2}]}`, `{"type":"indicator"}`, `[]`, `{"objects":null}`, `{"Type":"bundle","objects":[1]}`, `{"type":"bundle","type":"x","objects":[]}`, `{"type":5}`, ` {"objects":[{"a":"\u00e9"} , 2]} `} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -116,6 +118,19 @@ func FuzzParseObjects(f *testing.F) {
 		raws, serr := SplitObjects(data)
 		if serr != nil && apperr.CodeOf(serr) != apperr.CodeInvalid {
 			t.Fatalf("SplitObjects error %v is not invalid input", serr)
+		}
+		// The fast frame reader (jsonfast) changes nothing: same elements,
+		// same errors as encoding/json alone.
+		if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+			slow, slowErr := splitSlow(trimmed)
+			if fmt.Sprint(serr) != fmt.Sprint(slowErr) || len(raws) != len(slow) {
+				t.Fatalf("SplitObjects: %d elements, %v; encoding/json: %d, %v", len(raws), serr, len(slow), slowErr)
+			}
+			for i := range raws {
+				if !bytes.Equal(raws[i], slow[i]) {
+					t.Fatalf("element %d: %q, encoding/json: %q", i, raws[i], slow[i])
+				}
+			}
 		}
 		if pobjs, perr := ParseObjects(data); (serr == nil) != (perr == nil) || serr == nil && len(raws) != len(pobjs) {
 			t.Fatalf("SplitObjects: %d elements, %v; ParseObjects: %d objects, %v", len(raws), serr, len(pobjs), perr)

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"time"
 
+	"sakimori/internal/jsonfast"
 	"sakimori/internal/stix/pattern"
 )
 
@@ -118,8 +119,12 @@ func syntaxErr(format string, args ...any) error {
 }
 
 // decodeValue decodes one JSON value keeping numbers exact. It rejects
-// trailing data after the value.
+// trailing data after the value. Valid input takes jsonfast's path; the
+// rest (and what jsonfast leaves) encoding/json's, for its error messages.
 func decodeValue(data []byte) (any, error) {
+	if v, ok := jsonfast.Value(data); ok {
+		return v, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
