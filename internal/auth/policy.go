@@ -39,6 +39,18 @@ const (
 	ActSightingAdd         Action = "sighting.add"         // report a sighting or a false positive
 	ActWarninglistManage   Action = "warninglist.manage"   // load, enable, disable warninglists
 	ActWarninglistOverride Action = "warninglist.override" // export an object despite a warninglist hit
+
+	// Critical computers and vulnerabilities. Target.OrgID is the
+	// organisation whose registry, exposures or vendor requests are acted on.
+	ActRegistryRead        Action = "registry.read"         // see an organisation's notified critical computers
+	ActRegistryWrite       Action = "registry.write"        // notify (register, change, retire) critical computers
+	ActExposureRead        Action = "exposure.read"         // see an organisation's exposures and notices
+	ActExposureUpdate      Action = "exposure.update"       // state an exposure's status, acknowledge notices
+	ActVulnWrite           Action = "vuln.write"            // record and import vulnerabilities, re-match
+	ActExposureOverview    Action = "exposure.overview"     // cross-organisation views: by sector, by product, unpatched
+	ActVendorRequestCreate Action = "vendor_request.create" // ask a vendor, withdraw, turn answers into advisories
+	ActVendorRequestRead   Action = "vendor_request.read"   // see a vendor's requests
+	ActVendorRequestAnswer Action = "vendor_request.answer" // acknowledge, answer or decline as the vendor
 )
 
 // Target is what an action is about. Fields not relevant are left empty.
@@ -62,6 +74,9 @@ var requiredScope = map[Action]org.Scope{
 	ActIntelRead: org.ScopeRead, ActIntelWrite: org.ScopeWrite, ActIntelDelete: org.ScopeWrite,
 	ActCollectionManage: org.ScopeAdmin, ActGroupManage: org.ScopeAdmin, ActSightingAdd: org.ScopeWrite,
 	ActWarninglistManage: org.ScopeAdmin, ActWarninglistOverride: org.ScopeWrite,
+	ActRegistryRead: org.ScopeRead, ActRegistryWrite: org.ScopeWrite, ActExposureRead: org.ScopeRead, ActExposureUpdate: org.ScopeWrite,
+	ActVulnWrite: org.ScopeWrite, ActExposureOverview: org.ScopeRead, ActVendorRequestCreate: org.ScopeWrite,
+	ActVendorRequestRead: org.ScopeRead, ActVendorRequestAnswer: org.ScopeWrite,
 }
 
 // Authorize returns nil if p may perform a on t, and an apperr otherwise
@@ -98,6 +113,7 @@ func allowed(p *Principal, a Action, t Target) (bool, string) {
 	own := t.OrgID != "" && t.OrgID == p.User.OrgID
 	orgAdmin := own && p.Has(org.RoleOrgAdmin)
 	self := t.UserID != "" && t.UserID == p.User.ID
+	gov := p.Org != nil && p.Org.Kind.IsGovernment()
 	switch a {
 	case ActOrgRead:
 		return true, ""
@@ -174,6 +190,19 @@ func allowed(p *Principal, a Action, t Target) (bool, string) {
 		return platform || orgAdmin, "only the organisation's administrators manage its collections and sharing groups"
 	case ActWarninglistManage:
 		return platform, "only platform administrators manage warninglists"
+	case ActRegistryRead, ActExposureRead:
+		return own || gov, "an organisation's critical computers and exposures are visible to it and to the government"
+	case ActRegistryWrite, ActExposureUpdate, ActVendorRequestAnswer:
+		if !own {
+			return false, "only the organisation itself notifies its critical computers and answers for them"
+		}
+		return p.Has(org.RoleOrgAdmin) || p.Has(org.RoleAnalyst), "this needs the org_admin or analyst role"
+	case ActVulnWrite, ActVendorRequestCreate:
+		return gov && p.Has(org.RoleAnalyst), "recording vulnerabilities and asking vendors is for government analysts"
+	case ActExposureOverview:
+		return gov, "cross-organisation exposure views are for the government"
+	case ActVendorRequestRead:
+		return own || gov, "a vendor's requests are visible to it and to the government"
 	}
 	return false, "unknown action"
 }

@@ -217,6 +217,33 @@ func TestAuthorize(t *testing.T) {
 		{"org admin cannot manage warninglists", adminA, ActWarninglistManage, Target{}, forbid},
 		{"cli manages warninglists", cli, ActWarninglistManage, Target{}, allow},
 
+		// Critical computers and vulnerabilities.
+		{"operator analyst notifies own computers", analystA, ActRegistryWrite, tA, allow},
+		{"operator analyst cannot notify another org's", analystA, ActRegistryWrite, tB, forbid},
+		{"org admin notifies own computers", adminB, ActRegistryWrite, tB, allow},
+		{"government cannot notify for an operator", gov, ActRegistryWrite, tA, forbid},
+		{"read token cannot notify", pr(uAnalystA, orgA, org.ScopeRead), ActRegistryWrite, tA, forbid},
+		{"operator reads own registry", analystA, ActRegistryRead, tA, allow},
+		{"government reads any registry", gov, ActRegistryRead, tA, allow},
+		{"vendor cannot read an operator's registry", adminB, ActRegistryRead, tA, forbid},
+		{"oversight cannot read an operator's registry", auditor, ActRegistryRead, tA, forbid},
+		{"operator reads own exposures", analystA, ActExposureRead, tA, allow},
+		{"other org cannot read exposures", adminB, ActExposureRead, tA, forbid},
+		{"operator states own exposure", analystA, ActExposureUpdate, tA, allow},
+		{"government cannot state an operator's exposure", gov, ActExposureUpdate, tA, forbid},
+		{"government analyst records vulnerabilities", gov, ActVulnWrite, Target{}, allow},
+		{"operator analyst cannot record vulnerabilities", analystA, ActVulnWrite, Target{}, forbid},
+		{"government sees overviews", gov, ActExposureOverview, Target{}, allow},
+		{"operator cannot see overviews", adminA, ActExposureOverview, Target{}, forbid},
+		{"platform admin (not government) cannot see overviews", platform, ActExposureOverview, Target{}, forbid},
+		{"government asks a vendor", gov, ActVendorRequestCreate, tB, allow},
+		{"vendor cannot create requests", adminB, ActVendorRequestCreate, tB, forbid},
+		{"vendor reads own requests", adminB, ActVendorRequestRead, tB, allow},
+		{"operator cannot read a vendor's requests", analystA, ActVendorRequestRead, tB, forbid},
+		{"vendor answers own requests", adminB, ActVendorRequestAnswer, tB, allow},
+		{"other org cannot answer for the vendor", adminA, ActVendorRequestAnswer, tB, forbid},
+		{"government cannot answer for the vendor", gov, ActVendorRequestAnswer, tB, forbid},
+
 		// Token scopes against the owner's rights.
 		{"read token reads", pr(uAnalystA, orgA, org.ScopeRead), ActOrgRead, tB, allow},
 		{"audit token implies read", pr(uAuditor, orgO, org.ScopeAudit), ActOrgRead, tB, allow},
@@ -258,7 +285,9 @@ func TestEveryActionHasAScope(t *testing.T) {
 	actions := []Action{ActOrgRead, ActOrgReadContact, ActOrgCreate, ActOrgUpdate, ActOrgAdminister, ActLinkManage,
 		ActUserList, ActUserRead, ActUserCreate, ActUserUpdate, ActUserUpdateSelf, ActTokenList, ActTokenCreate,
 		ActTokenRevoke, ActAuditRead, ActAuditVerify, ActIntelRead, ActIntelWrite, ActIntelDelete, ActCollectionManage,
-		ActGroupManage, ActSightingAdd, ActWarninglistManage, ActWarninglistOverride}
+		ActGroupManage, ActSightingAdd, ActWarninglistManage, ActWarninglistOverride,
+		ActRegistryRead, ActRegistryWrite, ActExposureRead, ActExposureUpdate, ActVulnWrite, ActExposureOverview,
+		ActVendorRequestCreate, ActVendorRequestRead, ActVendorRequestAnswer}
 	if len(requiredScope) != len(actions) {
 		t.Errorf("%d actions have scopes, %d actions listed", len(requiredScope), len(actions))
 	}
