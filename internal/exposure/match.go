@@ -1,0 +1,253 @@
+// Package exposure is the service behind the critical-computer registry
+// and vulnerability handling (issue #4): operators notify their critical
+// computers, the government records vulnerabilities, and every new or
+// changed vulnerability or registration is matched at once to find the
+// exposed computers, notify exactly their operators, and let the
+// government ask vendors for information and turn answers into
+// advisories. Index is the in-memory matching engine; Service is what the
+// API, CLI and dashboard call.
+package exposure
+
+import (
+	"strings"
+
+	"sakimori/internal/cpe"
+	"sakimori/internal/registry"
+	"sakimori/internal/version"
+	"sakimori/internal/vuln"
+)
+
+// entry is one identity of one computer: its own CPE name or a
+// component's, with the installed version parsed once in the scheme its
+// vendor uses.
+type entry struct {
+	computerID      string
+	orgID           string
+	computerVersion int
+	name            cpe.Name
+	nameText        string // name.String(), for evidence
+	computer        int32  // the computer's number in the index
+	installed       string // as registered ("22.7R2.3", "15.2(4)M11")
+	scheme          version.Scheme
+	parsed          version.V
+	parsedOK        bool
+}
+
+// Index holds the matchable computers by CPE vendor:product. It is built
+// once (Add for each computer) and then only read: Match may run
+// concurrently.
+type Index struct {
+	byKey   map[string][]int32
+	entries []entry
+	// computers counts the computers added.
+	computers int
+}
+
+// NewIndex returns an empty index.
+func NewIndex() *Index { return &Index{byKey: map[string][]int32{}} }
+
+// Len is the number of computers in the index.
+func (ix *Index) Len() int { return ix.computers }
+
+// Add indexes computer c (if it is matchable).
+func (ix *Index) Add(c *registry.Computer) {
+	if !c.Matchable() {
+		return
+	}
+	ix.computers++
+	for i, n := range c.Identities() {
+		installed := c.ProductVersion
+		if i > 0 {
+			installed = c.Components[i-1].Version
+		}
+		if installed == "" {
+			installed = version.JoinUpdate(cpeText(n.Version), cpeText(n.Update))
+		}
+		e := entry{computerID: c.ID, orgID: c.OrgID, computerVersion: c.Version, name: n, nameText: n.String(), computer: int32(ix.computers - 1),
+			installed: installed, scheme: version.SchemeFor(cpeText(n.Vendor))}
+		e.parsed, e.parsedOK = parseVersion(e.scheme, installed)
+		key := n.VendorProduct()
+		ix.byKey[key] = append(ix.byKey[key], int32(len(ix.entries)))
+		ix.entries = append(ix.entries, e)
+	}
+}
+
+// cpeText turns a CPE formatted-string value into plain text: escapes
+// removed, ANY and NA empty.
+func cpeText(v string) string {
+	if v == "*" || v == "-" {
+		return ""
+	}
+	return cpe.Unquote(v)
+}
+
+// parseVersion parses installed text (the version package compares
+// letters case-insensitively: CPE names are lower case, vendors write
+// "22.7R2.3").
+func parseVersion(s version.Scheme, text string) (version.V, bool) {
+	if text == "" {
+		return version.V{}, false
+	}
+	v, err := version.Parse(s, text)
+	return v, err == nil
+}
+
+// compileRanges compiles the usable ranges of an affected entry, those
+// without a scheme in scheme def (the affected vendor's); an invalid one,
+// which validation refuses anyway, is skipped.
+func compileRanges(rs []version.Range, def version.Scheme) []compiled {
+	out := make([]compiled, 0, len(rs))
+	for _, r := range rs {
+		if r.Scheme == "" {
+			r.Scheme = def
+		}
+		if b, err := r.Compile(); err == nil {
+			out = append(out, compiled{b, r.Scheme, r.String()})
+		}
+	}
+	return out
+}
+
+// wildcard reports whether a CPE value holds an unescaped * or ? (a
+// pattern rather than a plain value).
+func wildcard(v string) bool {
+	if v == "*" {
+		return false
+	}
+	esc := false
+	for i := 0; i < len(v); i++ {
+		switch {
+		case esc:
+			esc = false
+		case v[i] == '\\':
+			esc = true
+		case v[i] == '*' || v[i] == '?':
+			return true
+		}
+	}
+	return false
+}
+
+// compiled is a usable range of an affected entry with its text for the
+// evidence.
+type compiled struct {
+	b      version.Bounds
+	scheme version.Scheme
+	text   string
+}
+
+// hit is one match found, before it becomes an Exposure.
+type hit struct {
+	entry  int32
+	ai     int32
+	rng    string
+	scheme version.Scheme
+}
+
+// Match returns the exposures of vulnerability v: one per affected
+// computer (the first affected entry and identity that matched is the
+// evidence).
+func (ix *Index) Match(v *vuln.Vulnerability) []vuln.Exposure {
+	var hits []hit
+	seen := make([]bool, ix.computers)
+	for ai := range v.Affected {
+		a := &v.Affected[ai]
+		p, err := cpe.Parse(a.CPE)
+		if err != nil {
+			continue
+		}
+		ranges := compileRanges(a.Ranges, version.SchemeFor(cpeText(p.Vendor)))
+		if len(a.Ranges) > 0 && len(ranges) == 0 {
+			continue // no usable range: nothing is known to be affected
+		}
+		var cand []int32
+		if wildcard(p.Vendor) || wildcard(p.Product) {
+			for i := range ix.entries {
+				cand = append(cand, int32(i))
+			}
+		} else {
+			cand = ix.byKey[p.VendorProduct()]
+		}
+		for _, i := range cand {
+			e := &ix.entries[i]
+			if seen[e.computer] {
+				continue
+			}
+			if rng, scheme, ok := evaluate(p, ranges, e); ok {
+				seen[e.computer] = true
+				hits = append(hits, hit{i, int32(ai), rng, scheme})
+			}
+		}
+	}
+	out := make([]vuln.Exposure, len(hits))
+	for k, h := range hits {
+		e := &ix.entries[h.entry]
+		out[k] = vuln.Exposure{ComputerID: e.computerID, VulnID: v.ID, OrgID: e.orgID, ComputerVersion: e.computerVersion, VulnVersion: v.Version,
+			Evidence: vuln.Evidence{AffectedIndex: int(h.ai), VulnCPE: v.Affected[h.ai].CPE, Range: h.rng, ComputerCPE: e.nameText,
+				Installed: e.installed, Scheme: string(h.scheme)}}
+	}
+	return out
+}
+
+// MatchComputer returns the exposures of computer c to vulns (the
+// candidates: VulnsForProducts of its identities).
+func MatchComputer(c *registry.Computer, vulns []vuln.Vulnerability) []vuln.Exposure {
+	ix := NewIndex()
+	ix.Add(c)
+	var out []vuln.Exposure
+	for i := range vulns {
+		out = append(out, ix.Match(&vulns[i])...)
+	}
+	return out
+}
+
+// evaluate decides whether identity e is affected by an entry with CPE p
+// and ranges, and returns the range that matched and its scheme. Every
+// CPE attribute but the version must not be disjoint: a registered name
+// that leaves an attribute ANY (say target_sw) may run on the affected
+// platform, and missing a vulnerable computer is worse than an extra
+// notice the operator can close as not_affected. The version is decided by
+// the ranges, or by the CPE's own version when there are none.
+func evaluate(p cpe.Name, ranges []compiled, e *entry) (string, version.Scheme, bool) {
+	pa, ea := p.Attributes(), e.name.Attributes()
+	for i := range pa {
+		if i == cpe.AttrVersion || pa[i] == cpe.Any || pa[i] == ea[i] {
+			continue // the version is decided below; ANY and equal values cover
+		}
+		if cpe.Compare(p, e.name)[i] == cpe.Disjoint {
+			return "", "", false
+		}
+	}
+	if len(ranges) == 0 {
+		switch {
+		case p.Version == cpe.Any || p.Version == cpe.NA:
+			return "any", e.scheme, true
+		case wildcard(p.Version):
+			// "7.2.*": a CPE pattern over the installed version's name.
+			n := e.name
+			n.Version = cpe.Quote(strings.ToLower(e.installed))
+			r := cpe.Compare(p, n)[cpe.AttrVersion]
+			return "~ " + cpeText(p.Version), e.scheme, r == cpe.Superset || r == cpe.Equal
+		}
+		// A CPE naming one version: the installed version must be it.
+		if !e.parsedOK {
+			return "", "", false
+		}
+		want, ok := parseVersion(e.scheme, version.JoinUpdate(cpeText(p.Version), cpeText(p.Update)))
+		if !ok || want.Compare(e.parsed) != 0 {
+			return "", "", false
+		}
+		return "= " + want.String(), e.scheme, true
+	}
+	for i := range ranges {
+		r := &ranges[i]
+		pv, ok := e.parsed, e.parsedOK
+		if r.scheme != e.scheme {
+			pv, ok = parseVersion(r.scheme, e.installed)
+		}
+		if ok && r.b.Contains(pv) {
+			return r.text, r.scheme, true
+		}
+	}
+	return "", "", false
+}
