@@ -19,6 +19,7 @@ import (
 	"sakimori/internal/accounts"
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
+	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
 	"sakimori/internal/server/reqinfo"
 )
@@ -31,6 +32,9 @@ type Options struct {
 	Version      string
 	// Intel is the sharing service behind the threat-intelligence routes.
 	Intel *intel.Service
+	// Exposure is the registry and vulnerability service behind the
+	// critical-computer, vulnerability and vendor-request routes.
+	Exposure *exposure.Service
 }
 
 // API is the /api/v1 handler.

@@ -23,6 +23,7 @@ import (
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
 	"sakimori/internal/config"
+	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
 	"sakimori/internal/store"
 )
@@ -447,6 +448,8 @@ type env struct {
 	svc *accounts.Service
 	// intel is the sharing service (threat information, TAXII).
 	intel *intel.Service
+	// exposure is the critical-computer registry and vulnerability service.
+	exposure *exposure.Service
 }
 
 // cli is the principal of administrative commands: audited as "cli".
@@ -487,6 +490,8 @@ func (e *env) open(ctx context.Context, requireMigrated bool) error {
 	}
 	e.svc = accounts.New(db, e.log)
 	e.intel = intel.New(db, e.log)
+	e.exposure = exposure.New(db, e.log)
+	e.exposure.Viewer = e.intel.Viewer
 	return nil
 }
 

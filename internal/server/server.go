@@ -23,6 +23,7 @@ import (
 	"sakimori/internal/accounts"
 	"sakimori/internal/api"
 	"sakimori/internal/config"
+	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
 	"sakimori/internal/metrics"
 	"sakimori/internal/store"
@@ -38,6 +39,9 @@ type Options struct {
 	// Intel is the sharing service behind the TAXII server, the API's
 	// intelligence routes and the dashboard's pages (nil: those are off).
 	Intel *intel.Service
+	// Exposure is the registry and vulnerability service (nil: its routes
+	// and pages are off).
+	Exposure *exposure.Service
 	// TAXII replaces the TAXII 2.1 server (tests); nil means taxii.New
 	// when Intel is set.
 	TAXII http.Handler
@@ -98,12 +102,12 @@ func New(opt Options) (*Server, error) {
 	s.m = newHTTPMetrics(opt.Version, opt.Revision)
 	apiH := opt.API
 	if apiH == nil {
-		apiH = api.New(opt.Accounts, api.Options{MaxBodyBytes: s.cfg.MaxBody, Log: s.log, Version: opt.Version, Intel: opt.Intel})
+		apiH = api.New(opt.Accounts, api.Options{MaxBodyBytes: s.cfg.MaxBody, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure})
 	}
 	webH := opt.Web
 	if webH == nil {
 		var err error
-		webH, err = web.New(opt.Accounts, web.Options{SecureCookies: s.cfg.SecureCookies, Log: s.log, Version: opt.Version, Intel: opt.Intel,
+		webH, err = web.New(opt.Accounts, web.Options{SecureCookies: s.cfg.SecureCookies, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure,
 			TrustedOrigins: s.cfg.TrustedOrigins})
 		if err != nil {
 			return nil, fmt.Errorf("server: dashboard: %w", err)

@@ -32,6 +32,7 @@ import (
 
 	"sakimori/internal/accounts"
 	"sakimori/internal/auth"
+	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
 )
 
@@ -48,6 +49,9 @@ type Options struct {
 	TrustedOrigins []string
 	// Intel is the sharing service behind the threat-intelligence pages.
 	Intel *intel.Service
+	// Exposure is the registry and vulnerability service behind the
+	// critical-computer, vulnerability and vendor-request pages.
+	Exposure *exposure.Service
 }
 
 //go:embed templates static
