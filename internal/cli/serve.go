@@ -39,7 +39,8 @@ On SIGTERM or SIGINT it stops accepting connections, lets requests in flight fin
 		path: "demo", nargs: [2]int{0, 0}, groups: config.All,
 		summary: "run a demo server with realistic organisations, users and supply chains",
 		help: `Creates (or reuses) a SQLite store at <data>/sakimori.db, seeds the demo organisations,
-users, sharing groups, collections, warninglists and STIX threat data, prints the demo logins and writes <data>/demo-credentials.json (passwords and API
+users, sharing groups, collections, warninglists, STIX threat data, critical computers,
+vulnerabilities and vendor requests, prints the demo logins and writes <data>/demo-credentials.json (passwords and API
 tokens, for scripts), then serves until interrupted. Running it again reuses the data and
 the credentials that still work.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
@@ -57,6 +58,10 @@ the credentials that still work.`,
 				if err != nil {
 					return err
 				}
+				xres, err := demo.SeedExposure(ctx, e.exposure)
+				if err != nil {
+					return err
+				}
 				return e.serve(ctx, stop, func(url string) error {
 					creds, rotated, err := demo.EnsureCredentials(ctx, e.svc, e.cfg.DataDir, url)
 					if err != nil {
@@ -67,6 +72,7 @@ the credentials that still work.`,
 					fmt.Fprintf(w, "Store:       %s\n", storeLabel(e.db, e.cfg.DB))
 					fmt.Fprintf(w, "Demo data:   %s\n", res)
 					fmt.Fprintf(w, "Sharing:     %s (new this run); TAXII 2.1 at %s/taxii2/\n", ires, url)
+					fmt.Fprintf(w, "Registry:    %s (new this run)\n", xres)
 					state := "reused"
 					if rotated > 0 {
 						state = fmt.Sprintf("%d of %d users got a new password and API token", rotated, len(creds.Users))
