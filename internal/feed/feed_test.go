@@ -363,3 +363,60 @@ func TestMISPFeed(t *testing.T) {
 		}
 	})
 }
+
+// countingStore counts cursor saves.
+type countingStore struct {
+	*store.DB
+	saves int
+}
+
+func (c *countingStore) SaveFeedCursor(ctx context.Context, id, cursor string) error {
+	c.saves++
+	return c.DB.SaveFeedCursor(ctx, id, cursor)
+}
+
+// TestMISPFeedCursorBatched: a feed of 250 events saves its cursor a few
+// times, not once per event (that was quadratic in the feed's size), and
+// the cursor holds every event imported, not the one that failed.
+func TestMISPFeedCursorBatched(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := inteltest.New(t, db)
+		t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Unix()
+		files := map[string]string{}
+		stamps := map[string]int64{}
+		var failed string
+		for i := range 250 {
+			id := fmt.Sprintf("5c3b7f0e-0000-4000-8000-%012d", i)
+			stamps[id] = t0 + int64(i)
+			if i == 180 {
+				failed = id // listed in the manifest, missing on the server
+				continue
+			}
+			files[id+".json"] = mispEvent(id, t0+int64(i), fmt.Sprintf("198.51.%d.%d", i/200, i%200+1), "bulk")
+		}
+		files["manifest.json"] = manifest(stamps)
+		srv := httptest.NewServer(&mispServer{gets: map[string]int{}, files: files})
+		defer srv.Close()
+		f := &feed.Feed{Name: "bulk-misp", Kind: feed.KindMISP, URL: srv.URL + "/feed/", Username: "feeduser", Secret: "feedpass", CollectionID: w.Colls["exchange"].ID,
+			OwnerOrgID: w.Orgs["op-a"].ID, IntervalSeconds: 3600, Enabled: true}
+		if err := db.CreateFeed(ctx, audit.Actor{Name: "test"}, f); err != nil {
+			t.Fatal(err)
+		}
+		cs := &countingStore{DB: db}
+		p := poller(w, &logBuf{})
+		p.Store = cs
+		r, err := p.RunFeed(ctx, f)
+		if err == nil || !strings.Contains(err.Error(), "404") {
+			t.Fatalf("run: %v (the missing event must be reported)", err)
+		}
+		if cs.saves < 1 || cs.saves > 4 {
+			t.Fatalf("cursor saved %d times for 249 events", cs.saves)
+		}
+		got, _ := db.GetFeed(ctx, "bulk-misp")
+		cur, err := feed.ParseMISPCursor(got.Cursor)
+		if err != nil || len(cur) != 249 || !cur[failed].IsZero() || r.Cursor != got.Cursor {
+			t.Fatalf("cursor: %d events, failed one present: %v, %v", len(cur), !cur[failed].IsZero(), err)
+		}
+	})
+}

@@ -285,6 +285,10 @@ func (p *Poller) runObjects(ctx context.Context, pr *auth.Principal, f *Feed, r 
 
 // ---- MISP ---------------------------------------------------------------------
 
+// mispCursorEvery is how many imported events may pass between saves of a
+// MISP feed's cursor.
+const mispCursorEvery = 100
+
 // MISPCursor is a MISP feed's cursor: event uuid -> the event timestamp
 // imported (RFC 3339).
 type MISPCursor map[string]time.Time
@@ -364,9 +368,25 @@ func (p *Poller) runMISP(ctx context.Context, pr *auth.Principal, f *Feed, r *Ru
 		return fmt.Errorf("%smanifest.json: %v", base, err)
 	}
 	var errs []error
+	// The cursor (every event uuid seen) is saved every mispCursorEvery
+	// events and at the end, not after each event: rewriting it per event
+	// was quadratic in the feed's size. Events after the last save are
+	// fetched again after a crash; their objects are then duplicates.
+	unsaved := 0
+	flush := func() error {
+		if unsaved == 0 {
+			return nil
+		}
+		cur := known.String()
+		if err := p.Store.SaveFeedCursor(ctx, f.ID, cur); err != nil {
+			return err
+		}
+		r.Cursor, unsaved = cur, 0
+		return nil
+	}
 	for _, e := range misp.Newer(entries, known) {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return errors.Join(ctx.Err(), flush())
 		}
 		u := base + e.EventPath()
 		data, err := p.get(ctx, f, u)
@@ -383,18 +403,21 @@ func (p *Poller) runMISP(ctx context.Context, pr *auth.Principal, f *Feed, r *Ru
 		if len(res.Objects) > 0 {
 			j, err := p.Ingest(ctx, pr, f.CollectionID, parseRaw(res.Objects), "misp", f.Source())
 			if err != nil {
-				return fmt.Errorf("storing event %s into collection %s: %w", e.UUID, f.CollectionID, err)
+				return errors.Join(fmt.Errorf("storing event %s into collection %s: %w", e.UUID, f.CollectionID, err), flush())
 			}
 			r.add(j)
 		}
 		if !e.Timestamp.IsZero() {
 			known[e.UUID] = e.Timestamp.UTC()
-			cur := known.String()
-			if err := p.Store.SaveFeedCursor(ctx, f.ID, cur); err != nil {
-				return err
+			if unsaved++; unsaved >= mispCursorEvery {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
-			r.Cursor = cur
 		}
+	}
+	if err := flush(); err != nil {
+		return err
 	}
 	if len(errs) > 0 {
 		msg := errs[0].Error()
