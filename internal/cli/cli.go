@@ -409,7 +409,8 @@ func printChildren(w io.Writer, group string) {
 // order sorts commands by where a newcomer needs them.
 func order(p string) string {
 	top := strings.SplitN(p, " ", 2)[0]
-	rank := map[string]string{"demo": "0", "serve": "1", "migrate": "2", "admin": "3", "audit": "4", "feed": "4f", "bench": "5", "version": "6", "intel": "35"}[top]
+	rank := map[string]string{"demo": "0", "serve": "1", "migrate": "2", "admin": "3", "audit": "4", "feed": "4f", "bench": "5", "version": "6", "intel": "35",
+		"registry": "36", "vuln": "37", "notices": "38", "vendor-request": "39"}[top]
 	return rank + p
 }
 
