@@ -494,12 +494,12 @@ func TestExposureEntitlements(t *testing.T) {
 			{"GET", "/api/v1/computers", nil, row(ok, ok, ok, ok)},
 			{"GET", "/api/v1/computers?all=true", nil, row(deny, deny, deny, ok)},
 			{"GET", "/api/v1/computers?org=op-a", nil, row(ok, deny, deny, ok)},
-			// Any organisation's analysts notify their own organisation's computers (the policy does not look at the kind).
-			{"POST", "/api/v1/computers", func() any { n++; return computerBody(fmt.Sprintf("NEW-%d", n), "Acme", "Gate", "1.0", "") }, row(created, created, created, created)},
+			// Operators (and suppliers) notify their own organisation's computers; vendors and the government do not.
+			{"POST", "/api/v1/computers", func() any { n++; return computerBody(fmt.Sprintf("NEW-%d", n), "Acme", "Gate", "1.0", "") }, row(created, created, deny, deny)},
 			{"POST", "/api/v1/computers/import", func() any {
 				n++
 				return csvBody(fmt.Sprintf("ref,name,function,vendor,product,version,site,business,equipment\nCSV-%d,c,other,Acme,Gate,1.0,DC,b,e\n", n))
-			}, row(ok, ok, ok, ok)},
+			}, row(ok, ok, deny, deny)},
 			{"GET", "/api/v1/computers/" + w.fgA, nil, row(ok, hide, hide, ok)},
 			{"PUT", "/api/v1/computers/" + w.fgA, func() any { return fgBody }, row(ok, hide, hide, deny)},
 			{"POST", "/api/v1/computers/" + w.oldA + "/retire", func() any { return map[string]any{"change_note": "decommissioned"} }, row(ok, hide, hide, deny)},

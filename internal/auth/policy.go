@@ -196,6 +196,11 @@ func allowed(p *Principal, a Action, t Target) (bool, string) {
 		if !own {
 			return false, "only the organisation itself notifies its critical computers and answers for them"
 		}
+		if a != ActVendorRequestAnswer && p.Org != nil && p.Org.Kind != org.KindOperator && p.Org.Kind != org.KindSupplier {
+			// Operators notify critical computers; suppliers (contractors,
+			// SMEs in an operator's supply chain) may keep a registry too.
+			return false, "critical computers are notified by operators (and their suppliers)"
+		}
 		return p.Has(org.RoleOrgAdmin) || p.Has(org.RoleAnalyst), "this needs the org_admin or analyst role"
 	case ActVulnWrite, ActVendorRequestCreate:
 		return gov && p.Has(org.RoleAnalyst), "recording vulnerabilities and asking vendors is for government analysts"

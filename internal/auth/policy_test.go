@@ -220,7 +220,10 @@ func TestAuthorize(t *testing.T) {
 		// Critical computers and vulnerabilities.
 		{"operator analyst notifies own computers", analystA, ActRegistryWrite, tA, allow},
 		{"operator analyst cannot notify another org's", analystA, ActRegistryWrite, tB, forbid},
-		{"org admin notifies own computers", adminB, ActRegistryWrite, tB, allow},
+		{"operator admin notifies own computers", adminA, ActRegistryWrite, tA, allow},
+		{"a vendor does not notify critical computers", adminB, ActRegistryWrite, tB, forbid},
+		{"the government does not notify critical computers", gov, ActRegistryWrite, Target{OrgID: "org-g"}, forbid},
+		{"a vendor states nothing about exposures", adminB, ActExposureUpdate, tB, forbid},
 		{"government cannot notify for an operator", gov, ActRegistryWrite, tA, forbid},
 		{"read token cannot notify", pr(uAnalystA, orgA, org.ScopeRead), ActRegistryWrite, tA, forbid},
 		{"operator reads own registry", analystA, ActRegistryRead, tA, allow},

@@ -119,20 +119,32 @@ func entitlementRound(t *testing.T, db *store.DB, seed uint64) {
 					}
 				}
 			}
-			// Exposures and notices: one's own only, and all of them.
+			viewer, err := w.Svc.Viewer(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			entitled := func(vulnID string) bool {
+				ok, _ := marking.Entitled(viewer, marking.Object{OwnerOrgID: w.Orgs["nco"].ID, TLP: vulnTLP[vulnID], Orgs: recipients[vulnID]})
+				return ok
+			}
+			// Exposures and notices: one's own only, and all of those whose
+			// vulnerability the user may see (an exposure names it).
 			exps, err := s.Exposures(ctx, p, store.ExposureQuery{Limit: 1 << 20}, false)
 			if err != nil && apperr.CodeOf(err) != apperr.CodeForbidden {
 				t.Fatal(err)
 			}
 			want := 0
 			for _, e := range allExp {
-				if e.OrgID == orgID {
+				if e.OrgID == orgID && entitled(e.VulnID) {
 					want++
 				}
 			}
 			for _, e := range exps {
 				if e.OrgID != orgID {
 					t.Errorf("Exposures listed %s of another organisation", e.ComputerID)
+				}
+				if !entitled(e.VulnID) {
+					t.Errorf("Exposures listed an exposure to %s (%s), not entitled", e.VulnID, vulnTLP[e.VulnID].Name())
 				}
 			}
 			if err == nil && len(exps) != want {
@@ -155,10 +167,6 @@ func entitlementRound(t *testing.T, db *store.DB, seed uint64) {
 				}
 			}
 			// Vulnerabilities: exactly the entitled ones.
-			viewer, err := w.Svc.Viewer(ctx, p)
-			if err != nil {
-				t.Fatal(err)
-			}
 			listed, err := s.Vulns(ctx, p, store.VulnQuery{Limit: 500})
 			if err != nil {
 				t.Fatal(err)
@@ -168,7 +176,7 @@ func entitlementRound(t *testing.T, db *store.DB, seed uint64) {
 				got = append(got, v.ID)
 			}
 			for id, tlp := range vulnTLP {
-				ok, _ := marking.Entitled(viewer, marking.Object{OwnerOrgID: w.Orgs["nco"].ID, TLP: tlp, Orgs: recipients[id]})
+				ok := entitled(id)
 				_, err := s.Vuln(ctx, p, id)
 				if (err == nil) != ok {
 					t.Errorf("Vuln(%s %s) err=%v, entitled=%v", id, tlp.Name(), err, ok)

@@ -552,7 +552,41 @@ func (s *Service) Exposures(ctx context.Context, p *auth.Principal, q store.Expo
 	} else if err := auth.Authorize(p, auth.ActExposureRead, auth.Target{OrgID: q.OrgID}); err != nil {
 		return nil, err
 	}
-	return s.DB.ListExposures(ctx, q)
+	exps, err := s.DB.ListExposures(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.entitledExposures(ctx, p, exps)
+}
+
+// entitledExposures drops the exposures to vulnerabilities p may not see:
+// an exposure names its vulnerability and the evidence, so an operator
+// exposed to a TLP:RED vulnerability it was not told about does not learn
+// of it from its exposure list.
+func (s *Service) entitledExposures(ctx context.Context, p *auth.Principal, exps []vuln.Exposure) ([]vuln.Exposure, error) {
+	viewer, err := s.viewer(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	out := exps[:0]
+	for _, e := range exps {
+		ok, known := seen[e.VulnID]
+		if !known {
+			v, err := s.DB.GetVuln(ctx, e.VulnID)
+			if err != nil {
+				return nil, err
+			}
+			if ok, err = s.entitledVuln(ctx, viewer, v); err != nil {
+				return nil, err
+			}
+			seen[e.VulnID] = ok
+		}
+		if ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // SetExposureState records the operator's status of an exposure of its
@@ -565,6 +599,12 @@ func (s *Service) SetExposureState(ctx context.Context, p *auth.Principal, compu
 	if err := auth.Authorize(p, auth.ActExposureUpdate, auth.Target{OrgID: c.OrgID}); err != nil {
 		if !auth.Can(p, auth.ActRegistryRead, auth.Target{OrgID: c.OrgID}) {
 			return apperr.NotFound("computer", computerID)
+		}
+		return err
+	}
+	if _, err := s.Vuln(ctx, p, vulnID); err != nil {
+		if apperr.CodeOf(err) == apperr.CodeNotFound {
+			return apperr.NotFound("exposure", vulnID+" on "+computerID)
 		}
 		return err
 	}
@@ -851,6 +891,9 @@ func (s *Service) Overview(ctx context.Context, p *auth.Principal) (*Overview, e
 	}
 	exps, err := s.DB.ListExposures(ctx, store.ExposureQuery{Unpatched: true, Limit: 1 << 30})
 	if err != nil {
+		return nil, err
+	}
+	if exps, err = s.entitledExposures(ctx, p, exps); err != nil {
 		return nil, err
 	}
 	type agg struct {

@@ -163,6 +163,24 @@ func TestRegistryMatchingAndNotices(t *testing.T) {
 		if _, err := s.Vuln(ctx, opA, red.ID); apperr.CodeOf(err) != apperr.CodeNotFound {
 			t.Fatalf("RED vulnerability visible to op-a: %v", err)
 		}
+		// Its exposure is recorded for the government but op-a does not
+		// learn of the vulnerability from its exposure list either.
+		if es, err := s.Exposures(ctx, nco, store.ExposureQuery{VulnID: red.ID}, true); err != nil || len(es) != 1 {
+			t.Fatalf("government view of the RED exposure: %+v %v", es, err)
+		}
+		if es, err := s.Exposures(ctx, opA, store.ExposureQuery{}, false); err != nil || ids(es)[ivA.ID] == "" || func() bool {
+			for _, e := range es {
+				if e.VulnID == red.ID {
+					return true
+				}
+			}
+			return false
+		}() {
+			t.Fatalf("op-a exposures include the RED one: %+v %v", es, err)
+		}
+		if err := s.SetExposureState(ctx, opA, ivA.ID, red.ID, vuln.ExposurePatched, ""); apperr.CodeOf(err) != apperr.CodeNotFound {
+			t.Fatalf("op-a stating its RED exposure: %v", err)
+		}
 
 		// Vendor request: the government asks, the vendor acknowledges and
 		// answers, the answer becomes an advisory to the exposed operators.
