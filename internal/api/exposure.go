@@ -16,8 +16,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"mime"
 	"slices"
@@ -26,7 +24,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/japanese"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
@@ -537,11 +534,10 @@ func (a *API) importComputers(c *call) (int, any, error) {
 }
 
 func (a *API) importCSV(c *call, body []byte) (int, any, error) {
-	cs, probs, err := registry.ParseCSV(bytes.NewReader(body))
+	cs, rows, probs, err := registry.ParseCSVRows(bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
-	rows := CSVRows(body, len(cs), probs)
 	res, err := c.exp().NotifyAll(c.r.Context(), c.p, "", cs, rows)
 	if err != nil {
 		return 0, nil, err
@@ -557,54 +553,6 @@ func (a *API) importCSV(c *call, body []byte) (int, any, error) {
 		out.Problems = out.Problems[:maxProblems]
 	}
 	return 200, out, nil
-}
-
-// CSVRows returns the spreadsheet row number of each of the n computers
-// registry.ParseCSV returned from data, given the problems it reported:
-// the data rows that are neither blank nor a problem, in order. The file is
-// read as ParseCSV reads it (byte-order mark, Shift_JIS), so the records
-// are the same; nil when they do not add up to n.
-func CSVRows(data []byte, n int, probs []registry.ImportProblem) []int {
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	if !utf8.Valid(data) {
-		if dec, err := japanese.ShiftJIS.NewDecoder().Bytes(data); err == nil && utf8.Valid(dec) && !bytes.ContainsRune(dec, utf8.RuneError) {
-			data = dec
-		}
-	}
-	bad := map[int]bool{}
-	for _, p := range probs {
-		bad[p.Row] = true
-	}
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	if _, err := cr.Read(); err != nil {
-		return nil
-	}
-	rows := make([]int, 0, n)
-	for row := 2; ; row++ {
-		rec, err := cr.Read()
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				continue
-			}
-			break
-		}
-		blank := true
-		for _, v := range rec {
-			if strings.TrimSpace(v) != "" {
-				blank = false
-				break
-			}
-		}
-		if !blank && !bad[row] {
-			rows = append(rows, row)
-		}
-	}
-	if len(rows) != n {
-		return nil
-	}
-	return rows
 }
 
 func (a *API) importSBOM(c *call, body []byte) (int, any, error) {

@@ -747,9 +747,9 @@ func TestExposureBadInputNamesTheField(t *testing.T) {
 	})
 }
 
-// TestCSVRows: the row numbers given to the service are those ParseCSV
-// counts, past blank rows, problem rows and quoted line breaks, in UTF-8 and
-// Shift_JIS.
+// TestCSVRows: the row numbers registry.ParseCSVRows gives the service
+// (for problems the service finds) are the spreadsheet's, past blank rows,
+// problem rows and quoted line breaks, in UTF-8 and Shift_JIS.
 func TestCSVRows(t *testing.T) {
 	const head = "ref,name,function,vendor,product,version,site,business,equipment\n"
 	for _, tc := range []struct {
@@ -765,24 +765,17 @@ func TestCSVRows(t *testing.T) {
 		{"shift_jis", sjis("管理番号,名称,機能,ベンダー,製品,バージョン,設置場所,特定社会基盤事業,特定重要設備\n" +
 			"A,本社,VPN,V,P,1,東京,電気,設備\nX,x,ルーター,V,P,1,s,b,e\n\u3000,\u3000,,,,,,,\nB,支社,その他,V,P,1,大阪,電気,設備\n"), map[string]int{"A": 2, "B": 5}},
 	} {
-		cs, probs, err := registry.ParseCSV(strings.NewReader(tc.csv))
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
+		cs, rows, probs, err := registry.ParseCSVRows(strings.NewReader(tc.csv))
+		if err != nil || len(rows) != len(cs) {
+			t.Fatalf("%s: %d rows for %d computers, %v", tc.name, len(rows), len(cs), err)
 		}
-		rows := CSVRows([]byte(tc.csv), len(cs), probs)
 		got := map[string]int{}
 		for i, c := range cs {
-			if rows == nil {
-				break
-			}
 			got[c.Ref] = rows[i]
 		}
 		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("%s: rows %v, want %v (problems %v)", tc.name, got, tc.want, probs)
 		}
-	}
-	if rows := CSVRows([]byte("ref\nA\n"), 2, nil); rows != nil {
-		t.Errorf("rows that do not add up: %v", rows)
 	}
 }
 

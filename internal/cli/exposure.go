@@ -12,7 +12,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -438,52 +437,6 @@ func notifiedChanges(older, newer registry.Computer) []string {
 }
 
 // ---- CSV rows ------------------------------------------------------------------
-
-// csvRows returns the spreadsheet row of each computer registry.ParseCSV
-// returned from data (which reports rows only for its problems): the rows
-// that are neither blank nor a problem, in order, counted as ParseCSV
-// counts them. nil when they cannot be told (then problems the service
-// finds are numbered by computer instead).
-func csvRows(data []byte, probs []registry.ImportProblem, n int) []int {
-	bad := map[int]bool{}
-	for _, p := range probs {
-		bad[p.Row] = true
-	}
-	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
-	cr.FieldsPerRecord = -1
-	if _, err := cr.Read(); err != nil {
-		return nil
-	}
-	var rows []int
-	for row := 2; ; row++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return nil
-			}
-			continue
-		}
-		blank := true
-		for _, v := range rec {
-			if strings.TrimSpace(v) != "" {
-				blank = false
-				break
-			}
-		}
-		if blank || bad[row] {
-			continue
-		}
-		rows = append(rows, row)
-	}
-	if len(rows) != n {
-		return nil
-	}
-	return rows
-}
 
 // csvColumn names a service field as the CSV column.
 func csvColumn(field string) string {
@@ -1551,14 +1504,13 @@ func countFailed(ps []vuln.ImportProblem) int {
 
 // importCSV notifies the computers of a CSV file.
 func (xc *exposureCtx) importCSV(ctx context.Context, file string, data []byte, orgID string) error {
-	cs, probs, err := registry.ParseCSV(bytes.NewReader(data))
+	cs, rows, probs, err := registry.ParseCSVRows(bytes.NewReader(data))
 	if err != nil {
 		if ae := apperrOf(err); ae != nil {
 			return fmt.Errorf("%s: %s", file, ae.Message)
 		}
 		return fmt.Errorf("%s: %v", file, err)
 	}
-	rows := csvRows(data, probs, len(cs))
 	res, err := xc.e.exposure.NotifyAll(ctx, xc.p, orgID, cs, rows)
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.CodeForbidden && orgID != "" {

@@ -92,9 +92,17 @@ func fold(s string) string {
 // ImportProblem and the other rows are returned. Blank rows are skipped.
 // Computer.ID, OrgID and the notification fields are left for the caller.
 func ParseCSV(r io.Reader) ([]Computer, []ImportProblem, error) {
+	cs, _, probs, err := ParseCSVRows(r)
+	return cs, probs, err
+}
+
+// ParseCSVRows is ParseCSV that also returns each computer's row number
+// (as a spreadsheet shows it: the header is row 1), for problems found
+// later (by the store or the service) to name the row too.
+func ParseCSVRows(r io.Reader) ([]Computer, []int, []ImportProblem, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, nil, apperr.Wrap(apperr.CodeInvalid, err, "reading the CSV file: %v", err)
+		return nil, nil, nil, apperr.Wrap(apperr.CodeInvalid, err, "reading the CSV file: %v", err)
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
@@ -109,10 +117,10 @@ func ParseCSV(r io.Reader) ([]Computer, []ImportProblem, error) {
 	cr.TrimLeadingSpace = true // `a, "b"` as hand-written files have it; values are trimmed anyway
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, nil, apperr.Invalid("header", "the file is empty; the first row must name the columns")
+		return nil, nil, nil, apperr.Invalid("header", "the file is empty; the first row must name the columns")
 	}
 	if err != nil {
-		return nil, nil, apperr.Invalid("header", "the header row is not valid CSV: %v", err)
+		return nil, nil, nil, apperr.Invalid("header", "the header row is not valid CSV: %v", err)
 	}
 	cols := make([]string, len(header)) // canonical column of each position
 	pos := map[string]int{}
@@ -135,10 +143,10 @@ func ParseCSV(r io.Reader) ([]Computer, []ImportProblem, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		return nil, nil, apperr.Invalid("header", "unknown columns %s (the columns are %s, or their Japanese names)", strings.Join(unknown, ", "), strings.Join(CSVColumns, ", "))
+		return nil, nil, nil, apperr.Invalid("header", "unknown columns %s (the columns are %s, or their Japanese names)", strings.Join(unknown, ", "), strings.Join(CSVColumns, ", "))
 	}
 	if len(dups) > 0 {
-		return nil, nil, apperr.Invalid("header", "columns given twice: %s", strings.Join(dups, ", "))
+		return nil, nil, nil, apperr.Invalid("header", "columns given twice: %s", strings.Join(dups, ", "))
 	}
 	var missing []string
 	for _, c := range csvRequired {
@@ -147,7 +155,7 @@ func ParseCSV(r io.Reader) ([]Computer, []ImportProblem, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, nil, apperr.Invalid("header", "missing required columns: %s", strings.Join(missing, ", "))
+		return nil, nil, nil, apperr.Invalid("header", "missing required columns: %s", strings.Join(missing, ", "))
 	}
 	// label names a canonical column as the file's header does.
 	label := func(col string) string {
@@ -158,6 +166,7 @@ func ParseCSV(r io.Reader) ([]Computer, []ImportProblem, error) {
 	}
 
 	var out []Computer
+	var rows []int
 	var probs []ImportProblem
 	refs := map[string]int{} // ref -> row
 	for row := 2; ; row++ {
@@ -168,7 +177,7 @@ func ParseCSV(r io.Reader) ([]Computer, []ImportProblem, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				return nil, nil, apperr.Wrap(apperr.CodeInvalid, err, "reading the CSV file: %v", err)
+				return nil, nil, nil, apperr.Wrap(apperr.CodeInvalid, err, "reading the CSV file: %v", err)
 			}
 			probs = append(probs, ImportProblem{Row: row, Message: "not valid CSV: " + pe.Err.Error()})
 			continue
@@ -202,8 +211,9 @@ func ParseCSV(r io.Reader) ([]Computer, []ImportProblem, error) {
 		}
 		refs[c.Ref] = row
 		out = append(out, c)
+		rows = append(rows, row)
 	}
-	return out, probs, nil
+	return out, rows, probs, nil
 }
 
 // computerFromRow converts one row (canonical column -> value). A problem
