@@ -24,7 +24,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
 	"sakimori/internal/exposure"
