@@ -164,6 +164,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /audit/verify", s.user(s.auditVerify))
 
 	s.intelRoutes(mux)
+	s.exposureRoutes(mux)
 
 	mux.Handle("/", s.public(s.notFound))
 }
