@@ -389,8 +389,11 @@ func (s *Service) Vulns(ctx context.Context, p *auth.Principal, q store.VulnQuer
 		return nil, err
 	}
 	limit := q.Limit
-	if limit <= 0 || limit > 500 {
+	switch {
+	case limit <= 0:
 		limit = 100
+	case limit > 500:
+		limit = 500
 	}
 	var out []vuln.Vulnerability
 	q.Limit = 500
@@ -506,6 +509,10 @@ type RematchResult struct {
 	Took      time.Duration `json:"took_ns"`
 }
 
+// rematchBatch is how many vulnerabilities a re-match applies per
+// transaction.
+const rematchBatch = 250
+
 // Rematch matches every vulnerability against the whole registry again
 // (after an upgrade of the matching rules, or to check consistency).
 func (s *Service) Rematch(ctx context.Context, p *auth.Principal) (*RematchResult, error) {
@@ -522,13 +529,24 @@ func (s *Service) Rematch(ctx context.Context, p *auth.Principal) (*RematchResul
 	if err := s.DB.EachVuln(ctx, func(v *vuln.Vulnerability) error { vulns = append(vulns, *v); return nil }); err != nil {
 		return nil, err
 	}
-	for i := range vulns {
-		v := &vulns[i]
-		out, err := s.DB.ApplyMatch(ctx, p.Actor(), store.MatchScope{VulnID: v.ID}, ix.Match(v), noticesFor(map[string]*vuln.Vulnerability{v.ID: v}))
+	// In transactions of rematchBatch vulnerabilities: one per
+	// vulnerability spent most of a re-match committing.
+	for lo := 0; lo < len(vulns); lo += rematchBatch {
+		hi := min(lo+rematchBatch, len(vulns))
+		scope := store.MatchScope{}
+		byID := map[string]*vuln.Vulnerability{}
+		var hits []vuln.Exposure
+		for i := lo; i < hi; i++ {
+			v := &vulns[i]
+			scope.VulnIDs = append(scope.VulnIDs, v.ID)
+			byID[v.ID] = v
+			hits = append(hits, ix.Match(v)...)
+		}
+		out, err := s.DB.ApplyMatch(ctx, p.Actor(), scope, hits, noticesFor(byID))
 		if err != nil {
 			return res, err
 		}
-		res.Vulns++
+		res.Vulns += hi - lo
 		res.New += len(out.New)
 		res.Resolved += out.Resolved
 		res.Notices += len(out.Notices)

@@ -241,6 +241,19 @@ func TestRegistryMatchingAndNotices(t *testing.T) {
 		if rec, _ := s.VendorRecord(ctx, nco); rec[0].Overdue != 1 || rec[0].Open != 1 {
 			t.Fatalf("overdue: %+v", rec)
 		}
+		// A full re-match of an unchanged registry finds what is there and
+		// changes nothing.
+		before, _ := s.Exposures(ctx, nco, store.ExposureQuery{}, true)
+		rm, err := s.Rematch(ctx, nco)
+		if err != nil || rm.Vulns != 3 || rm.Computers != 3 || rm.New != 0 || rm.Resolved != 0 || rm.Notices != 0 {
+			t.Fatalf("rematch: %+v %v", rm, err)
+		}
+		if after, _ := s.Exposures(ctx, nco, store.ExposureQuery{}, true); len(after) != len(before) {
+			t.Fatalf("rematch changed exposures: %d -> %d", len(before), len(after))
+		}
+		if _, err := s.Rematch(ctx, opA); apperr.CodeOf(err) != apperr.CodeForbidden {
+			t.Fatalf("operator re-match: %v", err)
+		}
 		// The vendor now receives the AMBER vulnerability it was asked about.
 		if _, err := s.Vuln(ctx, ven, "SKM-2026-0001"); err != nil {
 			t.Fatalf("vendor reading the AMBER vulnerability it was asked about: %v", err)

@@ -242,9 +242,11 @@ func (db *DB) EachVuln(ctx context.Context, fn func(*vuln.Vulnerability) error) 
 // ---- exposures -----------------------------------------------------------
 
 // MatchScope says which exposures a match result replaces: those of one
-// vulnerability, or those of one computer.
+// vulnerability, of several (a re-match, in one transaction), or of one
+// computer.
 type MatchScope struct {
 	VulnID     string
+	VulnIDs    []string
 	ComputerID string
 }
 
@@ -262,38 +264,65 @@ type MatchOutcome struct {
 // resolved. notices, when not nil, is called once per organisation with
 // that organisation's new exposures and returns the notices to store.
 func (db *DB) ApplyMatch(ctx context.Context, act audit.Actor, scope MatchScope, hits []vuln.Exposure, notices func(orgID string, news []vuln.Exposure) []vuln.Notice) (*MatchOutcome, error) {
-	if (scope.VulnID == "") == (scope.ComputerID == "") {
-		return nil, apperr.Invalid("scope", "name one vulnerability or one computer")
+	vulnIDs := scope.VulnIDs
+	if scope.VulnID != "" {
+		vulnIDs = append([]string{scope.VulnID}, vulnIDs...)
+	}
+	if (len(vulnIDs) == 0) == (scope.ComputerID == "") {
+		return nil, apperr.Invalid("scope", "name vulnerabilities or one computer")
 	}
 	out := &MatchOutcome{}
 	err := db.writeTx(ctx, func(tx *sql.Tx) ([]audit.Entry, error) {
 		*out = MatchOutcome{}
-		const cols = "SELECT computer_id, vuln_id, state, computer_version, vuln_version, evidence FROM exposures"
-		q, arg := cols+" WHERE vuln_id = ?", scope.VulnID
-		if scope.ComputerID != "" {
-			q, arg = cols+" WHERE computer_id = ?", scope.ComputerID
-		}
-		rows, err := tx.QueryContext(ctx, db.rebind(q), arg)
-		if err != nil {
-			return nil, err
-		}
 		type prior struct {
 			state    vuln.ExposureState
 			cv, vv   int
 			evidence string
 		}
 		existing := map[[2]string]prior{}
-		for rows.Next() {
-			var c, v, st, ev string
-			var cv, vv int
-			if err := rows.Scan(&c, &v, &st, &cv, &vv, &ev); err != nil {
-				rows.Close()
-				return nil, err
+		load := func(q string, args ...any) error {
+			rows, err := tx.QueryContext(ctx, db.rebind(q), args...)
+			if err != nil {
+				return err
 			}
-			existing[[2]string{c, v}] = prior{vuln.ExposureState(st), cv, vv, ev}
+			defer rows.Close()
+			for rows.Next() {
+				var c, v, st, ev string
+				var cv, vv int
+				if err := rows.Scan(&c, &v, &st, &cv, &vv, &ev); err != nil {
+					return err
+				}
+				existing[[2]string{c, v}] = prior{vuln.ExposureState(st), cv, vv, ev}
+			}
+			return rows.Err()
 		}
-		if err := rows.Close(); err != nil {
+		const cols = "SELECT computer_id, vuln_id, state, computer_version, vuln_version, evidence FROM exposures"
+		var err error
+		if scope.ComputerID != "" {
+			err = load(cols+" WHERE computer_id = ?", scope.ComputerID)
+		} else {
+			err = inChunks(vulnIDs, func(part []any) error { return load(cols+" WHERE vuln_id IN ("+placeholders(len(part))+")", part...) })
+		}
+		if err != nil {
 			return nil, err
+		}
+		// Per vulnerability (or the computer): what changed, for the audit.
+		changedBy := map[string]*[3]int{} // new, updated, resolved
+		var changedOrder []string
+		count := func(id string, k int) {
+			c := changedBy[id]
+			if c == nil {
+				c = &[3]int{}
+				changedBy[id] = c
+				changedOrder = append(changedOrder, id)
+			}
+			c[k]++
+		}
+		key := func(vulnID string) string {
+			if scope.ComputerID != "" {
+				return scope.ComputerID
+			}
+			return vulnID
 		}
 		now := db.now()
 		hit := map[[2]string]bool{}
@@ -333,9 +362,11 @@ func (db *DB) ApplyMatch(ctx context.Context, act audit.Actor, scope MatchScope,
 					return nil, err
 				}
 				out.Updated++
+				count(key(h.VulnID), 1)
 				continue
 			}
 			out.New = append(out.New, h)
+			count(key(h.VulnID), 0)
 			if byOrg[h.OrgID] == nil {
 				orgOrder = append(orgOrder, h.OrgID)
 			}
@@ -350,6 +381,7 @@ func (db *DB) ApplyMatch(ctx context.Context, act audit.Actor, scope MatchScope,
 				return nil, err
 			}
 			out.Resolved++
+			count(key(k[1]), 2)
 		}
 		if notices != nil {
 			for _, orgID := range orgOrder {
@@ -361,15 +393,21 @@ func (db *DB) ApplyMatch(ctx context.Context, act audit.Actor, scope MatchScope,
 				}
 			}
 		}
-		if len(out.New) == 0 && out.Resolved == 0 && out.Updated == 0 {
-			return nil, nil
-		}
-		what, id := "vulnerability", scope.VulnID
+		what := "vulnerability"
 		if scope.ComputerID != "" {
-			what, id = "computer", scope.ComputerID
+			what = "computer"
 		}
-		detail := "new=" + strconv.Itoa(len(out.New)) + " updated=" + strconv.Itoa(out.Updated) + " resolved=" + strconv.Itoa(out.Resolved) + " notices=" + strconv.Itoa(len(out.Notices))
-		return []audit.Entry{act.Event("exposure.match", what, id, audit.OutcomeSuccess, detail)}, nil
+		noticeCount := map[string]int{}
+		for _, n := range out.Notices {
+			noticeCount[key(n.VulnID)]++
+		}
+		var entries []audit.Entry
+		for _, id := range changedOrder {
+			c := changedBy[id]
+			detail := "new=" + strconv.Itoa(c[0]) + " updated=" + strconv.Itoa(c[1]) + " resolved=" + strconv.Itoa(c[2]) + " notices=" + strconv.Itoa(noticeCount[id])
+			entries = append(entries, act.Event("exposure.match", what, id, audit.OutcomeSuccess, detail))
+		}
+		return entries, nil
 	})
 	if err != nil {
 		return nil, err
