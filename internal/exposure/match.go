@@ -9,7 +9,9 @@
 package exposure
 
 import (
+	"slices"
 	"strings"
+	"sync"
 
 	"sakimori/internal/cpe"
 	"sakimori/internal/registry"
@@ -35,12 +37,47 @@ type entry struct {
 
 // Index holds the matchable computers by CPE vendor:product. It is built
 // once (Add for each computer) and then only read: Match may run
-// concurrently.
+// concurrently, and Add must not be called after the first Match.
 type Index struct {
 	byKey   map[string][]int32
 	entries []entry
 	// computers counts the computers added.
 	computers int
+	// sorted: each key's entries with a parsed version first, in version
+	// order, then the others; parsed[key] counts the first. Made once, at
+	// the first Match, so that a range is a binary search and a walk over
+	// exactly the versions inside it instead of a scan of every computer
+	// running the product.
+	sortOnce sync.Once
+	parsed   map[string]int
+}
+
+// Prepare sorts the index for matching (the first Match does it
+// otherwise); call it after the last Add to take the cost up front.
+func (ix *Index) Prepare() { ix.sortOnce.Do(ix.sortBuckets) }
+
+// sortBuckets orders each key's entries by installed version.
+func (ix *Index) sortBuckets() {
+	ix.parsed = make(map[string]int, len(ix.byKey))
+	for key, ids := range ix.byKey {
+		slices.SortStableFunc(ids, func(a, b int32) int {
+			ea, eb := &ix.entries[a], &ix.entries[b]
+			switch {
+			case ea.parsedOK && eb.parsedOK:
+				return ea.parsed.Compare(eb.parsed)
+			case ea.parsedOK:
+				return -1
+			case eb.parsedOK:
+				return 1
+			}
+			return 0
+		})
+		n := 0
+		for n < len(ids) && ix.entries[ids[n]].parsedOK {
+			n++
+		}
+		ix.parsed[key] = n
+	}
 }
 
 // NewIndex returns an empty index.
@@ -90,6 +127,31 @@ func parseVersion(s version.Scheme, text string) (version.V, bool) {
 	}
 	v, err := version.Parse(s, text)
 	return v, err == nil
+}
+
+// otherAttributesMatch reports whether no CPE attribute of e but the
+// version is disjoint from p's (see evaluate).
+func otherAttributesMatch(p cpe.Name, e *entry) bool {
+	pa, ea := p.Attributes(), e.name.Attributes()
+	for i := range pa {
+		if i == cpe.AttrVersion || pa[i] == cpe.Any || pa[i] == ea[i] {
+			continue // the version is decided separately; ANY and equal values cover
+		}
+		if cpe.Compare(p, e.name)[i] == cpe.Disjoint {
+			return false
+		}
+	}
+	return true
+}
+
+// sameScheme reports whether every range is in scheme s.
+func sameScheme(rs []compiled, s version.Scheme) bool {
+	for i := range rs {
+		if rs[i].scheme != s {
+			return false
+		}
+	}
+	return true
 }
 
 // compileRanges compiles the usable ranges of an affected entry, those
@@ -148,6 +210,7 @@ type hit struct {
 // computer (the first affected entry and identity that matched is the
 // evidence).
 func (ix *Index) Match(v *vuln.Vulnerability) []vuln.Exposure {
+	ix.Prepare()
 	var hits []hit
 	seen := make([]bool, ix.computers)
 	for ai := range v.Affected {
@@ -166,7 +229,34 @@ func (ix *Index) Match(v *vuln.Vulnerability) []vuln.Exposure {
 				cand = append(cand, int32(i))
 			}
 		} else {
-			cand = ix.byKey[p.VendorProduct()]
+			key := p.VendorProduct()
+			cand = ix.byKey[key]
+			if len(cand) > 0 && len(ranges) > 0 && sameScheme(ranges, ix.entries[cand[0]].scheme) {
+				// Every range in the scheme the key's versions are sorted
+				// in: search, then walk the versions inside each range.
+				sorted := cand[:ix.parsed[key]]
+				for ri := range ranges {
+					b := &ranges[ri].b
+					lo, _ := slices.BinarySearchFunc(sorted, 0, func(id int32, _ int) int {
+						if b.Below(ix.entries[id].parsed) {
+							return -1
+						}
+						return 1
+					})
+					for _, i := range sorted[lo:] {
+						e := &ix.entries[i]
+						if b.Above(e.parsed) {
+							break
+						}
+						if seen[e.computer] || !otherAttributesMatch(p, e) {
+							continue
+						}
+						seen[e.computer] = true
+						hits = append(hits, hit{i, int32(ai), ranges[ri].text, ranges[ri].scheme})
+					}
+				}
+				continue
+			}
 		}
 		for _, i := range cand {
 			e := &ix.entries[i]
@@ -209,14 +299,8 @@ func MatchComputer(c *registry.Computer, vulns []vuln.Vulnerability) []vuln.Expo
 // notice the operator can close as not_affected. The version is decided by
 // the ranges, or by the CPE's own version when there are none.
 func evaluate(p cpe.Name, ranges []compiled, e *entry) (string, version.Scheme, bool) {
-	pa, ea := p.Attributes(), e.name.Attributes()
-	for i := range pa {
-		if i == cpe.AttrVersion || pa[i] == cpe.Any || pa[i] == ea[i] {
-			continue // the version is decided below; ANY and equal values cover
-		}
-		if cpe.Compare(p, e.name)[i] == cpe.Disjoint {
-			return "", "", false
-		}
+	if !otherAttributesMatch(p, e) {
+		return "", "", false
 	}
 	if len(ranges) == 0 {
 		switch {

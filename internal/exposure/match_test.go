@@ -1,9 +1,12 @@
 package exposure_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	"sakimori/internal/bench"
+	"sakimori/internal/cpe"
 	"sakimori/internal/exposure"
 	"sakimori/internal/registry"
 	"sakimori/internal/version"
@@ -141,5 +144,65 @@ func TestMatchOncePerComputer(t *testing.T) {
 	}
 	if ix.Len() != 1 {
 		t.Fatalf("Len = %d", ix.Len())
+	}
+}
+
+// TestSortedMatchAgreesWithScan: the index's binary search over versions
+// finds exactly the computers a plain scan with Range.Contains finds, on
+// the benchmark's realistic registry (seven vendor schemes, components)
+// and vulnerabilities.
+func TestSortedMatchAgreesWithScan(t *testing.T) {
+	cat := bench.MatchCatalogue()
+	const nc, nv = 3000, 3000
+	cs := make([]registry.Computer, nc)
+	ix := exposure.NewIndex()
+	for i := range cs {
+		cs[i] = bench.MatchComputer(cat, i)
+		cs[i].ID, cs[i].OrgID, cs[i].Version = fmt.Sprint("c", i), "o", 1
+		cs[i].Normalize()
+		ix.Add(&cs[i])
+	}
+	type ident struct{ id, key, installed string }
+	var idents []ident
+	for ci := range cs {
+		for k, n := range cs[ci].Identities() {
+			installed := cs[ci].ProductVersion
+			if k > 0 {
+				installed = cs[ci].Components[k-1].Version
+			}
+			idents = append(idents, ident{cs[ci].ID, n.VendorProduct(), installed})
+		}
+	}
+	total := 0
+	for i := range nv {
+		v := bench.MatchVuln(cat, i)
+		v.Normalize()
+		got := map[string]bool{}
+		for _, e := range ix.Match(&v) {
+			got[e.ComputerID] = true
+		}
+		want := map[string]bool{}
+		a := v.Affected[0]
+		p := cpe.MustParse(a.CPE)
+		key := p.VendorProduct()
+		for _, id := range idents {
+			if id.key != key {
+				continue
+			}
+			for _, r := range a.Ranges {
+				r.Scheme = version.SchemeFor(a.Vendor)
+				pv, err := version.Parse(r.Scheme, id.installed)
+				if err == nil && r.Contains(pv) {
+					want[id.id] = true
+				}
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s %v: index %d computers, scan %d", v.ID, a.Ranges, len(got), len(want))
+		}
+		total += len(want)
+	}
+	if total < 100 {
+		t.Fatalf("only %d exposures in the workload: the comparison proves little", total)
 	}
 }

@@ -87,6 +87,7 @@ func (s *Service) index(ctx context.Context) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	ix.Prepare()
 	s.ix, s.gen = ix, gen
 	return ix, nil
 }

@@ -148,6 +148,37 @@ func (b Bounds) Contains(v V) bool {
 	return true
 }
 
+// Below reports whether v lies before the range: under its lower bound
+// (or its exact version). Below is monotone in [V.Compare] order (true for
+// a prefix of sorted versions), so a sorted list can be searched for the
+// first version not below; the zero V is below every range.
+func (b Bounds) Below(v V) bool {
+	switch {
+	case v.IsZero():
+		return true
+	case b.hasExact:
+		return compareBound(v, b.exact) < 0
+	case b.hasStart:
+		c := compareBound(v, b.start)
+		return c < 0 || c == 0 && !b.startIncl
+	}
+	return false
+}
+
+// Above reports whether v lies after the range: over its upper bound (or
+// its exact version). Above is monotone in [V.Compare] order (true for a
+// suffix of sorted versions). Contains(v) is !Below(v) && !Above(v).
+func (b Bounds) Above(v V) bool {
+	switch {
+	case b.hasExact:
+		return compareBound(v, b.exact) > 0
+	case b.hasEnd:
+		c := compareBound(v, b.end)
+		return c > 0 || c == 0 && !b.endIncl
+	}
+	return false
+}
+
 // Range returns the range b was compiled from.
 func (b Bounds) Range() Range { return b.r }
 

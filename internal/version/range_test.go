@@ -188,3 +188,63 @@ func TestFromCVE(t *testing.T) {
 		}
 	}
 }
+
+// TestBelowAbove: over every chain of real versions sorted in Compare
+// order, for ranges with bounds taken from the chain itself (with and
+// without builds), Below is true on a prefix, Above on a suffix, and
+// Contains is exactly neither. The matching engine binary-searches sorted
+// registries with them, so this is what makes that search correct.
+func TestBelowAbove(t *testing.T) {
+	checked := 0
+	for scheme, chain := range chains {
+		var sorted []V
+		var texts []string
+		for _, group := range chain {
+			for _, text := range group {
+				v, err := Parse(scheme, text)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sorted = append(sorted, v)
+				texts = append(texts, text)
+			}
+		}
+		for i := 1; i < len(sorted); i++ {
+			if sorted[i-1].Compare(sorted[i]) > 0 {
+				t.Fatalf("%s: chain not sorted at %q", scheme, texts[i])
+			}
+		}
+		var ranges []Range
+		for i, a := range texts {
+			ranges = append(ranges, Range{Scheme: scheme, Exact: a}, Range{Scheme: scheme, StartIncluding: a}, Range{Scheme: scheme, EndExcluding: a},
+				Range{Scheme: scheme, StartExcluding: a}, Range{Scheme: scheme, EndIncluding: a})
+			for _, b := range texts[i:] {
+				if c, _ := Compare(scheme, a, b); c < 0 {
+					ranges = append(ranges, Range{Scheme: scheme, StartIncluding: a, EndExcluding: b}, Range{Scheme: scheme, StartExcluding: a, EndIncluding: b})
+				}
+			}
+		}
+		for _, r := range ranges {
+			b, err := r.Compile()
+			if err != nil {
+				continue // e.g. an empty range: validation refuses it
+			}
+			prevBelow, prevAbove := true, false
+			for i, v := range sorted {
+				below, above := b.Below(v), b.Above(v)
+				if below && !prevBelow {
+					t.Errorf("%s %s: Below not monotone at %q", scheme, r, texts[i])
+				}
+				if prevAbove && !above {
+					t.Errorf("%s %s: Above not monotone at %q", scheme, r, texts[i])
+				}
+				if b.Contains(v) != (!below && !above) {
+					t.Errorf("%s %s: Contains(%q) = %v, Below %v, Above %v", scheme, r, texts[i], b.Contains(v), below, above)
+				}
+				prevBelow, prevAbove = below, above
+				checked++
+			}
+		}
+	}
+	t.Logf("%d checks", checked)
+}
