@@ -27,7 +27,6 @@ type entry struct {
 	orgID           string
 	computerVersion int
 	name            cpe.Name
-	nameText        string // name.String(), for evidence
 	computer        int32  // the computer's number in the index
 	installed       string // as registered ("22.7R2.3", "15.2(4)M11")
 	scheme          version.Scheme
@@ -39,8 +38,11 @@ type entry struct {
 // once (Add for each computer) and then only read: Match may run
 // concurrently, and Add must not be called after the first Match.
 type Index struct {
-	byKey   map[string][]int32
-	entries []entry
+	byKey map[string][]int32
+	// entries in chunks of entryChunk: growing one slice of large entries
+	// copied them over and over (a third of building an index).
+	chunks [][]entry
+	n      int
 	// computers counts the computers added.
 	computers int
 	// sorted: each key's entries with a parsed version first, in version
@@ -52,6 +54,11 @@ type Index struct {
 	parsed   map[string]int
 }
 
+const entryChunk = 4096
+
+// entry returns entry i.
+func (ix *Index) entry(i int32) *entry { return &ix.chunks[i/entryChunk][i%entryChunk] }
+
 // Prepare sorts the index for matching (the first Match does it
 // otherwise); call it after the last Add to take the cost up front.
 func (ix *Index) Prepare() { ix.sortOnce.Do(ix.sortBuckets) }
@@ -60,8 +67,8 @@ func (ix *Index) Prepare() { ix.sortOnce.Do(ix.sortBuckets) }
 func (ix *Index) sortBuckets() {
 	ix.parsed = make(map[string]int, len(ix.byKey))
 	for key, ids := range ix.byKey {
-		slices.SortStableFunc(ids, func(a, b int32) int {
-			ea, eb := &ix.entries[a], &ix.entries[b]
+		slices.SortFunc(ids, func(a, b int32) int {
+			ea, eb := ix.entry(a), ix.entry(b)
 			switch {
 			case ea.parsedOK && eb.parsedOK:
 				return ea.parsed.Compare(eb.parsed)
@@ -73,7 +80,7 @@ func (ix *Index) sortBuckets() {
 			return 0
 		})
 		n := 0
-		for n < len(ids) && ix.entries[ids[n]].parsedOK {
+		for n < len(ids) && ix.entry(ids[n]).parsedOK {
 			n++
 		}
 		ix.parsed[key] = n
@@ -100,12 +107,17 @@ func (ix *Index) Add(c *registry.Computer) {
 		if installed == "" {
 			installed = version.JoinUpdate(cpeText(n.Version), cpeText(n.Update))
 		}
-		e := entry{computerID: c.ID, orgID: c.OrgID, computerVersion: c.Version, name: n, nameText: n.String(), computer: int32(ix.computers - 1),
+		e := entry{computerID: c.ID, orgID: c.OrgID, computerVersion: c.Version, name: n, computer: int32(ix.computers - 1),
 			installed: installed, scheme: version.SchemeFor(cpeText(n.Vendor))}
 		e.parsed, e.parsedOK = parseVersion(e.scheme, installed)
 		key := n.VendorProduct()
-		ix.byKey[key] = append(ix.byKey[key], int32(len(ix.entries)))
-		ix.entries = append(ix.entries, e)
+		if ix.n%entryChunk == 0 {
+			ix.chunks = append(ix.chunks, make([]entry, 0, entryChunk))
+		}
+		ix.byKey[key] = append(ix.byKey[key], int32(ix.n))
+		last := len(ix.chunks) - 1
+		ix.chunks[last] = append(ix.chunks[last], e)
+		ix.n++
 	}
 }
 
@@ -225,26 +237,26 @@ func (ix *Index) Match(v *vuln.Vulnerability) []vuln.Exposure {
 		}
 		var cand []int32
 		if wildcard(p.Vendor) || wildcard(p.Product) {
-			for i := range ix.entries {
+			for i := range ix.n {
 				cand = append(cand, int32(i))
 			}
 		} else {
 			key := p.VendorProduct()
 			cand = ix.byKey[key]
-			if len(cand) > 0 && len(ranges) > 0 && sameScheme(ranges, ix.entries[cand[0]].scheme) {
+			if len(cand) > 0 && len(ranges) > 0 && sameScheme(ranges, ix.entry(cand[0]).scheme) {
 				// Every range in the scheme the key's versions are sorted
 				// in: search, then walk the versions inside each range.
 				sorted := cand[:ix.parsed[key]]
 				for ri := range ranges {
 					b := &ranges[ri].b
 					lo, _ := slices.BinarySearchFunc(sorted, 0, func(id int32, _ int) int {
-						if b.Below(ix.entries[id].parsed) {
+						if b.Below(ix.entry(id).parsed) {
 							return -1
 						}
 						return 1
 					})
 					for _, i := range sorted[lo:] {
-						e := &ix.entries[i]
+						e := ix.entry(i)
 						if b.Above(e.parsed) {
 							break
 						}
@@ -259,7 +271,7 @@ func (ix *Index) Match(v *vuln.Vulnerability) []vuln.Exposure {
 			}
 		}
 		for _, i := range cand {
-			e := &ix.entries[i]
+			e := ix.entry(i)
 			if seen[e.computer] {
 				continue
 			}
@@ -271,9 +283,9 @@ func (ix *Index) Match(v *vuln.Vulnerability) []vuln.Exposure {
 	}
 	out := make([]vuln.Exposure, len(hits))
 	for k, h := range hits {
-		e := &ix.entries[h.entry]
+		e := ix.entry(h.entry)
 		out[k] = vuln.Exposure{ComputerID: e.computerID, VulnID: v.ID, OrgID: e.orgID, ComputerVersion: e.computerVersion, VulnVersion: v.Version,
-			Evidence: vuln.Evidence{AffectedIndex: int(h.ai), VulnCPE: v.Affected[h.ai].CPE, Range: h.rng, ComputerCPE: e.nameText,
+			Evidence: vuln.Evidence{AffectedIndex: int(h.ai), VulnCPE: v.Affected[h.ai].CPE, Range: h.rng, ComputerCPE: e.name.String(),
 				Installed: e.installed, Scheme: string(h.scheme)}}
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 
 	"sakimori/internal/bench"
 	"sakimori/internal/exposure"
+	"sakimori/internal/registry"
 	"sakimori/internal/version"
 	"sakimori/internal/vuln"
 )
@@ -58,4 +59,28 @@ func BenchmarkMatchOpenSSLRange(b *testing.B) {
 		hits = len(ix.Match(&v))
 	}
 	b.ReportMetric(float64(hits), "exposures")
+}
+
+// BenchmarkIndexBuild builds the index of 100,000 computers (three
+// components each) and sorts it (metric: computers/s).
+func BenchmarkIndexBuild(b *testing.B) {
+	cat := bench.MatchCatalogue()
+	n := bench.MatchComputers
+	if testing.Short() {
+		n = bench.MatchComputersQuick
+	}
+	cs := make([]registry.Computer, n)
+	for i := range cs {
+		cs[i] = bench.MatchComputer(cat, i)
+		cs[i].ID, cs[i].OrgID, cs[i].Version = "c"+string(rune(i)), "o", 1
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		ix := exposure.NewIndex()
+		for i := range cs {
+			ix.Add(&cs[i])
+		}
+		ix.Prepare()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "computers/s")
 }
