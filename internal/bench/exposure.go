@@ -284,7 +284,7 @@ func vulnMatchStore(ctx context.Context, name, dsn string, cat []matchProduct, n
 			c.OrgID = ops[(lo/500)%MatchOperators].Org.ID
 			batch = append(batch, &c)
 		}
-		res, err := db.NotifyComputers(ctx, opAct, batch)
+		res, _, err := db.NotifyComputers(ctx, opAct, batch)
 		if err != nil {
 			return nil, err
 		}
@@ -324,6 +324,31 @@ func vulnMatchStore(ctx context.Context, name, dsn string, cat []matchProduct, n
 	p50, p99, max := percentiles(lat)
 	out = append(out, Result{Name: "vuln-match/" + name + "/one-vuln", Value: ms(p99), Unit: "ms p99", N: int64(len(lat)),
 		Note: fmt.Sprintf("Service.PutVuln of a new vulnerability: stored, matched against %d computers, exposures and notices written; p50 %.1f ms, max %.1f ms; %.1f exposures each", nc, ms(p50), ms(max), float64(news)/float64(len(lat)))})
+	fmt.Fprintln(progress, out[len(out)-1])
+	// An operator's notification, then a new vulnerability: this node
+	// applies its own notification to the index in place, so the match
+	// does not reload 100,000 computers.
+	lat, news = lat[:0], 0
+	for i := range 50 {
+		c := MatchComputer(cat, i)
+		c.ProductVersion = bumpLast(c.ProductVersion, 1+i)
+		c.Ref = "asset-" + strconv.Itoa(i)
+		c.OrgID = ops[(i/500)%MatchOperators].Org.ID
+		t := time.Now()
+		if _, err := s.Notify(ctx, ops[(i/500)%MatchOperators], &c); err != nil {
+			return out, err
+		}
+		v := MatchVuln(cat, nv+1000+i)
+		res, err := s.PutVuln(ctx, gov, &v)
+		if err != nil {
+			return out, err
+		}
+		lat = append(lat, time.Since(t))
+		news += len(res.Match.New)
+	}
+	p50, p99, max = percentiles(lat)
+	out = append(out, Result{Name: "vuln-match/" + name + "/notify-then-vuln", Value: ms(p99), Unit: "ms p99", N: int64(len(lat)),
+		Note: fmt.Sprintf("Service.Notify of a changed computer, then Service.PutVuln of a new vulnerability (the index updated in place, not reloaded); p50 %.1f ms, max %.1f ms", ms(p50), ms(max))})
 	fmt.Fprintln(progress, out[len(out)-1])
 	return out, nil
 }

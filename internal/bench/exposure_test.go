@@ -35,7 +35,7 @@ func TestVulnMatchQuick(t *testing.T) {
 	}
 	want := []string{"vuln-match/engine/index-build", "vuln-match/engine/one-vuln", "vuln-match/engine/full-rematch", "vuln-match/engine/one-vuln-every-openssl"}
 	for _, st := range stores {
-		want = append(want, "vuln-match/"+st+"/register", "vuln-match/"+st+"/full-rematch-first", "vuln-match/"+st+"/one-vuln")
+		want = append(want, "vuln-match/"+st+"/register", "vuln-match/"+st+"/full-rematch-first", "vuln-match/"+st+"/one-vuln", "vuln-match/"+st+"/notify-then-vuln")
 	}
 	for _, w := range want {
 		if r, ok := got[w]; !ok || r.Value <= 0 || r.N <= 0 {

@@ -28,6 +28,7 @@ type entry struct {
 	computerVersion int
 	name            cpe.Name
 	computer        int32  // the computer's number in the index
+	key             string // name.VendorProduct()
 	installed       string // as registered ("22.7R2.3", "15.2(4)M11")
 	scheme          version.Scheme
 	parsed          version.V
@@ -35,15 +36,19 @@ type entry struct {
 }
 
 // Index holds the matchable computers by CPE vendor:product. It is built
-// once (Add for each computer) and then only read: Match may run
-// concurrently, and Add must not be called after the first Match.
+// with Add, prepared (sorted) once, and then kept current with Update and
+// Remove; Match may run concurrently with all of them.
 type Index struct {
+	mu    sync.RWMutex // Match reads; Update and Remove after Prepare write
 	byKey map[string][]int32
+	// byComputer: each computer's entries, to remove them.
+	byComputer map[string][]int32
+	live       int
 	// entries in chunks of entryChunk: growing one slice of large entries
 	// copied them over and over (a third of building an index).
 	chunks [][]entry
 	n      int
-	// computers counts the computers added.
+	// computers counts the computer numbers given out (seen flags).
 	computers int
 	// sorted: each key's entries with a parsed version first, in version
 	// order, then the others; parsed[key] counts the first. Made once, at
@@ -61,7 +66,13 @@ func (ix *Index) entry(i int32) *entry { return &ix.chunks[i/entryChunk][i%entry
 
 // Prepare sorts the index for matching (the first Match does it
 // otherwise); call it after the last Add to take the cost up front.
-func (ix *Index) Prepare() { ix.sortOnce.Do(ix.sortBuckets) }
+func (ix *Index) Prepare() {
+	ix.sortOnce.Do(func() {
+		ix.mu.Lock()
+		defer ix.mu.Unlock()
+		ix.sortBuckets()
+	})
+}
 
 // sortBuckets orders each key's entries by installed version.
 func (ix *Index) sortBuckets() {
@@ -88,17 +99,66 @@ func (ix *Index) sortBuckets() {
 }
 
 // NewIndex returns an empty index.
-func NewIndex() *Index { return &Index{byKey: map[string][]int32{}} }
+func NewIndex() *Index { return &Index{byKey: map[string][]int32{}, byComputer: map[string][]int32{}} }
 
 // Len is the number of computers in the index.
-func (ix *Index) Len() int { return ix.computers }
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.live
+}
 
-// Add indexes computer c (if it is matchable).
+// Update replaces computer c's entries by its current state (a new
+// notification): removed if it is no longer matchable (retired,
+// excluded), added if it was not there.
+func (ix *Index) Update(c *registry.Computer) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.remove(c.ID)
+	ix.add(c)
+}
+
+// Remove drops computer id from the index.
+func (ix *Index) Remove(id string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.remove(id)
+}
+
+func (ix *Index) remove(id string) {
+	ids, ok := ix.byComputer[id]
+	if !ok {
+		return
+	}
+	for _, i := range ids {
+		e := ix.entry(i)
+		bucket := ix.byKey[e.key]
+		if k := slices.Index(bucket, i); k >= 0 {
+			ix.byKey[e.key] = slices.Delete(bucket, k, k+1)
+			if ix.parsed != nil && k < ix.parsed[e.key] {
+				ix.parsed[e.key]--
+			}
+		}
+		*e = entry{} // the slot stays; nothing refers to it
+	}
+	delete(ix.byComputer, id)
+	ix.live--
+}
+
+// Add indexes computer c (if it is matchable). Before Prepare it only
+// appends; after, it inserts each entry at its place in version order.
 func (ix *Index) Add(c *registry.Computer) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.add(c)
+}
+
+func (ix *Index) add(c *registry.Computer) {
 	if !c.Matchable() {
 		return
 	}
 	ix.computers++
+	ix.live++
 	for i, n := range c.Identities() {
 		installed := c.ProductVersion
 		if i > 0 {
@@ -107,17 +167,36 @@ func (ix *Index) Add(c *registry.Computer) {
 		if installed == "" {
 			installed = version.JoinUpdate(cpeText(n.Version), cpeText(n.Update))
 		}
-		e := entry{computerID: c.ID, orgID: c.OrgID, computerVersion: c.Version, name: n, computer: int32(ix.computers - 1),
+		key := n.VendorProduct()
+		e := entry{computerID: c.ID, orgID: c.OrgID, computerVersion: c.Version, name: n, key: key, computer: int32(ix.computers - 1),
 			installed: installed, scheme: version.SchemeFor(cpeText(n.Vendor))}
 		e.parsed, e.parsedOK = parseVersion(e.scheme, installed)
-		key := n.VendorProduct()
 		if ix.n%entryChunk == 0 {
 			ix.chunks = append(ix.chunks, make([]entry, 0, entryChunk))
 		}
-		ix.byKey[key] = append(ix.byKey[key], int32(ix.n))
+		id := int32(ix.n)
 		last := len(ix.chunks) - 1
 		ix.chunks[last] = append(ix.chunks[last], e)
 		ix.n++
+		ix.byComputer[c.ID] = append(ix.byComputer[c.ID], id)
+		bucket := ix.byKey[key]
+		if ix.parsed == nil { // not prepared yet: sorted all at once later
+			ix.byKey[key] = append(bucket, id)
+			continue
+		}
+		// Prepared: parsed versions in order first, then the others.
+		np := ix.parsed[key]
+		at := len(bucket)
+		if e.parsedOK {
+			at, _ = slices.BinarySearchFunc(bucket[:np], id, func(x, _ int32) int {
+				if ix.entry(x).parsed.Compare(e.parsed) <= 0 {
+					return -1
+				}
+				return 1
+			})
+			ix.parsed[key] = np + 1
+		}
+		ix.byKey[key] = slices.Insert(bucket, at, id)
 	}
 }
 
@@ -223,6 +302,8 @@ type hit struct {
 // evidence).
 func (ix *Index) Match(v *vuln.Vulnerability) []vuln.Exposure {
 	ix.Prepare()
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
 	var hits []hit
 	seen := make([]bool, ix.computers)
 	for ai := range v.Affected {
@@ -237,9 +318,10 @@ func (ix *Index) Match(v *vuln.Vulnerability) []vuln.Exposure {
 		}
 		var cand []int32
 		if wildcard(p.Vendor) || wildcard(p.Product) {
-			for i := range ix.n {
-				cand = append(cand, int32(i))
+			for _, ids := range ix.byKey {
+				cand = append(cand, ids...)
 			}
+			slices.Sort(cand)
 		} else {
 			key := p.VendorProduct()
 			cand = ix.byKey[key]

@@ -2,6 +2,8 @@ package exposure_test
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -205,4 +207,79 @@ func TestSortedMatchAgreesWithScan(t *testing.T) {
 	if total < 100 {
 		t.Fatalf("only %d exposures in the workload: the comparison proves little", total)
 	}
+}
+
+// TestIndexUpdates: an index kept current with Update and Remove after
+// Prepare matches exactly like one built from scratch from the final
+// registry (random version changes, product changes, retirements, new and
+// removed computers).
+func TestIndexUpdates(t *testing.T) {
+	cat := bench.MatchCatalogue()
+	const nc = 2000
+	cs := map[string]*registry.Computer{}
+	live := exposure.NewIndex()
+	for i := range nc {
+		c := bench.MatchComputer(cat, i)
+		c.ID, c.OrgID, c.Version = fmt.Sprint("c", i), "o", 1
+		c.Normalize()
+		cs[c.ID] = &c
+		live.Add(&c)
+	}
+	live.Prepare()
+	r := rand.New(rand.NewPCG(1, 2))
+	for step := range 3000 {
+		id := fmt.Sprint("c", r.IntN(nc+200))
+		switch k := r.IntN(10); {
+		case k < 6: // a new version: another release, sometimes another product
+			c := bench.MatchComputer(cat, nc+step)
+			c.ID, c.OrgID, c.Version = id, "o", 2
+			if r.IntN(3) == 0 {
+				c.Retired = true
+			}
+			c.Normalize()
+			cs[id] = &c
+			live.Update(&c)
+		case k < 8:
+			delete(cs, id)
+			live.Remove(id)
+		default:
+			if old, ok := cs[id]; ok {
+				live.Update(old) // unchanged: no effect
+			}
+		}
+	}
+	fresh := exposure.NewIndex()
+	n := 0
+	for _, c := range cs {
+		fresh.Add(c)
+		if c.Matchable() {
+			n++
+		}
+	}
+	if live.Len() != n || fresh.Len() != n {
+		t.Fatalf("Len: live %d, fresh %d, want %d", live.Len(), fresh.Len(), n)
+	}
+	total := 0
+	for i := range 2000 {
+		v := bench.MatchVuln(cat, i)
+		v.Normalize()
+		a, b := ids2(live.Match(&v)), ids2(fresh.Match(&v))
+		if a != b {
+			t.Fatalf("%s: updated index %s, fresh index %s", v.ID, a, b)
+		}
+		total += len(fresh.Match(&v))
+	}
+	if total < 50 {
+		t.Fatalf("only %d exposures: the comparison proves little", total)
+	}
+}
+
+// ids2 is the sorted computer ids and evidence ranges of exposures.
+func ids2(es []vuln.Exposure) string {
+	var out []string
+	for _, e := range es {
+		out = append(out, e.ComputerID+" "+e.Evidence.Range+" "+e.Evidence.Installed)
+	}
+	slices.Sort(out)
+	return strings.Join(out, "; ")
 }

@@ -92,6 +92,23 @@ func (s *Service) index(ctx context.Context) (*Index, error) {
 	return ix, nil
 }
 
+// applyLocal applies this node's own notifications (which moved the
+// registry to generation gen) to the in-memory index, when the index is
+// of the generation just before: no reload of the whole registry after
+// each notification. Otherwise (another node changed the registry too,
+// or there is no index yet) the next match reloads.
+func (s *Service) applyLocal(gen int64, cs []*registry.Computer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ix == nil || s.gen != gen-1 {
+		return
+	}
+	for _, c := range cs {
+		s.ix.Update(c)
+	}
+	s.gen = gen
+}
+
 // ---- the registry ----------------------------------------------------------
 
 // NotifyResult is what a notification changed.
@@ -111,9 +128,16 @@ func (s *Service) Notify(ctx context.Context, p *auth.Principal, c *registry.Com
 	if err := auth.Authorize(p, auth.ActRegistryWrite, auth.Target{OrgID: c.OrgID}); err != nil {
 		return nil, err
 	}
-	changed, err := s.DB.NotifyComputer(ctx, p.Actor(), c)
+	out, gen, err := s.DB.NotifyComputers(ctx, p.Actor(), []*registry.Computer{c})
 	if err != nil {
 		return nil, err
+	}
+	if out[0].Err != nil {
+		return nil, out[0].Err
+	}
+	changed := out[0].Changed
+	if changed {
+		s.applyLocal(gen, []*registry.Computer{c})
 	}
 	res := &NotifyResult{Computer: c, Changed: changed}
 	if changed {
@@ -163,9 +187,18 @@ func (s *Service) NotifyAll(ctx context.Context, p *auth.Principal, orgID string
 			cs[i].OrgID = orgID
 			ptrs = append(ptrs, &cs[i])
 		}
-		out, err := s.DB.NotifyComputers(ctx, p.Actor(), ptrs)
+		out, gen, err := s.DB.NotifyComputers(ctx, p.Actor(), ptrs)
 		if err != nil {
 			return res, err
+		}
+		var changed []*registry.Computer
+		for j, o := range out {
+			if o.Err == nil && o.Changed {
+				changed = append(changed, ptrs[j])
+			}
+		}
+		if len(changed) > 0 {
+			s.applyLocal(gen, changed)
 		}
 		for j, o := range out {
 			c := ptrs[j]

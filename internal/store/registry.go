@@ -49,7 +49,7 @@ func sameNotification(a, b registry.Computer) bool {
 // (unchanged: changed is false and nothing is written). c gets its id,
 // version and times.
 func (db *DB) NotifyComputer(ctx context.Context, act audit.Actor, c *registry.Computer) (changed bool, err error) {
-	res, err := db.NotifyComputers(ctx, act, []*registry.Computer{c})
+	res, _, err := db.NotifyComputers(ctx, act, []*registry.Computer{c})
 	if err != nil {
 		return false, err
 	}
@@ -66,8 +66,11 @@ type Notified struct {
 // NotifyComputers records notifications of many computers (an import) in
 // one transaction, as NotifyComputer does for one. A computer that is
 // invalid or conflicts is reported in its Notified.Err and the others are
-// kept; err is for failures of the whole batch.
-func (db *DB) NotifyComputers(ctx context.Context, act audit.Actor, cs []*registry.Computer) ([]Notified, error) {
+// kept; err is for failures of the whole batch. generation is the
+// registry's generation after the batch (RegistryGeneration): a batch that
+// changed anything bumps it by exactly one, so a caller holding an index
+// of generation-1 may apply the batch to it instead of reloading.
+func (db *DB) NotifyComputers(ctx context.Context, act audit.Actor, cs []*registry.Computer) (_ []Notified, generation int64, _ error) {
 	out := make([]Notified, len(cs))
 	invalid := make([]bool, len(cs))
 	for i, c := range cs {
@@ -104,9 +107,9 @@ func (db *DB) NotifyComputers(ctx context.Context, act audit.Actor, cs []*regist
 				return nil, err
 			}
 		}
-		return entries, nil
+		return entries, tx.QueryRowContext(ctx, "SELECT generation FROM registry_clock WHERE id = 1").Scan(&generation)
 	})
-	return out, err
+	return out, generation, err
 }
 
 func (db *DB) notifyOne(ctx context.Context, tx *sql.Tx, act audit.Actor, c *registry.Computer) (bool, *registry.Computer, error) {
