@@ -177,3 +177,41 @@ func FuzzContent(f *testing.F) {
 		}
 	})
 }
+
+// TestLayout: every field is in exactly one section of the Japanese layout,
+// and the forms name only real fields.
+func TestLayout(t *testing.T) {
+	seen := map[string]string{}
+	for _, s := range report.JapanSections {
+		if s.JA == "" || s.EN == "" || len(s.Fields) == 0 {
+			t.Errorf("section %+v", s)
+		}
+		for _, f := range s.Fields {
+			if prev, dup := seen[f]; dup {
+				t.Errorf("%s in %s and %s", f, prev, s.ID)
+			}
+			seen[f] = s.ID
+		}
+	}
+	for _, f := range report.FieldNames() {
+		if seen[f] == "" {
+			t.Errorf("field %s is in no section", f)
+		}
+		delete(seen, f)
+	}
+	if len(seen) != 0 {
+		t.Errorf("sections name unknown fields: %v", seen)
+	}
+	for form, fs := range report.FormFields {
+		for _, f := range fs {
+			if !slices.Contains(report.FieldNames(), f) {
+				t.Errorf("form %s names unknown field %s", form, f)
+			}
+		}
+	}
+	for _, c := range report.EventClasses {
+		if _, ok := report.FormFields[c.Form()]; !ok {
+			t.Errorf("class %s renders into unknown form %s", c, c.Form())
+		}
+	}
+}
