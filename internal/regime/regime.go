@@ -114,6 +114,9 @@ const (
 	maxDays         = 3660
 	maxHours        = 3660 * 24
 	maxBusinessDays = 2610
+	maxList         = 10  // conditional offsets, at_most clocks per stage
+	maxRequired     = 200 // required fields per stage
+	maxStages       = 50
 )
 
 // IsZero reports whether the offset is empty (due at the trigger).
@@ -288,6 +291,15 @@ func (s Stage) Validate() error {
 	if err := s.Offset.Validate(); err != nil {
 		return prefix(err, "offset")
 	}
+	if len(s.OffsetIf) > maxList {
+		return apperr.Invalid("offset_if", "at most %d conditional offsets", maxList)
+	}
+	if len(s.AtMost) > maxList {
+		return apperr.Invalid("at_most", "at most %d clocks", maxList)
+	}
+	if len(s.Required) > maxRequired {
+		return apperr.Invalid("required", "at most %d fields", maxRequired)
+	}
 	for i, c := range s.OffsetIf {
 		p := fmt.Sprintf("offset_if[%d]", i)
 		if !fieldPattern.MatchString(c.Condition) {
@@ -381,8 +393,8 @@ func (r Regime) Validate() error {
 	if len(r.Stages) == 0 {
 		return apperr.Invalid("stages", "at least one stage is required")
 	}
-	if len(r.Stages) > 50 {
-		return apperr.Invalid("stages", "at most 50 stages")
+	if len(r.Stages) > maxStages {
+		return apperr.Invalid("stages", "at most %d stages", maxStages)
 	}
 	index := map[string]int{}
 	for i, s := range r.Stages {

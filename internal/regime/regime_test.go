@@ -367,7 +367,7 @@ func ptr(t time.Time) *time.Time { return &t }
 func TestMissing(t *testing.T) {
 	r := builtin(t, "eu-nis2")
 	aware := at(brussels, "2026-11-30 10:00")
-	filled := map[string]bool{"aware_at": true, "event_class": true, "contacts": true}
+	filled := map[string]bool{"aware": true, "class": true, "contacts": true}
 	f := Facts{Aware: &aware, Filled: func(s string) bool { return filled[s] }}
 	ds := r.Timeline(f, brussels, nil, aware)
 	ew := stageOf(t, ds, "early_warning")
@@ -378,7 +378,7 @@ func TestMissing(t *testing.T) {
 		t.Errorf("MissingText = %q", got)
 	}
 	n := stageOf(t, ds, "notification")
-	if strings.Join(n.Missing, ",") != "impact_scope,iocs,cross_border" {
+	if strings.Join(n.Missing, ",") != "impact,iocs,cross_border" {
 		t.Errorf("notification missing %v", n.Missing)
 	}
 	// A waiting stage already says what it will need.
@@ -593,4 +593,27 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("timeline has %d entries for %d stages", len(ds), len(r.Stages))
 		}
 	})
+}
+
+func TestParseLimits(t *testing.T) {
+	clocks := strings.Repeat(`{"trigger": {"kind": "awareness"}, "offset": {"business_days": 2610}},`, 11)
+	doc := strings.Replace(customOK, `"offset": {"hours": 2}`, `"offset": {"hours": 2}, "at_most": [`+strings.TrimSuffix(clocks, ",")+`]`, 1)
+	if _, err := Parse([]byte(doc)); fieldOf(err) != "stages[0].at_most" {
+		t.Errorf("too many at_most clocks: %v", err)
+	}
+	if _, err := Parse(make([]byte, MaxSize+1)); !errors.Is(err, apperr.ErrInvalid) {
+		t.Errorf("oversized: %v", err)
+	}
+	// The slowest accepted stage still computes quickly.
+	slow := strings.Replace(customOK, `"offset": {"hours": 2}`, `"offset": {"months": 120, "days": 3660, "hours": 87840, "business_days": 2610}, "at_most": [`+strings.TrimSuffix(strings.Repeat(`{"trigger": {"kind": "detection"}, "offset": {"business_days": 2610}},`, 10), ",")+`]`, 1)
+	r, err := Parse([]byte(slow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	det := at(tokyo, "2026-12-04 09:00")
+	start := time.Now()
+	r.Timeline(Facts{Detected: &det}, tokyo, nil, det)
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("timeline took %s", el)
+	}
 }

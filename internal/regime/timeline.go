@@ -381,7 +381,7 @@ func missing(s Stage, f Facts) []string {
 }
 
 // MissingText names what is missing for a stage, with the stage and regime:
-// `regime "eu-nis2" stage "notification": missing impact_scope, iocs`.
+// `regime "eu-nis2" stage "notification": missing impact, iocs`.
 func (d Due) MissingText() string {
 	if len(d.Missing) == 0 {
 		return ""
