@@ -617,3 +617,27 @@ func TestParseLimits(t *testing.T) {
 		t.Errorf("timeline took %s", el)
 	}
 }
+
+// The example in docs/regimes.md parses.
+func TestDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/regimes.md")
+	if err != nil {
+		t.Skip("docs not present:", err)
+	}
+	s := string(doc)
+	i := strings.Index(s, "```json\n")
+	j := strings.Index(s[i+8:], "```")
+	if i < 0 || j < 0 {
+		t.Fatal("no JSON example in docs/regimes.md")
+	}
+	r, err := Parse([]byte(s[i+8 : i+8+j]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	det := at(tokyo, "2026-12-04 09:00") // Friday
+	ds := r.Timeline(Facts{Detected: &det, Conditions: map[string]bool{"malicious": true},
+		Submissions: map[string]time.Time{"ciso": det.Add(time.Hour)}}, time.UTC, nil, det)
+	if d := stageOf(t, ds, "board"); !d.Due.Equal(at(tokyo, "2026-12-07 10:00")) {
+		t.Errorf("board due %v (%s)", d.Due, d.Basis)
+	}
+}
