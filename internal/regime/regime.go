@@ -22,6 +22,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"sakimori/internal/apperr"
@@ -507,12 +509,29 @@ func prefix(err error, p string) error {
 // loadZone loads an IANA zone; Asia/Tokyo falls back to a fixed +09:00
 // zone (Japan has no DST) when the system has no zone database.
 func loadZone(name string) (*time.Location, error) {
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil && name == "Asia/Tokyo" {
-		return time.FixedZone("JST", 9*3600), nil
+		loc, err = time.FixedZone("JST", 9*3600), nil
 	}
-	return loc, err
+	if err != nil {
+		return nil, err
+	}
+	if zoneCount.Add(1) <= maxCachedZones {
+		zones.Store(name, loc)
+	}
+	return loc, nil
 }
+
+// zones caches loaded locations (bounded: names come from custom regimes).
+var (
+	zones     sync.Map
+	zoneCount atomic.Int64
+)
+
+const maxCachedZones = 1000
 
 // MaxSize is the largest regime definition Parse accepts.
 const MaxSize = 1 << 20

@@ -320,6 +320,13 @@ func TestStatuses(t *testing.T) {
 			}
 		})
 	}
+	// DORA before classification: waiting, but the basis says what the
+	// 24 h limit from awareness already allows.
+	dora := builtin(t, "eu-dora")
+	d := stageOf(t, dora.Timeline(Facts{Aware: &aware}, brussels, nil, aware), "initial")
+	if d.Status != StatusWaiting || d.Due != nil || !strings.Contains(d.Basis, "at most 24 h after awareness 2026-11-30 10:00 CET = 2026-12-01 10:00 CET") {
+		t.Errorf("dora initial before classification: %s %v %q", d.Status, d.Due, d.Basis)
+	}
 	// Nothing known yet: every stage waits.
 	for _, d := range r.Timeline(Facts{}, brussels, nil, aware) {
 		if d.Status != StatusWaiting || d.Due != nil {
@@ -354,6 +361,9 @@ func TestRecurringSupplemental(t *testing.T) {
 			}
 			if (c.due == nil) != (d.Due == nil) || (c.due != nil && !c.due.Equal(*d.Due)) {
 				t.Errorf("due = %v, want %v", d.Due, c.due)
+			}
+			if c.name == "next one open after the latest" && d.Trigger != "previous_submission:supplemental" {
+				t.Errorf("trigger = %q", d.Trigger)
 			}
 			if (d.Submitted != nil) != c.submitted {
 				t.Errorf("submitted = %v", d.Submitted)

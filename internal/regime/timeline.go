@@ -287,6 +287,7 @@ func (r Regime) stageDue(s Stage, f Facts, z *time.Location, holidays Holidays, 
 		// The next occurrence runs from the latest submission.
 		start = submitted
 		basisStart = "the latest " + s.ID
+		d.Trigger = string(TriggerPreviousSubmission) + ":" + s.ID
 		submitted = nil
 	} else if s.Recurring && f.Concluded {
 		d.Status = StatusNotRequired
@@ -296,6 +297,12 @@ func (r Regime) stageDue(s Stage, f Facts, z *time.Location, holidays Holidays, 
 	if start == nil {
 		d.Status = StatusWaiting
 		d.Basis = fmt.Sprintf("%s after %s (not yet)", s.Offset, basisStart)
+		// Say what the "at most" clocks that already run would allow.
+		for _, c := range s.AtMost {
+			if t := factTime(c.Trigger, f); t != nil {
+				d.Basis += fmt.Sprintf("; at most %s after %s %s = %s", c.Offset, describe(c.Trigger), stamp(*t, z), stamp(c.Offset.Apply(*t, z, holidays), z))
+			}
+		}
 		if submitted != nil {
 			d.Submitted = submitted
 			d.Status = StatusSubmitted
