@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sakimori/internal/apperr"
+	"sakimori/internal/regime"
 	"sakimori/internal/report"
 )
 
@@ -213,5 +214,28 @@ func TestLayout(t *testing.T) {
 		if _, ok := report.FormFields[c.Form()]; !ok {
 			t.Errorf("class %s renders into unknown form %s", c, c.Form())
 		}
+	}
+}
+
+// TestRegimesNameReportFields: every field a shipped regime requires at a
+// stage is a field of the report, so Content.Missing can answer it.
+func TestRegimesNameReportFields(t *testing.T) {
+	rs, err := regime.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range rs {
+		for _, st := range r.Stages {
+			for _, f := range st.Required {
+				n++
+				if !slices.Contains(report.FieldNames(), f) {
+					t.Errorf("%s stage %s requires %q, not a report field", r.ID, st.ID, f)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no required fields at all: nothing checked")
 	}
 }
