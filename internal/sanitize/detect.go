@@ -23,7 +23,7 @@ const (
 	prioAddress  = 55
 	prioMoney    = 50
 	prioMasked   = 45 // caller-supplied organisation names
-	prioOrg      = 40
+	prioOrg      = 45
 	prioPerson   = 30
 )
 
@@ -68,7 +68,7 @@ func init() {
 	add(KindSecret, prioSecret, `\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`, 0, nil)
 	add(KindSecret, prioSecret, `(?i)\b(?:bearer|basic)\s+([A-Za-z0-9._~+/-]{12,}=*)`, 1, nil)
 	add(KindSecret, prioSecret, `(?i)\b(?:password|passwd|pwd|passphrase|pass|secret|client[_-]?secret|secret[_-]?key|(?:access|refresh|auth|api|session)?[_-]?token|api[_-]?key|apikey|access[_-]?key(?:[_-]?id)?|private[_-]?key|psk|pre-shared key|shared secret|community(?: string)?|aws_secret_access_key)["']?\s*(?:[:=]|\bis\b|\bwas\b)\s*["']?([^\s"',;)」]{3,})`, 1, secretValue)
-	add(KindSecret, prioSecret, `(?:パスワード|パスフレーズ|暗証番号|事前共有鍵|共有鍵|APIキー|アクセスキー|シークレット|トークン|認証コード|コミュニティ名)\s*(?:[:：=]|は)\s*[「"']?([^\s"'」、。,，]{3,})`, 1, secretValue)
+	add(KindSecret, prioSecret, `(?:パスワード|パスフレーズ|暗証番号|事前共有鍵|共有鍵|APIキー|アクセスキー|シークレット|トークン|認証コード|コミュニティ名)\s*(?:[:：=]|は)\s*[「"']?([!-~]{3,})`, 1, jpSecretValue)
 	add(KindSecret, prioSecret, `(?i)\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]+)@`, 1, nil)
 
 	// E-mail.
@@ -77,7 +77,8 @@ func init() {
 	// User names in paths and accounts.
 	add(KindUserName, prioUser, `(?i)\b[A-Z]:\\(?:Users|Documents and Settings)\\([^\\/:*?"<>|\s]+)`, 1, notGenericUser)
 	add(KindUserName, prioUser, `(?:/home|/Users)/([A-Za-z][A-Za-z0-9._-]*)`, 1, notGenericUser)
-	add(KindUserName, prioUser, `\b[A-Z][A-Z0-9-]{1,14}\\([A-Za-z][A-Za-z0-9._-]{1,30})`, 1, notGenericUser)
+	add(KindUserName, prioUser, `\b[A-Za-z][A-Za-z0-9-]{1,14}\\([A-Za-z][A-Za-z0-9._-]{0,30}[A-Za-z0-9_])`, 1, domainUser)
+	add(KindUserName, prioUser, `(?i)\b(?:service account|account|アカウント)\s*["'「]?([a-z][a-z0-9-]*[_.][a-z0-9._-]*[a-z0-9])`, 1, notGenericUser)
 	add(KindUserName, prioUser, `(?i)\b(?:user ?name|user|login|account name|sAMAccountName|UPN)\s*[:=]\s*["']?([A-Za-z][A-Za-z0-9._\\-]{1,63})`, 1, notGenericUser)
 	add(KindUserName, prioUser, `(?:ユーザー?名|ユーザー?ID|アカウント名|ログインID)\s*[:：=は]\s*[「"']?([A-Za-z][A-Za-z0-9._\\-]{1,63})`, 1, notGenericUser)
 
@@ -89,6 +90,7 @@ func init() {
 	add(KindInternalHost, prioHost, `(?i)\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:local|internal|lan|corp|intra|intranet|localdomain|home\.arpa)\b`, 0, notDomainContinued)
 	add(KindInternalHost, prioHost, `\b(?:SRV|SVR|SV|DC|FS|WS|PC|NAS|DB|APP|AP|WEB|MAIL|EXCH|EX|AD|FILE|HOST|VM|ESX|ESXI|PRX|PROXY|JUMP|BASTION|BKUP|BACKUP|RDS|TS|CTX|SQL|WSUS|SCCM|NB|LT|DT|VDI|HV|HYPERV|FW|VPN|GW|CL)[A-Z]*-?[A-Z0-9]*\d{1,4}[A-Z]?\b`, 0, singleLabelHost)
 	add(KindInternalHost, prioHost, `\b[A-Z][A-Z0-9]{1,12}(?:-[A-Z0-9]{1,12}){1,4}\b`, 0, singleLabelHost)
+	add(KindInternalHost, prioHost, `\b[A-Z]{2,10}\d{2,4}[A-Z]?\b`, 0, embeddedHostRole)
 	add(KindInternalHost, prioHost, `(?i)(?:host ?name|computer ?name|device name|ホスト名|端末名|コンピュータ名|コンピューター名|機器名)\s*[:：=は]\s*[「"']?([A-Za-z0-9][A-Za-z0-9.-]{1,62})`, 1, nil)
 
 	// Postal codes.
@@ -114,11 +116,11 @@ func init() {
 	pref := `(?:東京都|北海道|大阪府|京都府|\p{Han}{2,3}県)`
 	city := `[\p{Han}\p{Katakana}ヶケのノ]{1,8}?[市区町村郡]`
 	num := `[0-9０-９一二三四五六七八九十]+`
-	addr := `(?:` + pref + `)?` + city + `(?:[\p{Han}\p{Katakana}ヶケのノ]{1,8}?[市区町村])?[\p{Han}\p{Katakana}ヶケのノー]{0,12}?(?:` + num + `(?:丁目|番地|番|号|` + dashClass + `|の))*[0-9０-９]+(?:番地|号|番)?` +
+	addr := `(?:` + pref + `[\p{Han}\p{Katakana}\p{Hiragana}ヶケのノ]{1,8}?[市区町村郡]|` + city + `)` + `(?:[\p{Han}\p{Katakana}ヶケのノ]{1,8}?[市区町村])?[\p{Han}\p{Katakana}ヶケのノー]{0,12}?(?:` + num + `(?:丁目|番地|番|号|` + dashClass + `|の))*[0-9０-９]+(?:番地|号|番)?` +
 		`(?:[ 　]?[\p{Katakana}\p{Han}ーのA-Za-zＡ-Ｚ0-9]{1,20}(?:ビル|ビルディング|タワー|マンション|ハイツ|荘|棟)(?:[ 　]?[0-9０-９]+(?:階|F|号室))?)?`
 	add(KindPostalAddress, prioAddress, addr, 0, nil)
 	street := `(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Court|Ct\.?|Place|Pl\.?|Parkway|Pkwy\.?|Square|Sq\.?|Terrace|Highway|Hwy\.?)`
-	add(KindPostalAddress, prioAddress, `\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-z]+\s+){1,4}`+street+`(?:,?\s*(?:Suite|Ste\.?|Apt\.?|Unit|Floor|Fl\.?|#)\s*[A-Za-z0-9-]+)?(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2})?(?:,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?`, 0, nil)
+	add(KindPostalAddress, prioAddress, `\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-z]+\s+){1,4}`+street+`(?:,?\s*(?:Suite|Ste\.?|Apt\.?|Unit|Floor|Fl\.?|#)\s*[A-Za-z0-9-]+)?(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2})?(?:,?\s*(?:[A-Z]{2}\s+)?\d{5,6}(?:-\d{4})?\b)?`, 0, nil)
 	add(KindPostalAddress, prioAddress, `\b\d{1,4}(?:-\d{1,4}){1,3},?\s+[A-Z][a-z]+(?:[- ][A-Za-z]+)*,\s*[A-Z][a-z]+-(?:ku|shi|cho|machi|gun)(?:,\s*[A-Z][a-z]+(?:-(?:to|fu|ken))?)?(?:,?\s+\d{3}-\d{4})?`, 0, nil)
 
 	// Money.
@@ -132,18 +134,18 @@ func init() {
 	jpName := `[\p{Han}\p{Katakana}ー・A-Za-zＡ-Ｚａ-ｚ0-9０-９&＆]`
 	add(KindOrganization, prioOrg, `(?:株式会社|有限会社|合同会社|合資会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|医療法人|学校法人|社会福祉法人|\(株\)|（株）|\(有\)|（有）)[ 　]?`+jpName+`{1,20}`, 0, nil)
 	add(KindOrganization, prioOrg, jpName+`{1,20}[ 　]?(?:株式会社|有限会社|合同会社|合資会社|\(株\)|（株）|\(有\)|（有）)`, 0, nil)
-	add(KindOrganization, prioOrg, `\b(?:[A-Z][A-Za-z0-9&'-]*\s+){0,3}[A-Z][A-Za-z0-9&'-]*,?\s+(?:Co\.,?\s*Ltd\.?|Co\.|Inc\.?|Corp\.?|Corporation|LLC|L\.L\.C\.|Ltd\.?|Limited|GmbH|K\.K\.|S\.A\.|PLC|plc|AG|Holdings)`, 0, nil)
+	add(KindOrganization, prioOrg, `\b(?:[A-Z][A-Za-z0-9&'-]*\s+){0,3}[A-Z][A-Za-z0-9&'-]*,?\s+(?:Co\.,?\s*Ltd\.?|Co\.|Inc\.?|Corp\.?|Corporation|LLC|L\.L\.C\.|Pte\.?\s+Ltd\.?|Pty\.?\s+Ltd\.?|Ltd\.?|Limited|GmbH|K\.K\.|S\.A\.|S\.p\.A\.|B\.V\.|N\.V\.|plc|AG|Holdings)`, 0, nil)
 
 	// Person names (Western).
 	add(KindPersonName, prioPerson, `\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+([A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?)`, 1, nil)
-	add(KindPersonName, prioPerson, `(?i:name|full name|contact|contact person|reporter|reported by|prepared by|analyst|point of contact|poc|owner|assignee|author|approved by|submitted by|signed|cc|attn|from|to|employee|staff|manager|ciso|cio|cto)\s*[:：]\s*([A-Z][a-z'-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zA-Z'-]+){1,2})`, 1, nil)
+	add(KindPersonName, prioPerson, `(?i:name|full name|contact|contact person|reporter|reported by|prepared by|analyst|point of contact|poc|owner|assignee|author|approved by|submitted by|signed|cc|attn|from|to|employee|staff|manager|ciso|cio|cto)(?:\s[^:\n]{0,30})?\s*[:：]\s*([A-Z][a-z'-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zA-Z'-]+){1,2})`, 1, nil)
 	add(KindPersonName, prioPerson, `\b(?:`+strings.Join(westernGiven, "|")+`)\s+(?:[A-Z]\.\s+)?[A-Z][a-zA-Z'-]+\b`, 0, nil)
 	add(KindPersonName, prioPerson, `\b[A-Z][a-z]+\s+(?:`+strings.Join(romajiSurnames, "|")+`)\b`, 0, nil)
 	add(KindPersonName, prioPerson, `\b(?:`+strings.Join(romajiSurnames, "|")+`)\s+[A-Z][a-z]+\b`, 0, romajiGiven)
 	add(KindPersonName, prioPerson, `\b(?:`+strings.Join(romajiSurnames, "|")+`)-san\b`, 0, nil)
 
 	// Person names (Japanese) after a label.
-	add(KindPersonName, prioPerson, `(?:担当者?|氏名|報告者|連絡者|連絡担当者?|責任者|名前|作成者|記入者|発見者|対応者|承認者|代表者|申請者|送信者|差出人|宛先|被害者|従業員)(?:\s*名)?\s*[:：]\s*(\p{Han}{1,4}(?:[ 　]\p{Han}{1,4})?|[\p{Katakana}ー]{2,}(?:[・ 　][\p{Katakana}ー]{2,})?)`, 1, jpNameEnd)
+	add(KindPersonName, prioPerson, `(?:担当者?|氏名|報告者|連絡者|連絡担当者?|責任者|名前|作成者|記入者|発見者|対応者|承認者|代表者|申請者|送信者|差出人|宛先|被害者|従業員)(?:\s*名)?\s*[:：]\s*(?:[\p{Han}\p{Katakana}ー]{1,12}[部課室局係所センター][ 　])?(\p{Han}{1,4}(?:[ 　]\p{Han}{1,4})?|[\p{Katakana}ー]{2,}(?:[・ 　][\p{Katakana}ー]{2,})?)`, 1, jpNameEnd)
 }
 
 func hasDigit(s string, a, b int) bool { return strings.ContainsAny(s[a:b], "0123456789") }
@@ -197,7 +199,7 @@ var notHostPrefixes = map[string]bool{
 	"GMT": true, "RDP": true, "SMB": true, "SSH": true, "DNS": true, "VPN": true, "MFA": true, "LOCKBIT": true,
 	"BLACKCAT": true, "AKIRA": true, "PHOBOS": true, "EMOTET": true, "QAKBOT": true, "COBALT": true,
 	"TROJAN": true, "WIN": true, "WIN32": true, "WIN64": true, "HEUR": true, "EXP": true, "MAL": true,
-	"PS": true, "PSIRT": true, "FG": true, "FGT": true, "PA": true, "SA": true, "FORTIOS": true, "PAN": true,
+	"PS": true, "PSIRT": true, "PA": true, "SA": true, "FORTIOS": true, "PAN": true,
 	"CTI": true, "SOC": true, "CSIRT": true, "SIRT": true, "NTP": true, "UDP": true, "TCP": true, "ICMP": true,
 	"SYN": true, "ACK": true, "GRE": true, "IKE": true, "IKEV": true, "SAML": true, "OAUTH": true, "AWS": true,
 	"ABC": true, "DOC": true, "REV": true, "VER": true, "V": true, "R": true, "P": true, "N": true,
@@ -235,7 +237,7 @@ func singleLabelHost(s string, a, b int) bool {
 			}
 		}
 		// e.g. "ABC-2025-0001": a reference number; "SRV-01" has a host prefix.
-		if allNum && !hostPrefix(segs[0]) {
+		if allNum && !hostPrefix(segs[0]) && !(len(segs) == 2 && len(segs[1]) <= 3 && segs[1][0] == '0') {
 			return false
 		}
 	}
@@ -318,7 +320,11 @@ func (st *state) detect(s string) []cand {
 	cs = append(cs, st.hosts.find(s)...)
 	cs = append(cs, st.masker.find(s)...)
 	cs = append(cs, detectJPNames(s)...)
+	cs = append(cs, detectIBANs(s)...)
+	cs = append(cs, detectPasswordLike(s)...)
 	cs = trimOrgs(s, cs)
+	cs = propagateNames(s, cs)
+	cs = dropIOCEmails(s, cs)
 	return protectIOCs(s, cs)
 }
 
@@ -542,4 +548,195 @@ func (n *nameMasker) find(s string) []cand {
 		cs = append(cs, cand{kind: KindOrganization, start: a, end: b, prio: prioMasked})
 	}
 	return cs
+}
+
+var hostRoleRe = regexp.MustCompile(`SRV|SVR|FS|DC|DB|WS|PC|NAS|ESX|VM|WEB|MAIL|BK|PRX|GW|FW|JMP|JUMP|VDI|RDS`)
+
+// embeddedHostRole accepts tokens like OSKFS02 whose letters contain a
+// server-role abbreviation.
+func embeddedHostRole(s string, a, b int) bool {
+	tok := s[a:b]
+	i := strings.IndexAny(tok, "0123456789")
+	if i < 2 || notHostPrefixes[tok[:i]] {
+		return false
+	}
+	return hostRoleRe.MatchString(tok[:i]) && singleLabelHost(s, a, b)
+}
+
+// domainUser accepts DOMAIN\user unless it is a piece of a file path.
+func domainUser(s string, a, b int) bool {
+	ds := strings.LastIndexByte(s[:a], '\\')
+	d := ds
+	for d > 0 && (isAlnum(s[d-1]) || s[d-1] == '-') {
+		d--
+	}
+	if d > 0 {
+		switch s[d-1] {
+		case '\\', '/', ':', '.', '%', '$':
+			return false
+		}
+	}
+	if b < len(s) && (s[b] == '\\' || s[b] == '/') {
+		return false
+	}
+	return notGenericUser(s, a, b)
+}
+
+func jpSecretValue(s string, a, b int) bool {
+	if !secretValue(s, a, b) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s[b:])
+	return b >= len(s) || !(isHan(r) || isKatakana(r) || unicode.Is(unicode.Hiragana, r))
+}
+
+var reIBAN = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`)
+
+// detectIBANs finds IBANs with a valid ISO 7064 mod-97 check.
+func detectIBANs(s string) []cand {
+	var cs []cand
+	for _, m := range reIBAN.FindAllStringIndex(s, -1) {
+		v := strings.ReplaceAll(s[m[0]:m[1]], " ", "")
+		if len(v) < 15 || len(v) > 34 {
+			continue
+		}
+		r := v[4:] + v[:4]
+		mod := 0
+		for i := 0; i < len(r); i++ {
+			c := r[i]
+			switch {
+			case c >= '0' && c <= '9':
+				mod = (mod*10 + int(c-'0')) % 97
+			case c >= 'A' && c <= 'Z':
+				mod = (mod*100 + int(c-'A'+10)) % 97
+			}
+		}
+		if mod == 1 {
+			cs = append(cs, cand{kind: KindAccountNumber, start: m[0], end: m[1], prio: prioCard})
+		}
+	}
+	return cs
+}
+
+var (
+	rePasswordLine = regexp.MustCompile(`(?i)password|passphrase|passwd|credential|パスワード|認証情報|暗証`)
+	reComplexToken = regexp.MustCompile(`[A-Za-z0-9!@#$%^&*?~+=_]{8,40}`)
+)
+
+// detectPasswordLike finds password-like tokens (letters, digits and a
+// symbol) on lines that talk about passwords: "its password was Backup2023!".
+func detectPasswordLike(s string) []cand {
+	var cs []cand
+	lineStart := 0
+	for lineStart <= len(s) {
+		end := strings.IndexByte(s[lineStart:], '\n')
+		if end < 0 {
+			end = len(s)
+		} else {
+			end += lineStart
+		}
+		line := s[lineStart:end]
+		if rePasswordLine.MatchString(line) {
+			for _, m := range reComplexToken.FindAllStringIndex(line, -1) {
+				a, b := lineStart+m[0], lineStart+m[1]
+				if a > 0 && (isAlnum(s[a-1]) || strings.IndexByte("./\\:-@", s[a-1]) >= 0) {
+					continue
+				}
+				if b < len(s) && (isAlnum(s[b]) || strings.IndexByte("./\\:-@", s[b]) >= 0 && b+1 < len(s) && isAlnum(s[b+1])) {
+					continue
+				}
+				t := s[a:b]
+				if strings.ContainsAny(t, "abcdefghijklmnopqrstuvwxyz") && strings.ContainsAny(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
+					strings.ContainsAny(t, "0123456789") && strings.ContainsAny(t, "!@#$%^&*?~+=") {
+					cs = append(cs, cand{kind: KindSecret, start: a, end: b, prio: prioSecret - 1})
+				}
+			}
+		}
+		lineStart = end + 1
+	}
+	return cs
+}
+
+// reIOCEmailContext marks an e-mail address as an attacker's (an IOC to keep)
+// when the words just before it say so.
+var reIOCEmailContext = regexp.MustCompile(`(?i)(?:sender|sent from address|差出人|送信元(?:アドレス)?|forward(?:ing|ed)?(?: mail)? to|転送先|attacker'?s?|攻撃者の|phishing|フィッシング|spoofed|詐称|from the address)\W{0,3}(?:address|アドレス|mail|メール)?[^\n@]{0,6}$`)
+
+// dropIOCEmails keeps attackers' e-mail addresses, which are IOCs.
+func dropIOCEmails(s string, cs []cand) []cand {
+	out := cs[:0]
+	for _, c := range cs {
+		if c.kind == KindEmail {
+			from := c.start - 60
+			if from < 0 {
+				from = 0
+			}
+			for from < c.start && !utf8.RuneStart(s[from]) {
+				from++
+			}
+			if reIOCEmailContext.MatchString(s[from:c.start]) {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// propagateNames masks later standalone mentions of a detected person's name
+// parts ("Ryan" after "Ryan Cooper", "山田" after "山田 太郎").
+func propagateNames(s string, cs []cand) []cand {
+	seen := map[string]bool{}
+	var parts []string
+	for _, c := range cs {
+		if c.kind != KindPersonName {
+			continue
+		}
+		v := s[c.start:c.end]
+		var ps []string
+		if f := strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '　' || r == '・' }); len(f) > 1 {
+			ps = f
+		} else if n := longestSurnameAt(v, 0); n > 0 && n < len(v) && utf8.RuneCountInString(v[:n]) >= 2 {
+			ps = []string{v[:n]}
+		}
+		for _, p := range ps {
+			if utf8.RuneCountInString(p) < 2 || len(p) < 3 && p[0] < 0x80 || seen[p] {
+				continue
+			}
+			if p[0] < 0x80 && (p[0] < 'A' || p[0] > 'Z' || strings.HasSuffix(p, ".")) {
+				continue
+			}
+			seen[p] = true
+			parts = append(parts, p)
+		}
+	}
+	for _, p := range parts {
+		for _, o := range occurrencesOf(s, p) {
+			a, b := o[0], o[1]
+			if p[0] < 0x80 {
+				if a > 0 && isAlnum(s[a-1]) || b < len(s) && isAlnum(s[b]) {
+					continue
+				}
+			} else {
+				pr, _ := utf8.DecodeLastRuneInString(s[:a])
+				nr, _ := utf8.DecodeRuneInString(s[b:])
+				if a > 0 && isHan(pr) || b < len(s) && isHan(nr) {
+					continue
+				}
+			}
+			cs = append(cs, cand{kind: KindPersonName, start: a, end: b, prio: prioPerson - 1})
+		}
+	}
+	return cs
+}
+
+func occurrencesOf(s, v string) [][2]int {
+	var out [][2]int
+	for i := 0; ; {
+		j := strings.Index(s[i:], v)
+		if j < 0 {
+			return out
+		}
+		out = append(out, [2]int{i + j, i + j + len(v)})
+		i += j + len(v)
+	}
 }

@@ -1,6 +1,7 @@
 package sanitize
 
 import (
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -54,12 +55,14 @@ var nonNames = strings.Fields(`顧客 利用者 関係者 担当者 担当 各�
 
 var (
 	honorifics = []string{"様", "さん", "氏", "殿", "君", "くん", "ちゃん", "さま"}
-	titles     = []string{"部長", "課長", "係長", "主任", "社長", "室長", "所長", "次長", "取締役", "専務", "常務", "会長", "理事長", "本部長", "センター長", "副社長", "参事", "主査", "代理"}
+	titles     = []string{"看護師長", "先生", "医師", "弁護士", "マネージャー", "リーダー", "部長", "課長", "係長", "主任", "社長", "室長", "所長", "次長", "取締役", "専務", "常務", "会長", "理事長", "本部長", "センター長", "副社長", "参事", "主査", "代理"}
 	// orgChars end a department or organisation word inside a run before an honorific.
 	orgChars = "部課室局社係所店庁省院会"
 	// notGiven are characters that do not occur in given names but follow
 	// surnames in place or organisation names (石川県, 中野区, 高橋課長).
-	notGiven = "県市区町村郡都府道部課室局社係所店様氏殿長員者的性化等内外中上下前後線駅港支署庁省院会製薬電機工業銀行証券商事産業本店営業総務経理人事法務広報情報技術開発設計運用管理保守監視調査対応報告窓口"
+	notGiven = "県市区町村郡都府道部課室局社係所店様氏殿長員者的性化等内外中上下前後線駅港支署庁省院会"
+	// notGivenWords start words that follow surnames in organisation names.
+	notGivenWords = strings.Fields("製薬 電機 工業 銀行 証券 商事 産業 本店 営業 総務 経理 人事 法務 広報 情報 技術 開発 設計 運用 管理 保守 監視 調査 対応 報告 窓口 建設 物流 運輸 電力 商店 病院")
 )
 
 var surnameSet = func() map[string]bool {
@@ -146,6 +149,20 @@ func detectJPNames(s string) []cand {
 					continue
 				}
 			}
+			if p, w := utf8.DecodeLastRuneInString(s[:i]); (p == ' ' || p == '　') && !isTitle {
+				if q, _ := utf8.DecodeLastRuneInString(s[:i-w]); isHan(q) || isKatakana(q) {
+					i -= w
+				} else if q >= 'a' && q <= 'z' || q >= 'A' && q <= 'Z' {
+					i -= w
+				}
+			}
+			// Latin names: Nguyen Van An 氏
+			if q, _ := utf8.DecodeLastRuneInString(s[:i]); q >= 'a' && q <= 'z' && !isTitle {
+				if m := reLatinNameBefore.FindStringIndex(s[:i]); m != nil {
+					addName(m[0], m[1])
+				}
+				continue
+			}
 			// Katakana names: ジョン・スミス様
 			if ks := runStart(s, i, isKatakanaName); ks < i && !isTitle {
 				v := strings.Trim(s[ks:i], "・")
@@ -224,6 +241,16 @@ func detectJPNames(s string) []cand {
 		given := s[g:e]
 		gn := utf8.RuneCountInString(given)
 		ok := gn >= 1 && gn <= maxGiven
+		for _, w := range notGivenWords {
+			if strings.HasPrefix(given, w) {
+				ok = false
+			}
+		}
+		if gn == 0 && maxGiven == 2 && standaloneSurname(s, i, i+n) {
+			addName(i, i+n)
+			i += n
+			continue
+		}
 		for _, gr := range given {
 			if strings.ContainsRune(notGiven, gr) {
 				ok = false
@@ -237,4 +264,16 @@ func detectJPNames(s string) []cand {
 		i += w
 	}
 	return cs
+}
+
+var reLatinNameBefore = regexp.MustCompile(`[A-Z][a-z]+(?: [A-Z][a-z]+){1,3}$`)
+
+// standaloneSurname accepts a known surname written alone between
+// separators, as in "推進室 清水（内線 1102）" or "窓口: 清水".
+func standaloneSurname(s string, a, b int) bool {
+	p, _ := utf8.DecodeLastRuneInString(s[:a])
+	n, _ := utf8.DecodeRuneInString(s[b:])
+	before := a > 0 && strings.ContainsRune(" 　:：（(「、", p)
+	after := b >= len(s) || strings.ContainsRune(" 　（(、,）)\n」", n)
+	return before && after
 }

@@ -312,6 +312,7 @@ func (st *state) dropKept(s string, cs []cand) []cand {
 // resolve picks non-overlapping candidates: higher priority first, then longer,
 // then earlier; the result is sorted by start.
 func resolve(cs []cand) []cand {
+	cs = mergeSameKind(cs)
 	sort.SliceStable(cs, func(i, j int) bool {
 		a, b := cs[i], cs[j]
 		if a.prio != b.prio {
@@ -340,4 +341,29 @@ func resolve(cs []cand) []cand {
 	}
 	sort.Slice(chosen, func(i, j int) bool { return chosen[i].start < chosen[j].start })
 	return chosen
+}
+
+// mergeSameKind unites overlapping spans of one kind for kinds whose
+// detectors see different parts of one name ("株式会社" + a masked name).
+func mergeSameKind(cs []cand) []cand {
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].start < cs[j].start })
+	var out []cand
+	last := map[Kind]int{}
+	for _, c := range cs {
+		switch c.kind {
+		case KindOrganization, KindPersonName, KindPostalAddress:
+			if i, ok := last[c.kind]; ok && c.start < out[i].end {
+				if c.end > out[i].end {
+					out[i].end = c.end
+				}
+				if c.prio > out[i].prio {
+					out[i].prio = c.prio
+				}
+				continue
+			}
+			last[c.kind] = len(out)
+		}
+		out = append(out, c)
+	}
+	return out
 }
