@@ -78,7 +78,7 @@ func init() {
 	add(KindUserName, prioUser, `(?i)\b[A-Z]:\\(?:Users|Documents and Settings)\\([^\\/:*?"<>|\s]+)`, 1, notGenericUser)
 	add(KindUserName, prioUser, `(?:/home|/Users)/([A-Za-z][A-Za-z0-9._-]*)`, 1, notGenericUser)
 	add(KindUserName, prioUser, `\b[A-Za-z][A-Za-z0-9-]{1,14}\\([A-Za-z][A-Za-z0-9._-]{0,30}[A-Za-z0-9_])`, 1, domainUser)
-	add(KindUserName, prioUser, `(?i)\b(?:service account|account|アカウント)\s*["'「]?([a-z][a-z0-9-]*[_.][a-z0-9._-]*[a-z0-9])`, 1, notGenericUser)
+	add(KindUserName, prioUser, `(?i)(?:\bservice account|\baccount|アカウント)\s*["'「]?([a-z][a-z0-9-]*[_.][a-z0-9._-]*[a-z0-9])`, 1, notGenericUser)
 	add(KindUserName, prioUser, `(?i)\b(?:user ?name|user|login|account name|sAMAccountName|UPN)\s*[:=]\s*["']?([A-Za-z][A-Za-z0-9._\\-]{1,63})`, 1, notGenericUser)
 	add(KindUserName, prioUser, `(?:ユーザー?名|ユーザー?ID|アカウント名|ログインID)\s*[:：=は]\s*[「"']?([A-Za-z][A-Za-z0-9._\\-]{1,63})`, 1, notGenericUser)
 
@@ -91,6 +91,7 @@ func init() {
 	add(KindInternalHost, prioHost, `\b(?:SRV|SVR|SV|DC|FS|WS|PC|NAS|DB|APP|AP|WEB|MAIL|EXCH|EX|AD|FILE|HOST|VM|ESX|ESXI|PRX|PROXY|JUMP|BASTION|BKUP|BACKUP|RDS|TS|CTX|SQL|WSUS|SCCM|NB|LT|DT|VDI|HV|HYPERV|FW|VPN|GW|CL)[A-Z]*-?[A-Z0-9]*\d{1,4}[A-Z]?\b`, 0, singleLabelHost)
 	add(KindInternalHost, prioHost, `\b[A-Z][A-Z0-9]{1,12}(?:-[A-Z0-9]{1,12}){1,4}\b`, 0, singleLabelHost)
 	add(KindInternalHost, prioHost, `\b[A-Z]{2,10}\d{2,4}[A-Z]?\b`, 0, embeddedHostRole)
+	add(KindInternalHost, prioHost, `\b[a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:app|db|web|srv|svr|sv|fs|dc|sync|mail|ap|gw|fw|vpn|nas|bk|bkup|backup|file|jump|proxy|prx|mon|dns|ntp|ad|ws|pc|host|node|vm|esx|sql|api|cache|lb|edge|portal|wsus|log|siem|ldap|auth|radius|ftp|sftp|print|prt|erp|crm|hr)\d{1,3}[a-z]?\b`, 0, lowerHost)
 	add(KindInternalHost, prioHost, `(?i)(?:host ?name|computer ?name|device name|ホスト名|端末名|コンピュータ名|コンピューター名|機器名)\s*[:：=は]\s*[「"']?([A-Za-z0-9][A-Za-z0-9.-]{1,62})`, 1, nil)
 
 	// Postal codes.
@@ -133,10 +134,13 @@ func init() {
 	// Organisations by legal form.
 	jpName := `[\p{Han}\p{Katakana}ー・A-Za-zＡ-Ｚａ-ｚ0-9０-９&＆]`
 	add(KindOrganization, prioOrg, `(?:株式会社|有限会社|合同会社|合資会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|医療法人|学校法人|社会福祉法人|\(株\)|（株）|\(有\)|（有）)[ 　]?`+jpName+`{1,20}`, 0, nil)
-	add(KindOrganization, prioOrg, jpName+`{1,20}[ 　]?(?:株式会社|有限会社|合同会社|合資会社|\(株\)|（株）|\(有\)|（有）)`, 0, nil)
+	add(KindOrganization, prioOrg, jpName+`{1,20}(?:株式会社|有限会社|合同会社|合資会社|\(株\)|（株）|\(有\)|（有）)`, 0, nil)
 	add(KindOrganization, prioOrg, `\b(?:[A-Z][A-Za-z0-9&'-]*\s+){0,3}[A-Z][A-Za-z0-9&'-]*,?\s+(?:Co\.,?\s*Ltd\.?|Co\.|Inc\.?|Corp\.?|Corporation|LLC|L\.L\.C\.|Pte\.?\s+Ltd\.?|Pty\.?\s+Ltd\.?|Ltd\.?|Limited|GmbH|K\.K\.|S\.A\.|S\.p\.A\.|B\.V\.|N\.V\.|plc|AG|Holdings)`, 0, nil)
 
+	add(KindOrganization, prioOrg, `\b(?:[A-Z][A-Za-z&'-]*\s+){1,4}(?:Authority|Agency|Association|Foundation|Institute|University|Hospital|Bank|Council|Cooperative)\b`, 0, nil)
+
 	// Person names (Western).
+	add(KindPersonName, prioPerson, `\b([A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-zA-Z'-]+)\s*[(<（]\s*[A-Za-z0-9._%+-]+@`, 1, nil)
 	add(KindPersonName, prioPerson, `\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+([A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?)`, 1, nil)
 	add(KindPersonName, prioPerson, `(?i:name|full name|contact|contact person|reporter|reported by|prepared by|analyst|point of contact|poc|owner|assignee|author|approved by|submitted by|signed|cc|attn|from|to|employee|staff|manager|ciso|cio|cto)(?:\s[^:\n]{0,30})?\s*[:：]\s*([A-Z][a-z'-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zA-Z'-]+){1,2})`, 1, nil)
 	add(KindPersonName, prioPerson, `\b(?:`+strings.Join(westernGiven, "|")+`)\s+(?:[A-Z]\.\s+)?[A-Z][a-zA-Z'-]+\b`, 0, nil)
@@ -659,7 +663,7 @@ func detectPasswordLike(s string) []cand {
 
 // reIOCEmailContext marks an e-mail address as an attacker's (an IOC to keep)
 // when the words just before it say so.
-var reIOCEmailContext = regexp.MustCompile(`(?i)(?:sender|sent from address|差出人|送信元(?:アドレス)?|forward(?:ing|ed)?(?: mail)? to|転送先|attacker'?s?|攻撃者の|phishing|フィッシング|spoofed|詐称|from the address)\W{0,3}(?:address|アドレス|mail|メール)?[^\n@]{0,6}$`)
+var reIOCEmailContext = regexp.MustCompile(`(?i)(?:sender|sent from address|reply-to|return-path|came from|返信先|差出人|送信元(?:アドレス)?|forward(?:ing|ed)?(?: mail)? to|転送先|attacker'?s?|攻撃者の|phishing|フィッシング|spoofed|詐称|from the address)\W{0,3}(?:address|アドレス|mail|メール)?[^\n@]{0,6}$`)
 
 // dropIOCEmails keeps attackers' e-mail addresses, which are IOCs.
 func dropIOCEmails(s string, cs []cand) []cand {
@@ -739,4 +743,13 @@ func occurrencesOf(s, v string) [][2]int {
 		out = append(out, [2]int{i + j, i + j + len(v)})
 		i += j + len(v)
 	}
+}
+
+// lowerHost accepts lower-case host names such as wms-app01 unless they are
+// a label of a longer domain name.
+func lowerHost(s string, a, b int) bool {
+	if a > 0 && (s[a-1] == '.' || s[a-1] == '/' || s[a-1] == '@' || s[a-1] == '-') {
+		return false
+	}
+	return notDomainContinued(s, a, b)
 }

@@ -238,6 +238,17 @@ func detectJPNames(s string) []cand {
 			maxGiven = 3
 		}
 		e := runEnd(s, g, isHan)
+		if e == g && maxGiven == 3 {
+			// A given name in hiragana: 松井 さやか さん
+			he := runEnd(s, g, isHiragana)
+			if hn := utf8.RuneCountInString(s[g:he]); hn >= 2 && hn <= 4 && !strings.HasPrefix(s[g:he], "さん") {
+				if nr, _ := utf8.DecodeRuneInString(s[he:]); he >= len(s) || strings.ContainsRune(" 　、。,（(）)", nr) {
+					addName(i, he)
+					i = he
+					continue
+				}
+			}
+		}
 		given := s[g:e]
 		gn := utf8.RuneCountInString(given)
 		ok := gn >= 1 && gn <= maxGiven
@@ -277,3 +288,5 @@ func standaloneSurname(s string, a, b int) bool {
 	after := b >= len(s) || strings.ContainsRune(" 　（(、,）)\n」", n)
 	return before && after
 }
+
+func isHiragana(r rune) bool { return r >= 'ぁ' && r <= 'ゖ' }
