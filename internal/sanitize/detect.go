@@ -68,7 +68,7 @@ func init() {
 	add(KindSecret, prioSecret, `\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`, 0, nil)
 	add(KindSecret, prioSecret, `(?i)\b(?:bearer|basic)\s+([A-Za-z0-9._~+/-]{12,}=*)`, 1, nil)
 	add(KindSecret, prioSecret, `(?i)\b(?:password|passwd|pwd|passphrase|pass|secret|client[_-]?secret|secret[_-]?key|(?:access|refresh|auth|api|session)?[_-]?token|api[_-]?key|apikey|access[_-]?key(?:[_-]?id)?|private[_-]?key|psk|pre-shared key|shared secret|community(?: string)?|aws_secret_access_key)["']?\s*(?:[:=]|\bis\b|\bwas\b)\s*["']?([^\s"',;)」]{3,})`, 1, secretValue)
-	add(KindSecret, prioSecret, `(?:パスワード|パスフレーズ|暗証番号|事前共有鍵|共有鍵|APIキー|アクセスキー|シークレット|トークン|認証コード|コミュニティ名)\s*(?:[:：=]|は)\s*[「"']?([!-~]{3,})`, 1, jpSecretValue)
+	add(KindSecret, prioSecret, `(?:パスワード|パスフレーズ|暗証番号|事前共有鍵|共有鍵|APIキー|アクセスキー|シークレット|トークン|認証コード|コミュニティ名)\s*(?:[:：=]|は|[（(「])\s*[「"']?([!-~]{3,})`, 1, jpSecretValue)
 	add(KindSecret, prioSecret, `(?i)\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]+)@`, 1, nil)
 
 	// E-mail.
@@ -80,6 +80,8 @@ func init() {
 	add(KindUserName, prioUser, `\b[A-Za-z][A-Za-z0-9-]{1,14}\\([A-Za-z][A-Za-z0-9._-]{0,30}[A-Za-z0-9_])`, 1, domainUser)
 	add(KindUserName, prioUser, `(?i)(?:\bservice account|\baccount|アカウント)\s*["'「]?([a-z][a-z0-9-]*[_.][a-z0-9._-]*[a-z0-9])`, 1, notGenericUser)
 	add(KindUserName, prioUser, `(?i)\b(?:user ?name|user|login|account name|sAMAccountName|UPN)\s*[:=]\s*["']?([A-Za-z][A-Za-z0-9._\\-]{1,63})`, 1, notGenericUser)
+	add(KindUserName, prioUser, `(?i)\b(?:user ?name|login(?: id)?|account name)\s+["']?([a-z][a-z0-9._-]{1,63}[a-z0-9])`, 1, notGenericUser)
+	add(KindUserName, prioUser, `(?i)\buser\s+["']?([a-z][a-z0-9]*[_.][a-z0-9._]*[a-z0-9])`, 1, notGenericUser)
 	add(KindUserName, prioUser, `(?:ユーザー?名|ユーザー?ID|アカウント名|ログインID)\s*[:：=は]\s*[「"']?([A-Za-z][A-Za-z0-9._\\-]{1,63})`, 1, notGenericUser)
 
 	// MAC addresses.
@@ -91,6 +93,7 @@ func init() {
 	add(KindInternalHost, prioHost, `\b(?:SRV|SVR|SV|DC|FS|WS|PC|NAS|DB|APP|AP|WEB|MAIL|EXCH|EX|AD|FILE|HOST|VM|ESX|ESXI|PRX|PROXY|JUMP|BASTION|BKUP|BACKUP|RDS|TS|CTX|SQL|WSUS|SCCM|NB|LT|DT|VDI|HV|HYPERV|FW|VPN|GW|CL)[A-Z]*-?[A-Z0-9]*\d{1,4}[A-Z]?\b`, 0, singleLabelHost)
 	add(KindInternalHost, prioHost, `\b[A-Z][A-Z0-9]{1,12}(?:-[A-Z0-9]{1,12}){1,4}\b`, 0, singleLabelHost)
 	add(KindInternalHost, prioHost, `\b[A-Z]{2,10}\d{2,4}[A-Z]?\b`, 0, embeddedHostRole)
+	add(KindInternalHost, prioHost, `\b(?:srv|svr|fs|dc|db|web|mail|app|nas|ad|radius|ldap|dns|ntp|proxy|prx|vpn|fw|gw|esx|esxi|vm|ws|pc|sql|jump|bastion|backup|bkup|log|siem|file|print|exch)\d{2,3}[a-z]?\b`, 0, lowerHost)
 	add(KindInternalHost, prioHost, `\b[a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:app|db|web|srv|svr|sv|fs|dc|sync|mail|ap|gw|fw|vpn|nas|bk|bkup|backup|file|jump|proxy|prx|mon|dns|ntp|ad|ws|pc|host|node|vm|esx|sql|api|cache|lb|edge|portal|wsus|log|siem|ldap|auth|radius|ftp|sftp|print|prt|erp|crm|hr)\d{1,3}[a-z]?\b`, 0, lowerHost)
 	add(KindInternalHost, prioHost, `(?i)(?:host ?name|computer ?name|device name|ホスト名|端末名|コンピュータ名|コンピューター名|機器名)\s*[:：=は]\s*[「"']?([A-Za-z0-9][A-Za-z0-9.-]{1,62})`, 1, nil)
 
@@ -100,7 +103,7 @@ func init() {
 
 	// Account and customer numbers after a label.
 	add(KindAccountNumber, prioLabelled, `(?i)(?:口座番号|口座|account (?:number|no\.?|#)|acct\.? ?(?:no\.?|#|number)?|IBAN|bank account)\s*[:：#]?\s*((?:普通|当座|savings|checking)?\s*[0-9０-９A-Z][0-9０-９ -]{5,30}[0-9０-９])`, 1, nil)
-	add(KindCustomerID, prioLabelled, `(?i)(?:顧客(?:番号|ID|コード|No\.?)|お客様番号|会員(?:番号|ID)|契約者?番号|利用者ID|お客さま番号|customer (?:id|number|no\.?|#|code)|client (?:id|number)|member(?:ship)? (?:id|number|no\.?)|contract (?:number|no\.?)|subscriber (?:id|number)|policy (?:number|no\.?))s?\s*[:：#]?\s*([A-Za-z0-9][A-Za-z0-9-]{3,30})`, 1, hasDigit)
+	add(KindCustomerID, prioLabelled, `(?i)(?:顧客(?:番号|ID|コード|No\.?)|お客様番号|会員(?:番号|ID)|契約者?番号|利用者ID|お客さま番号|customer (?:id|number|no\.?|#|code)|client (?:id|number)|member(?:ship)? (?:id|number|no\.?)|contract (?:number|no\.?)|subscriber (?:id|number)|policy (?:number|no\.?)|MRN|patient (?:id|number|no\.?)|患者(?:番号|ID)|カルテ番号|診察券番号)s?\s*[:：#]?\s*([A-Za-z0-9][A-Za-z0-9-]{3,30})`, 1, hasDigit)
 	add(KindCustomerID, prioLabelled, `\b(?:CUST|CUS|CID|CST|KYK|MBR|MEM|ACCT|ACC|USR|CLT)-?\d{4,}\b`, 0, nil)
 
 	// Phone numbers.
@@ -117,36 +120,34 @@ func init() {
 	pref := `(?:東京都|北海道|大阪府|京都府|\p{Han}{2,3}県)`
 	city := `[\p{Han}\p{Katakana}ヶケのノ]{1,8}?[市区町村郡]`
 	num := `[0-9０-９一二三四五六七八九十]+`
-	addr := `(?:` + pref + `[\p{Han}\p{Katakana}\p{Hiragana}ヶケのノ]{1,8}?[市区町村郡]|` + city + `)` + `(?:[\p{Han}\p{Katakana}ヶケのノ]{1,8}?[市区町村])?[\p{Han}\p{Katakana}ヶケのノー]{0,12}?(?:` + num + `(?:丁目|番地|番|号|` + dashClass + `|の))*[0-9０-９]+(?:番地|号|番)?` +
+	addr := `(?:` + pref + `[\p{Han}\p{Katakana}\p{Hiragana}ヶケのノ]{1,8}?[市区町村郡]|` + city + `)` + `(?:[\p{Han}\p{Katakana}ヶケのノ]{1,8}?[市区町村])?[\p{Han}\p{Katakana}\p{Hiragana}ヶケのノー]{0,12}?(?:(?:` + num + `(?:丁目|番地|番|号|` + dashClass + `|の))+[0-9０-９]+(?:番地|号|番)?|[0-9０-９]+(?:番地|番|号))` +
 		`(?:[ 　]?[\p{Katakana}\p{Han}ーのA-Za-zＡ-Ｚ0-9]{1,20}(?:ビル|ビルディング|タワー|マンション|ハイツ|荘|棟)(?:[ 　]?[0-9０-９]+(?:階|F|号室))?)?`
 	add(KindPostalAddress, prioAddress, addr, 0, nil)
 	street := `(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Court|Ct\.?|Place|Pl\.?|Parkway|Pkwy\.?|Square|Sq\.?|Terrace|Highway|Hwy\.?)`
 	add(KindPostalAddress, prioAddress, `\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-z]+\s+){1,4}`+street+`(?:,?\s*(?:Suite|Ste\.?|Apt\.?|Unit|Floor|Fl\.?|#)\s*[A-Za-z0-9-]+)?(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2})?(?:,?\s*(?:[A-Z]{2}\s+)?\d{5,6}(?:-\d{4})?\b)?`, 0, nil)
-	add(KindPostalAddress, prioAddress, `\b\d{1,4}(?:-\d{1,4}){1,3},?\s+[A-Z][a-z]+(?:[- ][A-Za-z]+)*,\s*[A-Z][a-z]+-(?:ku|shi|cho|machi|gun)(?:,\s*[A-Z][a-z]+(?:-(?:to|fu|ken))?)?(?:,?\s+\d{3}-\d{4})?`, 0, nil)
+	add(KindPostalAddress, prioAddress, `\b\d{1,4}(?:-\d{1,4}){1,3},?\s+[A-Z][a-z]+(?:[- ][A-Za-z]+)*(?:,\s*[A-Z][a-z]+-(?:ku|shi|cho|machi|gun|ken|to|fu)){1,3}(?:,\s*[A-Z][a-z]+(?:-(?:to|fu|ken))?)?(?:,?\s+\d{3}-\d{4})?`, 0, nil)
 
 	// Money.
 	add(KindMoney, prioMoney, `[¥￥$€£]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:[KMB]\b|million|billion|thousand|万|億))?`, 0, nil)
 	add(KindMoney, prioMoney, `(?:US\$|USD|EUR|JPY|GBP|CHF|AUD|CAD|SGD)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:[KMB]\b|million|billion|thousand))?`, 0, nil)
 	add(KindMoney, prioMoney, `\b\d[\d,]*(?:\.\d+)?\s?(?:million|billion|thousand|[KMB])?\s?(?:USD|EUR|JPY|GBP|dollars|euros|yen|BTC|XMR|bitcoins?)\b`, 0, nil)
 	add(KindMoney, prioMoney, `(?:約|およそ)?`+`(?:`+digitClass+`[0-9０-９,，.]*(?:兆|億|万|千))*`+digitClass+`[0-9０-９,，.]*(?:兆|億|万|千)?\s?(?:円|ドル|ユーロ|ビットコイン|BTC)`, 0, nil)
-	add(KindMoney, prioMoney, `(?:`+digitClass+`[0-9０-９,，.]*(?:兆|億|万|千))+(?:`+digitClass+`[0-9０-９,，.]*)?\s?(?:円|ドル|ユーロ)`, 0, nil)
+	add(KindMoney, prioMoney, `(?:`+digitClass+`[0-9０-９,，.]*(?:兆|億|千万|百万|万|千))+(?:`+digitClass+`[0-9０-９,，.]*)?\s?(?:円|ドル|ユーロ)`, 0, nil)
+
+	add(KindMoney, prioMoney, `(?i)\b(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|a|half a|several)\s+)?(?:hundred|thousand|million|billion)\s+(?:US\s+|U\.S\.\s+)?(?:dollars|euros|yen|pounds|USD|EUR|JPY)\b`, 0, nil)
 
 	// Organisations by legal form.
 	jpName := `[\p{Han}\p{Katakana}ー・A-Za-zＡ-Ｚａ-ｚ0-9０-９&＆]`
-	add(KindOrganization, prioOrg, `(?:株式会社|有限会社|合同会社|合資会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|医療法人|学校法人|社会福祉法人|\(株\)|（株）|\(有\)|（有）)[ 　]?`+jpName+`{1,20}`, 0, nil)
+	add(KindOrganization, prioOrg, `(?:株式会社|有限会社|合同会社|合資会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|医療法人|学校法人|社会福祉法人|\(株\)|（株）|\(有\)|（有）)[ 　]?\p{Hiragana}{0,6}`+jpName+`{1,20}`, 0, nil)
 	add(KindOrganization, prioOrg, jpName+`{1,20}(?:株式会社|有限会社|合同会社|合資会社|\(株\)|（株）|\(有\)|（有）)`, 0, nil)
-	add(KindOrganization, prioOrg, `\b(?:[A-Z][A-Za-z0-9&'-]*\s+){0,3}[A-Z][A-Za-z0-9&'-]*,?\s+(?:Co\.,?\s*Ltd\.?|Co\.|Inc\.?|Corp\.?|Corporation|LLC|L\.L\.C\.|Pte\.?\s+Ltd\.?|Pty\.?\s+Ltd\.?|Ltd\.?|Limited|GmbH|K\.K\.|S\.A\.|S\.p\.A\.|B\.V\.|N\.V\.|plc|AG|Holdings)`, 0, nil)
+	add(KindOrganization, prioOrg, `\b(?:(?:[A-Z][A-Za-z0-9&'-]*|&)\s+){0,3}[A-Z][A-Za-z0-9&'-]*,?\s+(?:Co\.,?\s*Ltd\.?|Co\.|Inc\.?|Corp\.?|Corporation|LLC|L\.L\.C\.|LLP|Pte\.?\s+Ltd\.?|Pty\.?\s+Ltd\.?|Ltd\.?|Limited|GmbH|K\.K\.|S\.A\.|S\.p\.A\.|B\.V\.|N\.V\.|plc|AG|Holdings)`, 0, nil)
 
 	add(KindOrganization, prioOrg, `\b(?:[A-Z][A-Za-z&'-]*\s+){1,4}(?:Authority|Agency|Association|Foundation|Institute|University|Hospital|Bank|Council|Cooperative)\b`, 0, nil)
 
 	// Person names (Western).
-	add(KindPersonName, prioPerson, `\b([A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-zA-Z'-]+)\s*[(<（]\s*[A-Za-z0-9._%+-]+@`, 1, nil)
+	add(KindPersonName, prioPerson, `\b([A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-zA-Z'-]+)\s*(?:[(<（]|,)\s*[A-Za-z0-9._%+-]+@`, 1, nil)
 	add(KindPersonName, prioPerson, `\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+([A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?)`, 1, nil)
 	add(KindPersonName, prioPerson, `(?i:name|full name|contact|contact person|reporter|reported by|prepared by|analyst|point of contact|poc|owner|assignee|author|approved by|submitted by|signed|cc|attn|from|to|employee|staff|manager|ciso|cio|cto)(?:\s[^:\n]{0,30})?\s*[:：]\s*([A-Z][a-z'-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zA-Z'-]+){1,2})`, 1, nil)
-	add(KindPersonName, prioPerson, `\b(?:`+strings.Join(westernGiven, "|")+`)\s+(?:[A-Z]\.\s+)?[A-Z][a-zA-Z'-]+\b`, 0, nil)
-	add(KindPersonName, prioPerson, `\b[A-Z][a-z]+\s+(?:`+strings.Join(romajiSurnames, "|")+`)\b`, 0, nil)
-	add(KindPersonName, prioPerson, `\b(?:`+strings.Join(romajiSurnames, "|")+`)\s+[A-Z][a-z]+\b`, 0, romajiGiven)
-	add(KindPersonName, prioPerson, `\b(?:`+strings.Join(romajiSurnames, "|")+`)-san\b`, 0, nil)
 
 	// Person names (Japanese) after a label.
 	add(KindPersonName, prioPerson, `(?:担当者?|氏名|報告者|連絡者|連絡担当者?|責任者|名前|作成者|記入者|発見者|対応者|承認者|代表者|申請者|送信者|差出人|宛先|被害者|従業員)(?:\s*名)?\s*[:：]\s*(?:[\p{Han}\p{Katakana}ー]{1,12}[部課室局係所センター][ 　])?(\p{Han}{1,4}(?:[ 　]\p{Han}{1,4})?|[\p{Katakana}ー]{2,}(?:[・ 　][\p{Katakana}ー]{2,})?)`, 1, jpNameEnd)
@@ -324,6 +325,7 @@ func (st *state) detect(s string) []cand {
 	cs = append(cs, st.hosts.find(s)...)
 	cs = append(cs, st.masker.find(s)...)
 	cs = append(cs, detectJPNames(s)...)
+	cs = append(cs, detectWesternNames(s)...)
 	cs = append(cs, detectIBANs(s)...)
 	cs = append(cs, detectPasswordLike(s)...)
 	cs = trimOrgs(s, cs)

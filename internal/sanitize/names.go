@@ -257,11 +257,6 @@ func detectJPNames(s string) []cand {
 				ok = false
 			}
 		}
-		if gn == 0 && maxGiven == 2 && standaloneSurname(s, i, i+n) {
-			addName(i, i+n)
-			i += n
-			continue
-		}
 		for _, gr := range given {
 			if strings.ContainsRune(notGiven, gr) {
 				ok = false
@@ -270,6 +265,11 @@ func detectJPNames(s string) []cand {
 		if ok {
 			addName(i, e)
 			i = e
+			continue
+		}
+		if standaloneSurname(s, i, i+n) {
+			addName(i, i+n)
+			i += n
 			continue
 		}
 		i += w
@@ -290,3 +290,51 @@ func standaloneSurname(s string, a, b int) bool {
 }
 
 func isHiragana(r rune) bool { return r >= 'ぁ' && r <= 'ゖ' }
+
+var (
+	westernGivenSet = toSet(westernGiven)
+	romajiSet       = toSet(romajiSurnames)
+	reCapWord       = regexp.MustCompile(`\b[A-Z][a-zA-Z'-]+\b`)
+)
+
+func toSet(ws []string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+// detectWesternNames finds "Given Family" pairs where the given name is a
+// common given name or either word is a common Japanese surname in romaji
+// ("Emily Carter", "Taro Yamada", "Yamada Taro"), and "Yamada-san".
+func detectWesternNames(s string) []cand {
+	var cs []cand
+	ws := reCapWord.FindAllStringIndex(s, -1)
+	for i, w := range ws {
+		word := s[w[0]:w[1]]
+		if strings.HasSuffix(s[:w[1]+min(4, len(s)-w[1])], word+"-san") && romajiSet[word] {
+			cs = append(cs, cand{kind: KindPersonName, start: w[0], end: w[1] + 4, prio: prioPerson})
+			continue
+		}
+		if i+1 >= len(ws) {
+			continue
+		}
+		n := ws[i+1]
+		gap := s[w[1]:n[0]]
+		// Allow one middle initial: "John Q. Public".
+		if !(gap == " " || gap == "  " || len(gap) == 4 && gap[0] == ' ' && gap[2] == '.' && gap[3] == ' ' && gap[1] >= 'A' && gap[1] <= 'Z') {
+			continue
+		}
+		next := s[n[0]:n[1]]
+		switch {
+		case westernGivenSet[word], romajiSet[next]:
+			cs = append(cs, cand{kind: KindPersonName, start: w[0], end: n[1], prio: prioPerson})
+		case romajiSet[word] && romajiGiven(s, w[0], n[1]) && westernGivenSet[next]:
+			cs = append(cs, cand{kind: KindPersonName, start: w[0], end: n[1], prio: prioPerson})
+		case romajiSet[word] && romajiGiven(s, w[0], n[1]):
+			cs = append(cs, cand{kind: KindPersonName, start: w[0], end: n[1], prio: prioPerson})
+		}
+	}
+	return cs
+}

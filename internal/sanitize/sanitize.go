@@ -323,23 +323,21 @@ func resolve(cs []cand) []cand {
 		}
 		return a.start < b.start
 	})
+	// chosen is kept sorted by start; spans in it are disjoint, so a new span
+	// overlaps one only if it overlaps its neighbour on either side.
 	var chosen []cand
 	for _, c := range cs {
 		if c.end <= c.start {
 			continue
 		}
-		ok := true
-		for _, d := range chosen {
-			if c.start < d.end && d.start < c.end {
-				ok = false
-				break
-			}
+		i := sort.Search(len(chosen), func(i int) bool { return chosen[i].start >= c.start })
+		if i < len(chosen) && chosen[i].start < c.end || i > 0 && chosen[i-1].end > c.start {
+			continue
 		}
-		if ok {
-			chosen = append(chosen, c)
-		}
+		chosen = append(chosen, cand{})
+		copy(chosen[i+1:], chosen[i:])
+		chosen[i] = c
 	}
-	sort.Slice(chosen, func(i, j int) bool { return chosen[i].start < chosen[j].start })
 	return chosen
 }
 

@@ -171,3 +171,18 @@ func TestNoFalsePositivesOnCommonIdentifiers(t *testing.T) {
 		t.Errorf("false positives: %v", fs)
 	}
 }
+
+func BenchmarkText(b *testing.B) {
+	cases := loadCorpus(b)
+	var sb strings.Builder
+	for _, c := range cases {
+		sb.WriteString(c.Text)
+		sb.WriteString("\n")
+	}
+	in := sb.String()
+	opt := Options{MaskNames: []string{"Globex", "ミナト物流"}, InternalDomains: []string{"corp.example.co.jp"}}
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		Text(in, opt)
+	}
+}
