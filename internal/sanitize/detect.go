@@ -80,7 +80,7 @@ func init() {
 	add(KindUserName, prioUser, `\b[A-Za-z][A-Za-z0-9-]{1,14}\\([A-Za-z][A-Za-z0-9._-]{0,30}[A-Za-z0-9_])`, 1, domainUser)
 	add(KindUserName, prioUser, `(?i)(?:\bservice account|\baccount|アカウント)\s*["'「]?([a-z][a-z0-9-]*[_.][a-z0-9._-]*[a-z0-9])`, 1, notGenericUser)
 	add(KindUserName, prioUser, `(?i)\b(?:user ?name|user|login|account name|sAMAccountName|UPN)\s*[:=]\s*["']?([A-Za-z][A-Za-z0-9._\\-]{1,63})`, 1, notGenericUser)
-	add(KindUserName, prioUser, `(?i)\b(?:user ?name|login(?: id)?|account name)\s+["']?([a-z][a-z0-9._-]{1,63}[a-z0-9])`, 1, notGenericUser)
+	add(KindUserName, prioUser, `(?i)\b(?:user ?name|login id|account name)\s+["']?([a-z][a-z0-9._-]{1,63}[a-z0-9])`, 1, notGenericUser)
 	add(KindUserName, prioUser, `(?i)\buser\s+["']?([a-z][a-z0-9]*[_.][a-z0-9._]*[a-z0-9])`, 1, notGenericUser)
 	add(KindUserName, prioUser, `(?:ユーザー?名|ユーザー?ID|アカウント名|ログインID)\s*[:：=は]\s*[「"']?([A-Za-z][A-Za-z0-9._\\-]{1,63})`, 1, notGenericUser)
 
@@ -155,8 +155,24 @@ func init() {
 
 func hasDigit(s string, a, b int) bool { return strings.ContainsAny(s[a:b], "0123456789") }
 
+var stopWords = toSet(strings.Fields("and or the a an is was are were be to of in on for with by as at from that this it its not no must can will may should used shown set field value same new old"))
+
 func secretValue(s string, a, b int) bool {
-	v := strings.ToLower(s[a:b])
+	raw := s[a:b]
+	if strings.Trim(raw, ".,:;!?`'\"()[]{}<>*-_=#/\\|~") == "" || strings.HasPrefix(raw, "`") {
+		return false
+	}
+	before := strings.ToLower(strings.TrimRight(s[:a], " \t\"'"))
+	if strings.HasSuffix(before, " is") || strings.HasSuffix(before, " was") {
+		// "the password is shown": after is/was only a secret-looking value counts.
+		if strings.Trim(raw, "abcdefghijklmnopqrstuvwxyz") == "" {
+			return false
+		}
+	}
+	if stopWords[strings.ToLower(raw)] {
+		return false
+	}
+	v := strings.ToLower(raw)
 	switch v {
 	case "none", "null", "n/a", "redacted", "unknown", "不明", "なし", "***", "changed", "reset", "expired":
 		return false
@@ -172,6 +188,9 @@ var genericUsers = map[string]bool{
 
 func notGenericUser(s string, a, b int) bool {
 	v := strings.ToLower(s[a:b])
+	if stopWords[v] {
+		return false
+	}
 	return !genericUsers[v] && !strings.HasPrefix(v, "%") && !strings.HasPrefix(v, "[")
 }
 
