@@ -145,7 +145,7 @@ func init() {
 	add(KindOrganization, prioOrg, `\b(?:[A-Z][A-Za-z&'-]*\s+){1,4}(?:Authority|Agency|Association|Foundation|Institute|University|Hospital|Bank|Council|Cooperative)\b`, 0, nil)
 
 	// Person names (Western).
-	add(KindPersonName, prioPerson, `\b([A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-zA-Z'-]+)\s*(?:[(<（]|,)\s*[A-Za-z0-9._%+-]+@`, 1, nil)
+	add(KindPersonName, prioPerson, `\b([A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-zA-Z'-]+)\s*(?:[(<（]|,)\s*[A-Za-z0-9._%+-]+@`, 1, notJobTitle)
 	add(KindPersonName, prioPerson, `\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+([A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?)`, 1, nil)
 	add(KindPersonName, prioPerson, `(?i:name|full name|contact|contact person|reporter|reported by|prepared by|analyst|point of contact|poc|owner|assignee|author|approved by|submitted by|signed|cc|attn|from|to|employee|staff|manager|ciso|cio|cto)(?:\s[^:\n]{0,30})?\s*[:：]\s*([A-Z][a-z'-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zA-Z'-]+){1,2})`, 1, nil)
 
@@ -773,4 +773,16 @@ func lowerHost(s string, a, b int) bool {
 		return false
 	}
 	return notDomainContinued(s, a, b)
+}
+
+var jobWords = toSet(strings.Fields("Engineer Manager Officer Analyst Lead Director Head Security Operations Team Department Division Desk Center Centre Support Service Services Group Unit Office Administrator Specialist Consultant Counsel Legal"))
+
+// notJobTitle rejects "Security Engineer, name@..." taken for a person.
+func notJobTitle(s string, a, b int) bool {
+	for _, w := range strings.Fields(s[a:b]) {
+		if jobWords[w] {
+			return false
+		}
+	}
+	return true
 }
