@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
@@ -47,8 +48,11 @@ func TestBrowserIntelFlow(t *testing.T) {
 	// 2. Search an IP address: the AMBER object shared with op-b.
 	do("search",
 		chromedp.SendKeys(chromedp.CSS("#f-q"), "198.51.100.1"),
-		chromedp.Click(chromedp.CSS("#intel-search button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(`#intel-results a[href="/intel/objects/`+e.amberID+`"]`)))
+		chromedp.Click(chromedp.CSS("#intel-search button[type=submit]")))
+	// The list before the search shows the same link: wait for the search
+	// page itself, or reading it races the navigation.
+	waitLocation(t, b.ctx, "q=")
+	do("search results", chromedp.WaitVisible(chromedp.CSS(`#intel-results a[href="/intel/objects/`+e.amberID+`"]`)))
 	if rows := text("#intel-results tbody"); !strings.Contains(rows, "TLP:AMBER") || strings.Contains(rows, "198.51.100.33") {
 		t.Errorf("search results: %q", rows)
 	}
@@ -80,4 +84,21 @@ func TestBrowserIntelFlow(t *testing.T) {
 	shot("14-intel-object-en.png")
 	do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	shot("15-intel-object-en-phone.png")
+}
+
+// waitLocation waits (up to 10 s) until the page's URL contains part and
+// the document has loaded, retrying while a navigation is under way.
+func waitLocation(t *testing.T, ctx context.Context, part string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err == nil && strings.Contains(loc, part) {
+			if ready, err := chromedp.Run(ctx, chromedp.Evaluate[string]("document.readyState")); err == nil && ready == "complete" {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the page did not reach a URL with %q", part)
 }
