@@ -458,29 +458,35 @@ func (s *Service) Vulns(ctx context.Context, p *auth.Principal, q store.VulnQuer
 // vulnerability.
 func noticeText(v *vuln.Vulnerability, orgID string, news []vuln.Exposure) vuln.Notice {
 	n := vuln.Notice{OrgID: orgID, VulnID: v.ID, Kind: vuln.NoticeExposure, TLP: v.TLP}
-	n.Title = fmt.Sprintf("%s: %d of your critical computers affected", v.ID, len(news))
+	n.Title = fmt.Sprintf("%s: 重要電子計算機 %d 台が影響 / %d of your critical computers affected", v.ID, len(news), len(news))
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s — %s\n", v.ID, v.Title)
+	// The body is read by operators in Japanese and in English: every
+	// label is given in both.
+	fmt.Fprintf(&b, "貴組織の重要電子計算機 %d 台が影響を受けます / %d of your critical computers are affected.\n", len(news), len(news))
 	if v.CVSS != nil {
-		fmt.Fprintf(&b, "CVSS %s %.1f (%s)\n", v.CVSS.Version, v.CVSS.Score, v.CVSS.Severity())
+		fmt.Fprintf(&b, "CVSS %s %.1f (%s / %s)\n", v.CVSS.Version, v.CVSS.Score, severityJA[v.CVSS.Severity()], v.CVSS.Severity())
 	}
 	if v.Exploited {
-		b.WriteString("Known to be exploited in the wild.\n")
+		b.WriteString("悪用が確認されています / Known to be exploited in the wild.\n")
 	}
 	for _, e := range news {
 		n.ComputerIDs = append(n.ComputerIDs, e.ComputerID)
 		n.Evidence = append(n.Evidence, e.Evidence)
-		fmt.Fprintf(&b, "- %s: installed %s, affected %s (%s)\n", e.Evidence.ComputerCPE, e.Evidence.Installed, e.Evidence.Range, e.Evidence.VulnCPE)
+		fmt.Fprintf(&b, "- %s: 導入版 / installed %s, 影響範囲 / affected %s (%s)\n", e.Evidence.ComputerCPE, e.Evidence.Installed, e.Evidence.Range, e.Evidence.VulnCPE)
 	}
 	for _, f := range v.Fixes {
-		fmt.Fprintf(&b, "Fix: %s %s\n", f.Text, f.URL)
+		fmt.Fprintf(&b, "修正 / Fix: %s %s\n", f.Text, f.URL)
 	}
 	for _, w := range v.Workarounds {
-		fmt.Fprintf(&b, "Workaround: %s %s\n", w.Text, w.URL)
+		fmt.Fprintf(&b, "回避策 / Workaround: %s %s\n", w.Text, w.URL)
 	}
 	n.Body = strings.TrimSpace(b.String())
 	return n
 }
+
+// severityJA names the CVSS qualitative ratings in Japanese.
+var severityJA = map[string]string{"none": "なし", "low": "低", "medium": "中", "high": "高", "critical": "緊急"}
 
 // noticesFor returns the ApplyMatch callback that tells each organisation
 // about its new exposures: one notice per vulnerability. A TLP:RED
@@ -873,18 +879,22 @@ func (s *Service) Advise(ctx context.Context, p *auth.Principal, id, text string
 	vendorName := r.VendorOrgID
 	if vendor != nil {
 		vendorName = vendor.Name.EN
+		if vendor.Name.JA != "" && vendor.Name.JA != vendor.Name.EN {
+			vendorName = vendor.Name.JA + " / " + vendor.Name.EN
+		}
 	}
 	var notices []vuln.Notice
 	for _, o := range orgs {
 		n := vuln.Notice{OrgID: o, VulnID: v.ID, Kind: vuln.NoticeAdvisory, TLP: v.TLP, RequestID: r.ID}
-		n.Title = fmt.Sprintf("Advisory: %s — vendor guidance from %s", v.ID, vendorName)
+		n.Title = fmt.Sprintf("注意喚起 / Advisory: %s — ベンダーの回答 / vendor guidance from %s", v.ID, vendorName)
 		var b strings.Builder
 		if t := strings.TrimSpace(text); t != "" {
 			b.WriteString(t + "\n\n")
 		}
 		a := r.Answer
-		for _, f := range []struct{ label, v string }{{"Affected versions", a.AffectedVersions}, {"Fixed versions", a.FixedVersions},
-			{"Fix timeline", a.FixTimeline}, {"Mitigations", a.Mitigations}, {"Vendor advisory", a.AdvisoryURL}, {"", a.AdvisoryText}} {
+		for _, f := range []struct{ label, v string }{{"影響を受けるバージョン / Affected versions", a.AffectedVersions},
+			{"修正版 / Fixed versions", a.FixedVersions}, {"修正の提供時期 / Fix timeline", a.FixTimeline},
+			{"緩和策 / Mitigations", a.Mitigations}, {"ベンダーのアドバイザリ / Vendor advisory", a.AdvisoryURL}, {"", a.AdvisoryText}} {
 			if f.v == "" {
 				continue
 			}

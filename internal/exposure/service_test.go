@@ -87,6 +87,16 @@ func TestRegistryMatchingAndNotices(t *testing.T) {
 		if len(res.Match.Notices) != 1 || res.Match.Notices[0].OrgID != w.Orgs["op-a"].ID || !strings.Contains(res.Match.Notices[0].Body, "7.2.4") {
 			t.Fatalf("notices %+v", res.Match.Notices)
 		}
+		// Bilingual: every label in Japanese and English.
+		for _, want := range []string{"導入版 / installed 7.2.4", "影響範囲 / affected >= 7.2.0, < 7.2.7", "悪用が確認されています / Known to be exploited",
+			"CVSS 3.1 9.6 (緊急 / critical)", "修正 / Fix: Upgrade"} {
+			if !strings.Contains(res.Match.Notices[0].Body, want) {
+				t.Errorf("notice body lacks %q:\n%s", want, res.Match.Notices[0].Body)
+			}
+		}
+		if !strings.Contains(res.Match.Notices[0].Title, "重要電子計算機 1 台が影響 / 1 of your critical computers affected") {
+			t.Errorf("notice title %q", res.Match.Notices[0].Title)
+		}
 		if ns, _ := s.Notices(ctx, opB, ""); len(ns) != 0 {
 			t.Fatalf("op-b got notices %+v", ns)
 		}
@@ -212,8 +222,11 @@ func TestRegistryMatchingAndNotices(t *testing.T) {
 			t.Fatalf("answer: %+v %v", got, err)
 		}
 		notices, err := s.Advise(ctx, nco, req.ID, "Patch now.")
-		if err != nil || len(notices) != 1 || notices[0].OrgID != w.Orgs["op-b"].ID || notices[0].Kind != vuln.NoticeAdvisory || !strings.Contains(notices[0].Body, "disable SSL-VPN") {
+		if err != nil || len(notices) != 1 || notices[0].OrgID != w.Orgs["op-b"].ID || notices[0].Kind != vuln.NoticeAdvisory || !strings.Contains(notices[0].Body, "緩和策 / Mitigations: disable SSL-VPN") {
 			t.Fatalf("advise: %+v %v", notices, err)
+		}
+		if !strings.HasPrefix(notices[0].Title, "注意喚起 / Advisory: CVE-2024-21762") || !strings.HasPrefix(notices[0].Body, "Patch now.") {
+			t.Errorf("advisory %q / %q", notices[0].Title, notices[0].Body)
 		}
 		ov, err := s.Overview(ctx, nco)
 		if err != nil || len(ov.Unpatched) != 1 || ov.Unpatched[0].ComputerID != fgB.ID || len(ov.BySector) != 2 {
