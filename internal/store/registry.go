@@ -223,19 +223,9 @@ func (db *DB) ListComputers(ctx context.Context, q ComputerQuery) ([]registry.Co
 		if limit <= 0 {
 			limit = 100
 		}
-		rows, err := tx.QueryContext(ctx, db.rebind("SELECT "+computerCols+" FROM computers"+w+" ORDER BY org_id, name, id LIMIT ? OFFSET ?"), append(args, limit, q.Offset)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanComputer(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *c)
-		}
-		return rows.Err()
+		var err error
+		out, err = collect(ctx, tx, db.rebind("SELECT "+computerCols+" FROM computers"+w+" ORDER BY org_id, name, id LIMIT ? OFFSET ?"), append(args, limit, q.Offset), scanComputer)
+		return err
 	})
 	return out, total, err
 }
@@ -285,21 +275,7 @@ func (db *DB) MatchableComputers(ctx context.Context, fn func(*registry.Computer
 			return err
 		}
 		f := db.boolLit(false)
-		rows, err := tx.QueryContext(ctx, "SELECT "+computerCols+" FROM computers WHERE retired = "+f+" AND excluded = "+f)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanComputer(rows)
-			if err != nil {
-				return err
-			}
-			if err := fn(c); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return eachRow(ctx, tx, "SELECT "+computerCols+" FROM computers WHERE retired = "+f+" AND excluded = "+f, nil, scanComputer, fn)
 	})
 	return gen, err
 }

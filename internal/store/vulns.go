@@ -175,19 +175,9 @@ func (db *DB) ListVulns(ctx context.Context, q VulnQuery) ([]vuln.Vulnerability,
 		if limit <= 0 {
 			limit = 100
 		}
-		rows, err := tx.QueryContext(ctx, db.rebind("SELECT "+vulnCols+" FROM vulnerabilities"+w+" ORDER BY updated_at DESC, id LIMIT ? OFFSET ?"), append(args, limit, q.Offset)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			v, err := scanVuln(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *v)
-		}
-		return rows.Err()
+		var err error
+		out, err = collect(ctx, tx, db.rebind("SELECT "+vulnCols+" FROM vulnerabilities"+w+" ORDER BY updated_at DESC, id LIMIT ? OFFSET ?"), append(args, limit, q.Offset), scanVuln)
+		return err
 	})
 	return out, total, err
 }
@@ -198,22 +188,14 @@ func (db *DB) VulnsForProducts(ctx context.Context, keys []string) ([]vuln.Vulne
 	var out []vuln.Vulnerability
 	seen := map[string]bool{}
 	err := inChunks(keys, func(part []any) error {
-		rows, err := db.r.QueryContext(ctx, db.rebind("SELECT "+vulnCols+" FROM vulnerabilities WHERE id IN (SELECT vuln_id FROM vuln_products WHERE product_key IN ("+placeholders(len(part))+"))"), part...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			v, err := scanVuln(rows)
-			if err != nil {
-				return err
-			}
-			if !seen[v.ID] {
-				seen[v.ID] = true
-				out = append(out, *v)
-			}
-		}
-		return rows.Err()
+		return eachRow(ctx, db.r, db.rebind("SELECT "+vulnCols+" FROM vulnerabilities WHERE id IN (SELECT vuln_id FROM vuln_products WHERE product_key IN ("+placeholders(len(part))+"))"), part, scanVuln,
+			func(v *vuln.Vulnerability) error {
+				if !seen[v.ID] {
+					seen[v.ID] = true
+					out = append(out, *v)
+				}
+				return nil
+			})
 	})
 	return out, mapErr(err)
 }
@@ -221,21 +203,7 @@ func (db *DB) VulnsForProducts(ctx context.Context, keys []string) ([]vuln.Vulne
 // EachVuln calls fn for every vulnerability, in id order.
 func (db *DB) EachVuln(ctx context.Context, fn func(*vuln.Vulnerability) error) error {
 	return db.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, "SELECT "+vulnCols+" FROM vulnerabilities ORDER BY id")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			v, err := scanVuln(rows)
-			if err != nil {
-				return err
-			}
-			if err := fn(v); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return eachRow(ctx, tx, "SELECT "+vulnCols+" FROM vulnerabilities ORDER BY id", nil, scanVuln, fn)
 	})
 }
 
@@ -555,20 +523,8 @@ func (db *DB) ListNotices(ctx context.Context, q NoticeQuery) ([]vuln.Notice, er
 	if limit <= 0 {
 		limit = 200
 	}
-	rows, err := db.r.QueryContext(ctx, db.rebind("SELECT "+noticeCols+" FROM vuln_notices"+w+" ORDER BY created_at DESC, id LIMIT ?"), append(args, limit)...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []vuln.Notice
-	for rows.Next() {
-		n, err := scanNotice(rows)
-		if err != nil {
-			return nil, mapErr(err)
-		}
-		out = append(out, *n)
-	}
-	return out, mapErr(rows.Err())
+	out, err := collect(ctx, db.r, db.rebind("SELECT "+noticeCols+" FROM vuln_notices"+w+" ORDER BY created_at DESC, id LIMIT ?"), append(args, limit), scanNotice)
+	return out, mapErr(err)
 }
 
 // GetNotice returns notice id.
@@ -760,18 +716,37 @@ func (db *DB) ListRequests(ctx context.Context, q RequestQuery) ([]vuln.Request,
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := db.r.QueryContext(ctx, db.rebind("SELECT doc FROM vendor_requests"+w+" ORDER BY created_at DESC, id LIMIT ?"), append(args, limit)...)
+	out, err := collect(ctx, db.r, db.rebind("SELECT doc FROM vendor_requests"+w+" ORDER BY created_at DESC, id LIMIT ?"), append(args, limit), scanRequest)
+	return out, mapErr(err)
+}
+
+// queryer is what eachRow queries: the read pool or a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// eachRow runs query and calls fn with every row, scanned by scan.
+func eachRow[T any](ctx context.Context, q queryer, query string, args []any, scan func(scanner) (*T, error), fn func(*T) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, mapErr(err)
+		return err
 	}
 	defer rows.Close()
-	var out []vuln.Request
 	for rows.Next() {
-		r, err := scanRequest(rows)
+		v, err := scan(rows)
 		if err != nil {
-			return nil, mapErr(err)
+			return err
 		}
-		out = append(out, *r)
+		if err := fn(v); err != nil {
+			return err
+		}
 	}
-	return out, mapErr(rows.Err())
+	return rows.Err()
+}
+
+// collect is eachRow gathering the rows.
+func collect[T any](ctx context.Context, q queryer, query string, args []any, scan func(scanner) (*T, error)) ([]T, error) {
+	var out []T
+	err := eachRow(ctx, q, query, args, scan, func(v *T) error { out = append(out, *v); return nil })
+	return out, err
 }
