@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"sakimori/internal/cpe"
 )
 
 // parseGeneric reads text by the Generic rules: runs of digits and runs of
@@ -245,7 +247,7 @@ func quote(s string) string {
 // empty, or when the version itself is "*", "-" or empty. Formatted-string
 // escapes are removed from both (`15.2\(4\)m11` becomes "15.2(4)m11").
 func JoinUpdate(version, update string) string {
-	version, update = unescape(version), unescape(update)
+	version, update = cpe.Unquote(version), cpe.Unquote(update)
 	switch {
 	case update == "" || update == "*" || update == "-":
 		return version
@@ -270,19 +272,4 @@ func isDotted(s string) bool {
 		}
 	}
 	return true
-}
-
-// unescape removes CPE formatted-string backslash escapes.
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) {
-			i++
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
