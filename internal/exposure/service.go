@@ -345,18 +345,18 @@ func (s *Service) ImportVulns(ctx context.Context, p *auth.Principal, vs []vuln.
 	for i := range vs {
 		v := &vs[i]
 		if v.Source == "kev" {
-			if cur, err := s.DB.GetVuln(ctx, v.ID); err == nil {
+			cur, err := s.DB.GetVuln(ctx, v.ID)
+			switch {
+			case err == nil:
 				merged := *cur
 				merged.Exploited, merged.KEV = true, v.KEV
 				if len(merged.CWEs) == 0 {
 					merged.CWEs = v.CWEs
 				}
 				v = &merged
+			case apperr.CodeOf(err) != apperr.CodeNotFound:
+				return res, err
 			}
-		}
-		existed := true
-		if _, err := s.DB.GetVuln(ctx, v.ID); err != nil {
-			existed = false
 		}
 		r, err := s.PutVuln(ctx, p, v)
 		if err != nil {
@@ -369,10 +369,10 @@ func (s *Service) ImportVulns(ctx context.Context, p *auth.Principal, vs []vuln.
 		switch {
 		case !r.Changed:
 			res.Unchanged++
-		case existed:
-			res.Updated++
-		default:
+		case r.Vuln.Version == 1: // a first version: the record is new
 			res.Created++
+		default:
+			res.Updated++
 		}
 		if r.Match != nil {
 			res.Exposures += len(r.Match.New)

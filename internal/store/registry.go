@@ -43,19 +43,6 @@ func sameNotification(a, b registry.Computer) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-// NotifyComputer records a notification of computer c of organisation
-// c.OrgID: a new computer when no computer of that organisation has
-// c.Ref, otherwise a new version of it when anything notified changed
-// (unchanged: changed is false and nothing is written). c gets its id,
-// version and times.
-func (db *DB) NotifyComputer(ctx context.Context, act audit.Actor, c *registry.Computer) (changed bool, err error) {
-	res, _, err := db.NotifyComputers(ctx, act, []*registry.Computer{c})
-	if err != nil {
-		return false, err
-	}
-	return res[0].Changed, res[0].Err
-}
-
 // Notified is the outcome of one computer of NotifyComputers.
 type Notified struct {
 	Changed  bool
@@ -63,8 +50,11 @@ type Notified struct {
 	Err      error              // the computer was not taken (invalid, conflict)
 }
 
-// NotifyComputers records notifications of many computers (an import) in
-// one transaction, as NotifyComputer does for one. A computer that is
+// NotifyComputers records notifications of computers in one transaction:
+// for each, a new computer when no computer of its organisation has its
+// Ref, otherwise a new version of it when anything notified changed
+// (unchanged: Changed is false and nothing is written); each gets its id,
+// version and times. A computer that is
 // invalid or conflicts is reported in its Notified.Err and the others are
 // kept; err is for failures of the whole batch. generation is the
 // registry's generation after the batch (RegistryGeneration): a batch that

@@ -37,9 +37,9 @@ func scanVuln(r scanner) (*vuln.Vulnerability, error) {
 
 const vulnCols = "doc, version, created_at, updated_at"
 
-// ProductKeys are the vendor:product keys of a vulnerability's affected
+// productKeys are the vendor:product keys of a vulnerability's affected
 // CPEs (the keys the matching index uses).
-func ProductKeys(v *vuln.Vulnerability) []string {
+func productKeys(v *vuln.Vulnerability) []string {
 	var keys []string
 	for _, a := range v.Affected {
 		if n, err := cpe.Parse(a.CPE); err == nil {
@@ -107,7 +107,7 @@ func (db *DB) PutVuln(ctx context.Context, act audit.Actor, v *vuln.Vulnerabilit
 		if _, err := tx.ExecContext(ctx, db.rebind("DELETE FROM vuln_products WHERE vuln_id = ?"), v.ID); err != nil {
 			return nil, err
 		}
-		for _, k := range ProductKeys(v) {
+		for _, k := range productKeys(v) {
 			if _, err := tx.ExecContext(ctx, db.rebind("INSERT INTO vuln_products (product_key, vuln_id) VALUES (?, ?)"), k, v.ID); err != nil {
 				return nil, err
 			}
