@@ -10,11 +10,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/cpe"
+	"sakimori/internal/jsonpath"
 	"sakimori/internal/registry"
 )
 
@@ -64,16 +64,16 @@ func Parse(data []byte) (*Document, error) {
 	}
 	root, ok := top.(map[string]any)
 	if !ok {
-		return nil, apperr.Invalid("", "an SBOM is a JSON object, not %s", kind(top))
+		return nil, apperr.Invalid("", "an SBOM is a JSON object, not %s", jsonpath.Kind(top))
 	}
-	o := obj{root, ""}
-	bf, err := o.str("bomFormat")
+	o := jsonpath.Object{M: root, Path: ""}
+	bf, err := o.Str("bomFormat")
 	if err != nil {
-		return nil, err
+		return nil, invalid(err)
 	}
-	sv, err := o.str("spdxVersion")
+	sv, err := o.Str("spdxVersion")
 	if err != nil {
-		return nil, err
+		return nil, invalid(err)
 	}
 	d := &Document{Components: []registry.Component{}}
 	switch {
@@ -88,12 +88,21 @@ func Parse(data []byte) (*Document, error) {
 		return nil, apperr.Invalid("", "not a CycloneDX (bomFormat) or SPDX (spdxVersion) JSON document")
 	}
 	if err != nil {
-		return nil, err
+		return nil, invalid(err)
 	}
 	if len(d.Components) > registry.MaxComponents {
 		return nil, apperr.Invalid("components", "%d components, at most %d", len(d.Components), registry.MaxComponents)
 	}
 	return d, nil
+}
+
+// invalid turns a value of the wrong JSON type (a *jsonpath.Error) into
+// the apperr invalid error naming its path that Parse returns.
+func invalid(err error) error {
+	if pe, ok := err.(*jsonpath.Error); ok {
+		return apperr.Invalid(pe.Path, "%s", pe.Msg)
+	}
+	return err
 }
 
 // add appends a component unless an identical one is there already.
@@ -145,9 +154,9 @@ func (d *Document) finish(c registry.Component, path string) (registry.Component
 }
 
 // cycloneDX reads a CycloneDX JSON BOM.
-func (d *Document) cycloneDX(o obj) error {
+func (d *Document) cycloneDX(o jsonpath.Object) error {
 	d.Format = "cyclonedx"
-	sv, err := o.str("specVersion")
+	sv, err := o.Str("specVersion")
 	if err != nil {
 		return err
 	}
@@ -159,12 +168,12 @@ func (d *Document) cycloneDX(o obj) error {
 		return apperr.Invalid("specVersion", "CycloneDX %q is not supported (1.4 to 1.6)", clip(sv))
 	}
 	d.SpecVersion = sv
-	meta, ok, err := o.obj("metadata")
+	meta, ok, err := o.Obj("metadata")
 	if err != nil {
 		return err
 	}
 	if ok {
-		mc, ok, err := meta.obj("component")
+		mc, ok, err := meta.Obj("component")
 		if err != nil {
 			return err
 		}
@@ -176,10 +185,10 @@ func (d *Document) cycloneDX(o obj) error {
 			if c.Supplier == "" {
 				// The BOM's supplier or manufacturer is the product's.
 				for _, k := range []string{"supplier", "manufacturer", "manufacture"} {
-					if e, ok, err := meta.obj(k); err != nil {
+					if e, ok, err := meta.Obj(k); err != nil {
 						return err
 					} else if ok {
-						if c.Supplier, err = e.str("name"); err != nil {
+						if c.Supplier, err = e.Str("name"); err != nil {
 							return err
 						}
 						if strings.TrimSpace(c.Supplier) != "" {
@@ -188,7 +197,7 @@ func (d *Document) cycloneDX(o obj) error {
 					}
 				}
 			}
-			if c, ok := d.finish(c, mc.path); ok {
+			if c, ok := d.finish(c, mc.Path); ok {
 				d.Subject = c
 			}
 			if err := d.cdxComponents(mc); err != nil {
@@ -200,25 +209,24 @@ func (d *Document) cycloneDX(o obj) error {
 }
 
 // cdxComponents reads the components array of o, recursively.
-func (d *Document) cdxComponents(o obj) error {
-	list, path, err := o.arr("components")
+func (d *Document) cdxComponents(o jsonpath.Object) error {
+	list, path, err := o.Arr("components")
 	if err != nil {
 		return err
 	}
 	for i, x := range list {
-		p := index(path, i)
-		co, ok := x.(map[string]any)
-		if !ok {
-			return apperr.Invalid(p, "must be an object, not %s", kind(x))
-		}
-		c, err := cdxComponent(obj{co, p})
+		co, err := jsonpath.AsObject(x, jsonpath.Index(path, i))
 		if err != nil {
 			return err
 		}
-		if c, ok := d.finish(c, p); ok {
+		c, err := cdxComponent(co)
+		if err != nil {
+			return err
+		}
+		if c, ok := d.finish(c, co.Path); ok {
 			d.add(c)
 		}
-		if err := d.cdxComponents(obj{co, p}); err != nil {
+		if err := d.cdxComponents(co); err != nil {
 			return err
 		}
 	}
@@ -226,39 +234,39 @@ func (d *Document) cdxComponents(o obj) error {
 }
 
 // cdxComponent reads the fields of a CycloneDX component.
-func cdxComponent(o obj) (registry.Component, error) {
+func cdxComponent(o jsonpath.Object) (registry.Component, error) {
 	var c registry.Component
 	var err error
-	if c.Name, err = o.str("name"); err != nil {
+	if c.Name, err = o.Str("name"); err != nil {
 		return c, err
 	}
-	if c.Version, err = o.str("version"); err != nil {
+	if c.Version, err = o.Str("version"); err != nil {
 		return c, err
 	}
-	if c.CPE, err = o.str("cpe"); err != nil {
+	if c.CPE, err = o.Str("cpe"); err != nil {
 		return c, err
 	}
-	if c.PURL, err = o.str("purl"); err != nil {
+	if c.PURL, err = o.Str("purl"); err != nil {
 		return c, err
 	}
 	// Supplier: supplier.name, else publisher, else manufacturer.name.
-	if s, ok, err := o.obj("supplier"); err != nil {
+	if s, ok, err := o.Obj("supplier"); err != nil {
 		return c, err
 	} else if ok {
-		if c.Supplier, err = s.str("name"); err != nil {
+		if c.Supplier, err = s.Str("name"); err != nil {
 			return c, err
 		}
 	}
 	if strings.TrimSpace(c.Supplier) == "" {
-		if c.Supplier, err = o.str("publisher"); err != nil {
+		if c.Supplier, err = o.Str("publisher"); err != nil {
 			return c, err
 		}
 	}
 	if strings.TrimSpace(c.Supplier) == "" {
-		if m, ok, err := o.obj("manufacturer"); err != nil {
+		if m, ok, err := o.Obj("manufacturer"); err != nil {
 			return c, err
 		} else if ok {
-			if c.Supplier, err = m.str("name"); err != nil {
+			if c.Supplier, err = m.Str("name"); err != nil {
 				return c, err
 			}
 		}
@@ -267,7 +275,7 @@ func cdxComponent(o obj) (registry.Component, error) {
 }
 
 // spdx reads an SPDX 2.2 or 2.3 JSON document.
-func (d *Document) spdx(o obj, sv string) error {
+func (d *Document) spdx(o jsonpath.Object, sv string) error {
 	d.Format = "spdx"
 	switch sv {
 	case "SPDX-2.2", "SPDX-2.3":
@@ -275,7 +283,7 @@ func (d *Document) spdx(o obj, sv string) error {
 	default:
 		return apperr.Invalid("spdxVersion", "%q is not supported (SPDX-2.2 or SPDX-2.3 JSON)", clip(sv))
 	}
-	docID, err := o.str("SPDXID")
+	docID, err := o.Str("SPDXID")
 	if err != nil {
 		return err
 	}
@@ -285,31 +293,29 @@ func (d *Document) spdx(o obj, sv string) error {
 	// The described elements: documentDescribes, then DESCRIBES (and
 	// DESCRIBED_BY) relationships of the document.
 	var described []string
-	list, path, err := o.arr("documentDescribes")
+	list, path, err := o.Arr("documentDescribes")
 	if err != nil {
 		return err
 	}
 	for i, x := range list {
 		s, ok := x.(string)
 		if !ok {
-			return apperr.Invalid(index(path, i), "must be a string, not %s", kind(x))
+			return apperr.Invalid(jsonpath.Index(path, i), "must be a string, not %s", jsonpath.Kind(x))
 		}
 		described = append(described, s)
 	}
-	rels, rpath, err := o.arr("relationships")
+	rels, rpath, err := o.Arr("relationships")
 	if err != nil {
 		return err
 	}
 	for i, x := range rels {
-		p := index(rpath, i)
-		ro, ok := x.(map[string]any)
-		if !ok {
-			return apperr.Invalid(p, "must be an object, not %s", kind(x))
+		r, err := jsonpath.AsObject(x, jsonpath.Index(rpath, i))
+		if err != nil {
+			return err
 		}
-		r := obj{ro, p}
 		var f [3]string
 		for k, key := range []string{"spdxElementId", "relationshipType", "relatedSpdxElement"} {
-			if f[k], err = r.str(key); err != nil {
+			if f[k], err = r.Str(key); err != nil {
 				return err
 			}
 		}
@@ -324,22 +330,21 @@ func (d *Document) spdx(o obj, sv string) error {
 	if len(described) > 0 {
 		subject = described[0]
 	}
-	pkgs, ppath, err := o.arr("packages")
+	pkgs, ppath, err := o.Arr("packages")
 	if err != nil {
 		return err
 	}
 	found := false
 	for i, x := range pkgs {
-		p := index(ppath, i)
-		po, ok := x.(map[string]any)
-		if !ok {
-			return apperr.Invalid(p, "must be an object, not %s", kind(x))
-		}
-		id, c, err := spdxPackage(obj{po, p}, d)
+		po, err := jsonpath.AsObject(x, jsonpath.Index(ppath, i))
 		if err != nil {
 			return err
 		}
-		c, ok = d.finish(c, p)
+		id, c, err := spdxPackage(po, d)
+		if err != nil {
+			return err
+		}
+		c, ok := d.finish(c, po.Path)
 		switch {
 		case id == subject && subject != "" && !found:
 			found = true
@@ -357,23 +362,23 @@ func (d *Document) spdx(o obj, sv string) error {
 }
 
 // spdxPackage reads an SPDX package: its SPDXID and component.
-func spdxPackage(o obj, d *Document) (string, registry.Component, error) {
+func spdxPackage(o jsonpath.Object, d *Document) (string, registry.Component, error) {
 	var c registry.Component
-	id, err := o.str("SPDXID")
+	id, err := o.Str("SPDXID")
 	if err != nil {
 		return "", c, err
 	}
-	if c.Name, err = o.str("name"); err != nil {
+	if c.Name, err = o.Str("name"); err != nil {
 		return "", c, err
 	}
-	if c.Version, err = o.str("versionInfo"); err != nil {
+	if c.Version, err = o.Str("versionInfo"); err != nil {
 		return "", c, err
 	}
 	if c.Version == "NOASSERTION" || c.Version == "NONE" {
 		c.Version = ""
 	}
 	for _, k := range []string{"supplier", "originator"} {
-		s, err := o.str(k)
+		s, err := o.Str(k)
 		if err != nil {
 			return "", c, err
 		}
@@ -381,20 +386,18 @@ func spdxPackage(o obj, d *Document) (string, registry.Component, error) {
 			break
 		}
 	}
-	refs, path, err := o.arr("externalRefs")
+	refs, path, err := o.Arr("externalRefs")
 	if err != nil {
 		return "", c, err
 	}
 	for i, x := range refs {
-		p := index(path, i)
-		ro, ok := x.(map[string]any)
-		if !ok {
-			return "", c, apperr.Invalid(p, "must be an object, not %s", kind(x))
+		r, err := jsonpath.AsObject(x, jsonpath.Index(path, i))
+		if err != nil {
+			return "", c, err
 		}
-		r := obj{ro, p}
 		var f [3]string
 		for k, key := range []string{"referenceCategory", "referenceType", "referenceLocator"} {
-			if f[k], err = r.str(key); err != nil {
+			if f[k], err = r.Str(key); err != nil {
 				return "", c, err
 			}
 		}
@@ -406,7 +409,7 @@ func spdxPackage(o obj, d *Document) (string, registry.Component, error) {
 				continue // the first valid CPE is used
 			}
 			if n, err := cpe.Parse(loc); err != nil {
-				d.warn(p+".referenceLocator", "invalid CPE dropped (name and version kept): %v", err)
+				d.warn(r.At("referenceLocator"), "invalid CPE dropped (name and version kept): %v", err)
 			} else {
 				c.CPE = n.String()
 			}
@@ -436,80 +439,6 @@ func spdxActor(s string) string {
 		s = strings.TrimSpace(s[:i])
 	}
 	return s
-}
-
-// obj is a decoded JSON object with its path.
-type obj struct {
-	m    map[string]any
-	path string
-}
-
-func (o obj) at(key string) string {
-	if o.path == "" {
-		return key
-	}
-	return o.path + "." + key
-}
-
-func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
-
-// str returns a string member; absent and null are "".
-func (o obj) str(key string) (string, error) {
-	v, ok := o.m[key]
-	if !ok || v == nil {
-		return "", nil
-	}
-	s, ok := v.(string)
-	if !ok {
-		return "", apperr.Invalid(o.at(key), "must be a string, not %s", kind(v))
-	}
-	return s, nil
-}
-
-// obj returns an object member; ok is false when absent or null.
-func (o obj) obj(key string) (obj, bool, error) {
-	v, ok := o.m[key]
-	if !ok || v == nil {
-		return obj{}, false, nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return obj{}, false, apperr.Invalid(o.at(key), "must be an object, not %s", kind(v))
-	}
-	return obj{m, o.at(key)}, true, nil
-}
-
-// arr returns an array member (nil when absent or null) and its path.
-func (o obj) arr(key string) ([]any, string, error) {
-	p := o.at(key)
-	v, ok := o.m[key]
-	if !ok || v == nil {
-		return nil, p, nil
-	}
-	a, ok := v.([]any)
-	if !ok {
-		return nil, p, apperr.Invalid(p, "must be an array, not %s", kind(v))
-	}
-	return a, p, nil
-}
-
-// kind names the JSON type of a decoded value.
-func kind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case float64:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
 }
 
 // clip shortens a value quoted in a message.

@@ -10,6 +10,7 @@ import (
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/cpe"
+	"sakimori/internal/jsonpath"
 	"sakimori/internal/marking"
 	"sakimori/internal/registry"
 	"sakimori/internal/version"
@@ -42,7 +43,7 @@ func ParseCVE5(data []byte) ([]Vulnerability, []ImportProblem, error) {
 	case []any:
 		records = t
 	default:
-		return nil, nil, apperr.Invalid("", "a CVE JSON 5 file holds a record (an object) or an array of records, not %s", jsonKind(top))
+		return nil, nil, apperr.Invalid("", "a CVE JSON 5 file holds a record (an object) or an array of records, not %s", jsonpath.Kind(top))
 	}
 	out := make([]Vulnerability, 0, len(records))
 	var probs []ImportProblem
@@ -103,8 +104,8 @@ type cveRecord struct {
 func parseCVERecord(raw any, p *problems) *Vulnerability {
 	v, err := convertCVERecord(raw, p)
 	if err != nil {
-		if pe, ok := err.(*pathError); ok {
-			p.fail(pe.path, "%s", pe.msg)
+		if pe, ok := err.(*jsonpath.Error); ok {
+			p.fail(pe.Path, "%s", pe.Msg)
 		} else {
 			p.fail("", "%v", err)
 		}
@@ -126,40 +127,40 @@ func parseCVERecord(raw any, p *problems) *Vulnerability {
 // convertCVERecord does the work of parseCVERecord. A *pathError makes the
 // record unusable; a nil record without error has its reason in p.
 func convertCVERecord(raw any, p *problems) (*Vulnerability, error) {
-	root, err := asObj(raw, "")
+	root, err := jsonpath.AsObject(raw, "")
 	if err != nil {
-		return nil, &pathError{"", "a record must be a JSON object, not " + jsonKind(raw)}
+		return nil, &jsonpath.Error{Path: "", Msg: "a record must be a JSON object, not " + jsonpath.Kind(raw)}
 	}
-	meta, ok, err := root.obj("cveMetadata")
+	meta, ok, err := root.Obj("cveMetadata")
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, &pathError{"cveMetadata", "is required (is this a CVE JSON 5 record?)"}
+		return nil, &jsonpath.Error{Path: "cveMetadata", Msg: "is required (is this a CVE JSON 5 record?)"}
 	}
-	id, err := meta.str("cveId")
+	id, err := meta.Str("cveId")
 	if err != nil {
 		return nil, err
 	}
 	id = strings.ToUpper(strings.TrimSpace(id))
 	if id == "" {
-		return nil, &pathError{"cveMetadata.cveId", "is required"}
+		return nil, &jsonpath.Error{Path: "cveMetadata.cveId", Msg: "is required"}
 	}
 	if !cveRE.MatchString(id) {
-		return nil, &pathError{"cveMetadata.cveId", fmt.Sprintf("%q is not a CVE id", clipID(id))}
+		return nil, &jsonpath.Error{Path: "cveMetadata.cveId", Msg: fmt.Sprintf("%q is not a CVE id", clipID(id))}
 	}
 	p.id = id
-	if dt, err := root.str("dataType"); err != nil {
+	if dt, err := root.Str("dataType"); err != nil {
 		return nil, err
 	} else if dt != "" && dt != "CVE_RECORD" {
-		return nil, &pathError{"dataType", fmt.Sprintf("is %q, want CVE_RECORD", clipID(dt))}
+		return nil, &jsonpath.Error{Path: "dataType", Msg: fmt.Sprintf("is %q, want CVE_RECORD", clipID(dt))}
 	}
-	if dv, err := root.str("dataVersion"); err != nil {
+	if dv, err := root.Str("dataVersion"); err != nil {
 		return nil, err
 	} else if dv != "" && !strings.HasPrefix(dv, "5.") {
-		return nil, &pathError{"dataVersion", fmt.Sprintf("is %q, want 5.x", clipID(dv))}
+		return nil, &jsonpath.Error{Path: "dataVersion", Msg: fmt.Sprintf("is %q, want 5.x", clipID(dv))}
 	}
-	state, err := meta.str("state")
+	state, err := meta.Str("state")
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +169,7 @@ func convertCVERecord(raw any, p *problems) (*Vulnerability, error) {
 	case "REJECTED":
 		// The reason, when the record has one where it should be.
 		msg := "the record is REJECTED"
-		if c, ok := root.m["containers"].(map[string]any); ok {
+		if c, ok := root.M["containers"].(map[string]any); ok {
 			if cna, ok := c["cna"].(map[string]any); ok {
 				if reasons, ok := cna["rejectedReasons"].([]any); ok {
 					if r := english(reasons); r != "" {
@@ -181,23 +182,23 @@ func convertCVERecord(raw any, p *problems) (*Vulnerability, error) {
 		p.fail("cveMetadata.state", "%s", msg)
 		return nil, nil
 	case "":
-		return nil, &pathError{"cveMetadata.state", "is required (PUBLISHED or REJECTED)"}
+		return nil, &jsonpath.Error{Path: "cveMetadata.state", Msg: "is required (PUBLISHED or REJECTED)"}
 	default:
-		return nil, &pathError{"cveMetadata.state", fmt.Sprintf("is %q, want PUBLISHED or REJECTED", clipID(state))}
+		return nil, &jsonpath.Error{Path: "cveMetadata.state", Msg: fmt.Sprintf("is %q, want PUBLISHED or REJECTED", clipID(state))}
 	}
-	containers, ok, err := root.obj("containers")
+	containers, ok, err := root.Obj("containers")
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, &pathError{"containers", "is required"}
+		return nil, &jsonpath.Error{Path: "containers", Msg: "is required"}
 	}
-	cna, ok, err := containers.obj("cna")
+	cna, ok, err := containers.Obj("cna")
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, &pathError{"containers.cna", "is required"}
+		return nil, &jsonpath.Error{Path: "containers.cna", Msg: "is required"}
 	}
 
 	c := &cveRecord{p: p, products: map[string]bool{}, cvssRank: len(cvssKeys)}
@@ -205,7 +206,7 @@ func convertCVERecord(raw any, p *problems) (*Vulnerability, error) {
 	v := c.v
 
 	// Texts.
-	descs, descPath, err := cna.arr("descriptions")
+	descs, descPath, err := cna.Arr("descriptions")
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +219,7 @@ func convertCVERecord(raw any, p *problems) (*Vulnerability, error) {
 		desc = d
 	}
 	v.Description = desc
-	title, err := cna.str("title")
+	title, err := cna.Str("title")
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +240,7 @@ func convertCVERecord(raw any, p *problems) (*Vulnerability, error) {
 	v.Title = title
 
 	// Published.
-	if dp, err := meta.str("datePublished"); err != nil {
+	if dp, err := meta.Str("datePublished"); err != nil {
 		return nil, err
 	} else if dp != "" {
 		if t, ok := parseDate(dp); ok {
@@ -254,7 +255,7 @@ func convertCVERecord(raw any, p *problems) (*Vulnerability, error) {
 		key  string
 		dest *[]Remedy
 	}{{"solutions", &v.Fixes}, {"workarounds", &v.Workarounds}} {
-		list, path, err := cna.arr(r.key)
+		list, path, err := cna.Arr(r.key)
 		if err != nil {
 			return nil, err
 		}
@@ -270,7 +271,7 @@ func convertCVERecord(raw any, p *problems) (*Vulnerability, error) {
 				continue
 			}
 			if t, cut := clipText(text, maxRemedy); cut {
-				p.ignore(index(path, i)+".value", "longer than %d characters, shortened", maxRemedy)
+				p.ignore(jsonpath.Index(path, i)+".value", "longer than %d characters, shortened", maxRemedy)
 				text = t
 			}
 			*r.dest = append(*r.dest, Remedy{Text: text})
@@ -283,12 +284,12 @@ func convertCVERecord(raw any, p *problems) (*Vulnerability, error) {
 	if err := c.container(cna, true); err != nil {
 		return nil, err
 	}
-	adps, adpPath, err := containers.arr("adp")
+	adps, adpPath, err := containers.Arr("adp")
 	if err != nil {
 		return nil, err
 	}
 	for i, a := range adps {
-		o, err := asObj(a, index(adpPath, i))
+		o, err := jsonpath.AsObject(a, jsonpath.Index(adpPath, i))
 		if err != nil {
 			return nil, err
 		}
@@ -319,14 +320,14 @@ func isEnglish(lang string) bool {
 // checkLangValues checks an array of {lang, value} objects.
 func checkLangValues(list []any, path string) error {
 	for i, x := range list {
-		o, err := asObj(x, index(path, i))
+		o, err := jsonpath.AsObject(x, jsonpath.Index(path, i))
 		if err != nil {
 			return err
 		}
-		if _, err := o.str("lang"); err != nil {
+		if _, err := o.Str("lang"); err != nil {
 			return err
 		}
-		if _, err := o.str("value"); err != nil {
+		if _, err := o.Str("value"); err != nil {
 			return err
 		}
 	}
@@ -358,7 +359,7 @@ func english(list []any) string {
 }
 
 // container reads what the CNA or an ADP container contributes.
-func (c *cveRecord) container(o jobj, isCNA bool) error {
+func (c *cveRecord) container(o jsonpath.Object, isCNA bool) error {
 	if err := c.metrics(o); err != nil {
 		return err
 	}
@@ -368,12 +369,12 @@ func (c *cveRecord) container(o jobj, isCNA bool) error {
 	if err := c.references(o); err != nil {
 		return err
 	}
-	list, path, err := o.arr("affected")
+	list, path, err := o.Arr("affected")
 	if err != nil {
 		return err
 	}
 	for i, x := range list {
-		e, err := asObj(x, index(path, i))
+		e, err := jsonpath.AsObject(x, jsonpath.Index(path, i))
 		if err != nil {
 			return err
 		}
@@ -392,34 +393,34 @@ func (c *cveRecord) container(o jobj, isCNA bool) error {
 // over 2.0, the CNA over an ADP, the first of equals) and the CISA ADP's
 // signs of exploitation: a "kev" entry (listed in the KEV catalogue, with
 // the date added) and SSVC "Exploitation: active".
-func (c *cveRecord) metrics(o jobj) error {
-	list, path, err := o.arr("metrics")
+func (c *cveRecord) metrics(o jsonpath.Object) error {
+	list, path, err := o.Arr("metrics")
 	if err != nil {
 		return err
 	}
 	for i, x := range list {
-		m, err := asObj(x, index(path, i))
+		m, err := jsonpath.AsObject(x, jsonpath.Index(path, i))
 		if err != nil {
 			return err
 		}
 		for rank, k := range cvssKeys {
-			s, ok, err := m.obj(k.key)
+			s, ok, err := m.Obj(k.key)
 			if err != nil {
 				return err
 			}
 			if !ok {
 				continue
 			}
-			score, has, err := s.num("baseScore")
+			score, has, err := s.Num("baseScore")
 			if err != nil {
 				return err
 			}
-			vector, err := s.str("vectorString")
+			vector, err := s.Str("vectorString")
 			if err != nil {
 				return err
 			}
 			if !has || score < 0 || score > 10 {
-				c.p.ignore(s.at("baseScore"), "a CVSS base score between 0.0 and 10.0 is required")
+				c.p.ignore(s.At("baseScore"), "a CVSS base score between 0.0 and 10.0 is required")
 				continue
 			}
 			if rank < c.cvssRank {
@@ -427,7 +428,7 @@ func (c *cveRecord) metrics(o jobj) error {
 				c.cvssRank = rank
 			}
 		}
-		other, ok, err := m.obj("other")
+		other, ok, err := m.Obj("other")
 		if err != nil {
 			return err
 		}
@@ -442,19 +443,19 @@ func (c *cveRecord) metrics(o jobj) error {
 
 // other reads a metrics "other" entry: {"type": "kev", "content":
 // {"dateAdded": ...}} or {"type": "ssvc", "content": {"options": [...]}}.
-func (c *cveRecord) other(o jobj) error {
-	typ, err := o.str("type")
+func (c *cveRecord) other(o jsonpath.Object) error {
+	typ, err := o.Str("type")
 	if err != nil {
 		return err
 	}
-	content, ok, err := o.obj("content")
+	content, ok, err := o.Obj("content")
 	if err != nil || !ok {
 		return err
 	}
 	switch strings.ToLower(typ) {
 	case "kev":
 		c.v.Exploited = true
-		date, err := content.str("dateAdded")
+		date, err := content.Str("dateAdded")
 		if err != nil {
 			return err
 		}
@@ -465,7 +466,7 @@ func (c *cveRecord) other(o jobj) error {
 			c.v.KEV.DateAdded = t.Format("2006-01-02")
 		}
 	case "ssvc":
-		opts, _, err := content.arr("options")
+		opts, _, err := content.Arr("options")
 		if err != nil {
 			return err
 		}
@@ -482,30 +483,30 @@ func (c *cveRecord) other(o jobj) error {
 
 // cwes takes the CWE ids of problemTypes: the cweId of each description,
 // or a description that starts with one ("CWE-79 Cross-site Scripting").
-func (c *cveRecord) cwes(o jobj) error {
-	list, path, err := o.arr("problemTypes")
+func (c *cveRecord) cwes(o jsonpath.Object) error {
+	list, path, err := o.Arr("problemTypes")
 	if err != nil {
 		return err
 	}
 	for i, x := range list {
-		pt, err := asObj(x, index(path, i))
+		pt, err := jsonpath.AsObject(x, jsonpath.Index(path, i))
 		if err != nil {
 			return err
 		}
-		descs, dpath, err := pt.arr("descriptions")
+		descs, dpath, err := pt.Arr("descriptions")
 		if err != nil {
 			return err
 		}
 		for j, y := range descs {
-			d, err := asObj(y, index(dpath, j))
+			d, err := jsonpath.AsObject(y, jsonpath.Index(dpath, j))
 			if err != nil {
 				return err
 			}
-			id, err := d.str("cweId")
+			id, err := d.Str("cweId")
 			if err != nil {
 				return err
 			}
-			text, err := d.str("description")
+			text, err := d.Str("description")
 			if err != nil {
 				return err
 			}
@@ -520,7 +521,7 @@ func (c *cveRecord) cwes(o jobj) error {
 				continue // NVD-CWE-noinfo, NVD-CWE-Other: no CWE
 			}
 			if !cweRE.MatchString(id) {
-				c.p.ignore(d.at("cweId"), "%q is not a CWE id", clipID(id))
+				c.p.ignore(d.At("cweId"), "%q is not a CWE id", clipID(id))
 				continue
 			}
 			if !slices.Contains(c.v.CWEs, id) {
@@ -532,17 +533,17 @@ func (c *cveRecord) cwes(o jobj) error {
 }
 
 // references takes the reference URLs, once each.
-func (c *cveRecord) references(o jobj) error {
-	list, path, err := o.arr("references")
+func (c *cveRecord) references(o jsonpath.Object) error {
+	list, path, err := o.Arr("references")
 	if err != nil {
 		return err
 	}
 	for i, x := range list {
-		r, err := asObj(x, index(path, i))
+		r, err := jsonpath.AsObject(x, jsonpath.Index(path, i))
 		if err != nil {
 			return err
 		}
-		u, err := r.str("url")
+		u, err := r.Str("url")
 		if err != nil {
 			return err
 		}
@@ -558,23 +559,23 @@ func (c *cveRecord) references(o jobj) error {
 // nothing: it says no version is affected, or it cannot be expressed (then
 // the reason is in the problems). ADP entries count only when they carry a
 // CPE naming a product not named yet.
-func (c *cveRecord) affected(e jobj, isCNA bool) (Affected, bool, error) {
-	vendor, err := e.str("vendor")
+func (c *cveRecord) affected(e jsonpath.Object, isCNA bool) (Affected, bool, error) {
+	vendor, err := e.Str("vendor")
 	if err != nil {
 		return Affected{}, false, err
 	}
-	product, err := e.str("product")
+	product, err := e.Str("product")
 	if err != nil {
 		return Affected{}, false, err
 	}
 	vendor, product = strings.TrimSpace(vendor), strings.TrimSpace(product)
-	cpes, cpesPath, err := e.arr("cpes")
+	cpes, cpesPath, err := e.Arr("cpes")
 	if err != nil {
 		return Affected{}, false, err
 	}
 	for i, x := range cpes {
 		if _, ok := x.(string); !ok {
-			return Affected{}, false, &pathError{index(cpesPath, i), "must be a string, not " + jsonKind(x)}
+			return Affected{}, false, &jsonpath.Error{Path: jsonpath.Index(cpesPath, i), Msg: "must be a string, not " + jsonpath.Kind(x)}
 		}
 	}
 	if !isCNA && len(cpes) == 0 {
@@ -600,12 +601,12 @@ func (c *cveRecord) affected(e jobj, isCNA bool) (Affected, bool, error) {
 	}
 	if !hasCPE {
 		if isUnnamed(vendor) || isUnnamed(product) {
-			c.p.ignore(e.path, "an affected product needs a vendor and a product (or a CPE name) to be matched")
+			c.p.ignore(e.Path, "an affected product needs a vendor and a product (or a CPE name) to be matched")
 			return Affected{}, false, nil
 		}
 		s, err := productCPE(vendor, product)
 		if err != nil {
-			c.p.ignore(e.path, "vendor %q and product %q do not make a CPE name: %v", clipID(vendor), clipID(product), err)
+			c.p.ignore(e.Path, "vendor %q and product %q do not make a CPE name: %v", clipID(vendor), clipID(product), err)
 			return Affected{}, false, nil
 		}
 		name = s
@@ -672,7 +673,7 @@ func (c *cveRecord) cpeFromList(list []any, path string) (string, bool) {
 			err = checkCPE(s)
 		}
 		if err != nil {
-			c.p.ignore(index(path, i), "%v", err)
+			c.p.ignore(jsonpath.Index(path, i), "%v", err)
 			continue
 		}
 		if !found {
@@ -798,31 +799,31 @@ func intervalOf(r version.Range) interval {
 // ("6.0.*") is that whole branch, and so is a lessThanOrEqual ending in
 // ".*"; operators written into a version alone ("< 2.4.58", "<= 7.2.6")
 // are read as lessThan and lessThanOrEqual.
-func versionEntry(o jobj, scheme version.Scheme) (segs []segment, why string, git bool, err error) {
+func versionEntry(o jsonpath.Object, scheme version.Scheme) (segs []segment, why string, git bool, err error) {
 	var f [5]string
 	for i, k := range []string{"version", "status", "lessThan", "lessThanOrEqual", "versionType"} {
-		if f[i], err = o.str(k); err != nil {
+		if f[i], err = o.Str(k); err != nil {
 			return nil, "", false, err
 		}
 		f[i] = strings.TrimSpace(f[i])
 	}
 	ver, status, lt, lte, vtype := f[0], strings.ToLower(f[1]), f[2], f[3], f[4]
-	changes, changesPath, err := o.arr("changes")
+	changes, changesPath, err := o.Arr("changes")
 	if err != nil {
 		return nil, "", false, err
 	}
 	type change struct{ at, status string }
 	var chs []change
 	for k, x := range changes {
-		c, err := asObj(x, index(changesPath, k))
+		c, err := jsonpath.AsObject(x, jsonpath.Index(changesPath, k))
 		if err != nil {
 			return nil, "", false, err
 		}
-		at, err := c.str("at")
+		at, err := c.Str("at")
 		if err != nil {
 			return nil, "", false, err
 		}
-		st, err := c.str("status")
+		st, err := c.Str("status")
 		if err != nil {
 			return nil, "", false, err
 		}
@@ -911,20 +912,20 @@ func versionEntry(o jobj, scheme version.Scheme) (segs []segment, why string, gi
 //   - defaultStatus "affected" and unaffected segments: every version but
 //     the unaffected ones, when the unaffected versions can be ordered;
 //     otherwise the affected segments, reported.
-func (c *cveRecord) ranges(e jobj, scheme version.Scheme) ([]version.Range, bool, error) {
-	def, err := e.str("defaultStatus")
+func (c *cveRecord) ranges(e jsonpath.Object, scheme version.Scheme) ([]version.Range, bool, error) {
+	def, err := e.Str("defaultStatus")
 	if err != nil {
 		return nil, false, err
 	}
 	def = strings.ToLower(strings.TrimSpace(def))
-	list, path, err := e.arr("versions")
+	list, path, err := e.Arr("versions")
 	if err != nil {
 		return nil, false, err
 	}
 	var aff, unaff []interval
 	lost, git := 0, 0
 	for j, x := range list {
-		o, err := asObj(x, index(path, j))
+		o, err := jsonpath.AsObject(x, jsonpath.Index(path, j))
 		if err != nil {
 			return nil, false, err
 		}
@@ -937,7 +938,7 @@ func (c *cveRecord) ranges(e jobj, scheme version.Scheme) ([]version.Range, bool
 			continue
 		}
 		if why != "" {
-			c.p.ignore(o.path, "%s", why)
+			c.p.ignore(o.Path, "%s", why)
 			lost++
 			continue
 		}
@@ -955,7 +956,7 @@ func (c *cveRecord) ranges(e jobj, scheme version.Scheme) ([]version.Range, bool
 		lost += git
 	}
 	leftOut := func(why string) ([]version.Range, bool, error) {
-		c.p.ignore(e.path, "%s; the affected product is left out", why)
+		c.p.ignore(e.Path, "%s; the affected product is left out", why)
 		return nil, false, nil
 	}
 	var out []interval

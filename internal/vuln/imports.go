@@ -1,7 +1,6 @@
 package vuln
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -73,107 +72,6 @@ func (p *problems) ignore(field, format string, args ...any) {
 // fail records that the whole record was not imported.
 func (p *problems) fail(field, format string, args ...any) {
 	p.list = append(p.list, ImportProblem{Index: p.index, ID: p.id, Field: field, Message: fmt.Sprintf(format, args...)})
-}
-
-// pathError is a value of the wrong JSON type (or otherwise unusable) at a
-// JSON path; it makes the record unusable.
-type pathError struct{ path, msg string }
-
-func (e *pathError) Error() string { return e.path + ": " + e.msg }
-
-// jobj is a decoded JSON object together with its path inside the record.
-type jobj struct {
-	m    map[string]any
-	path string
-}
-
-// at returns the path of a member.
-func (o jobj) at(key string) string {
-	if o.path == "" {
-		return key
-	}
-	return o.path + "." + key
-}
-
-// index returns the path of an array element.
-func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
-
-// jsonKind names the JSON type of a decoded value for error messages.
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case float64, json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// asObj returns v as an object at path.
-func asObj(v any, path string) (jobj, error) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return jobj{}, &pathError{path, "must be an object, not " + jsonKind(v)}
-	}
-	return jobj{m, path}, nil
-}
-
-// str returns a string member; absent and null are "".
-func (o jobj) str(key string) (string, error) {
-	v, ok := o.m[key]
-	if !ok || v == nil {
-		return "", nil
-	}
-	s, ok := v.(string)
-	if !ok {
-		return "", &pathError{o.at(key), "must be a string, not " + jsonKind(v)}
-	}
-	return s, nil
-}
-
-// obj returns an object member; ok is false when it is absent or null.
-func (o jobj) obj(key string) (jobj, bool, error) {
-	v, present := o.m[key]
-	if !present || v == nil {
-		return jobj{}, false, nil
-	}
-	x, err := asObj(v, o.at(key))
-	return x, err == nil, err
-}
-
-// arr returns an array member (nil when absent or null) and its path.
-func (o jobj) arr(key string) ([]any, string, error) {
-	p := o.at(key)
-	v, ok := o.m[key]
-	if !ok || v == nil {
-		return nil, p, nil
-	}
-	a, ok := v.([]any)
-	if !ok {
-		return nil, p, &pathError{p, "must be an array, not " + jsonKind(v)}
-	}
-	return a, p, nil
-}
-
-// num returns a number member; ok is false when it is absent or null.
-func (o jobj) num(key string) (float64, bool, error) {
-	v, present := o.m[key]
-	if !present || v == nil {
-		return 0, false, nil
-	}
-	f, ok := v.(float64)
-	if !ok {
-		return 0, false, &pathError{o.at(key), "must be a number, not " + jsonKind(v)}
-	}
-	return f, true, nil
 }
 
 // clipText shortens s to at most max runes, ending it with "…" when cut.

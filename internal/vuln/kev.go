@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sakimori/internal/apperr"
+	"sakimori/internal/jsonpath"
 	"sakimori/internal/marking"
 )
 
@@ -30,15 +31,15 @@ func ParseKEV(data []byte) ([]Vulnerability, []ImportProblem, error) {
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, nil, apperr.Invalid("", "not a KEV catalogue: %v", err)
 	}
-	root, err := asObj(top, "")
+	root, err := jsonpath.AsObject(top, "")
 	if err != nil {
-		return nil, nil, apperr.Invalid("", "a KEV catalogue is a JSON object, not %s", jsonKind(top))
+		return nil, nil, apperr.Invalid("", "a KEV catalogue is a JSON object, not %s", jsonpath.Kind(top))
 	}
-	list, _, err := root.arr("vulnerabilities")
+	list, _, err := root.Arr("vulnerabilities")
 	if err != nil {
-		return nil, nil, apperr.Invalid("vulnerabilities", "must be an array, not %s", jsonKind(root.m["vulnerabilities"]))
+		return nil, nil, apperr.Invalid("vulnerabilities", "must be an array, not %s", jsonpath.Kind(root.M["vulnerabilities"]))
 	}
-	if _, ok := root.m["vulnerabilities"]; !ok {
+	if _, ok := root.M["vulnerabilities"]; !ok {
 		return nil, nil, apperr.Invalid("vulnerabilities", "is required (is this the KEV catalogue?)")
 	}
 	out := make([]Vulnerability, 0, len(list))
@@ -49,8 +50,8 @@ func ParseKEV(data []byte) ([]Vulnerability, []ImportProblem, error) {
 		v, err := kevEntry(x, p)
 		switch {
 		case err != nil:
-			if pe, ok := err.(*pathError); ok {
-				p.fail(pe.path, "%s", pe.msg)
+			if pe, ok := err.(*jsonpath.Error); ok {
+				p.fail(pe.Path, "%s", pe.Msg)
 			} else {
 				p.fail("", "%v", err)
 			}
@@ -72,9 +73,9 @@ func ParseKEV(data []byte) ([]Vulnerability, []ImportProblem, error) {
 
 // kevEntry converts one catalogue entry.
 func kevEntry(x any, p *problems) (*Vulnerability, error) {
-	o, err := asObj(x, "")
+	o, err := jsonpath.AsObject(x, "")
 	if err != nil {
-		return nil, &pathError{"", "an entry must be a JSON object, not " + jsonKind(x)}
+		return nil, &jsonpath.Error{Path: "", Msg: "an entry must be a JSON object, not " + jsonpath.Kind(x)}
 	}
 	var f struct {
 		id, vendor, product, name, added, desc, action, due, ransomware, notes string
@@ -87,7 +88,7 @@ func kevEntry(x any, p *problems) (*Vulnerability, error) {
 		{"dateAdded", &f.added}, {"shortDescription", &f.desc}, {"requiredAction", &f.action}, {"dueDate", &f.due},
 		{"knownRansomwareCampaignUse", &f.ransomware}, {"notes", &f.notes},
 	} {
-		s, err := o.str(m.key)
+		s, err := o.Str(m.key)
 		if err != nil {
 			return nil, err
 		}
@@ -99,20 +100,20 @@ func kevEntry(x any, p *problems) (*Vulnerability, error) {
 	}
 	switch {
 	case f.id == "":
-		return nil, &pathError{"cveID", "is required"}
+		return nil, &jsonpath.Error{Path: "cveID", Msg: "is required"}
 	case !cveRE.MatchString(f.id):
-		return nil, &pathError{"cveID", fmt.Sprintf("%q is not a CVE id", clipID(f.id))}
+		return nil, &jsonpath.Error{Path: "cveID", Msg: fmt.Sprintf("%q is not a CVE id", clipID(f.id))}
 	case f.name == "":
-		return nil, &pathError{"vulnerabilityName", "is required"}
+		return nil, &jsonpath.Error{Path: "vulnerabilityName", Msg: "is required"}
 	case f.vendor == "":
-		return nil, &pathError{"vendorProject", "is required"}
+		return nil, &jsonpath.Error{Path: "vendorProject", Msg: "is required"}
 	case f.product == "":
-		return nil, &pathError{"product", "is required"}
+		return nil, &jsonpath.Error{Path: "product", Msg: "is required"}
 	case f.added == "":
-		return nil, &pathError{"dateAdded", "is required"}
+		return nil, &jsonpath.Error{Path: "dateAdded", Msg: "is required"}
 	}
 	if _, err := time.Parse(time.DateOnly, f.added); err != nil {
-		return nil, &pathError{"dateAdded", fmt.Sprintf("%q is not a date YYYY-MM-DD", clipID(f.added))}
+		return nil, &jsonpath.Error{Path: "dateAdded", Msg: fmt.Sprintf("%q is not a date YYYY-MM-DD", clipID(f.added))}
 	}
 	v := &Vulnerability{ID: f.id, Exploited: true, TLP: marking.TLPClear, Source: "kev",
 		KEV: &KEV{DateAdded: f.added, RequiredAction: f.action}}
@@ -166,14 +167,14 @@ func kevEntry(x any, p *problems) (*Vulnerability, error) {
 		}
 	}
 
-	cwes, path, err := o.arr("cwes")
+	cwes, path, err := o.Arr("cwes")
 	if err != nil {
 		return nil, err
 	}
 	for i, x := range cwes {
 		s, ok := x.(string)
 		if !ok {
-			return nil, &pathError{index(path, i), "must be a string, not " + jsonKind(x)}
+			return nil, &jsonpath.Error{Path: jsonpath.Index(path, i), Msg: "must be a string, not " + jsonpath.Kind(x)}
 		}
 		raw := s
 		s = strings.ToUpper(strings.TrimSpace(s))
@@ -184,7 +185,7 @@ func kevEntry(x any, p *problems) (*Vulnerability, error) {
 			}
 		case s == "" || strings.HasPrefix(s, "NVD-CWE-"): // NVD-CWE-noinfo, NVD-CWE-Other: no CWE
 		default:
-			p.ignore(index(path, i), "%q is not a CWE id", clipID(raw))
+			p.ignore(jsonpath.Index(path, i), "%q is not a CWE id", clipID(raw))
 		}
 	}
 
