@@ -78,9 +78,10 @@ var boolLabels = map[string]bool{
 // NFKC (full-width letters and half-width katakana folded), trimmed, lower
 // case, with spaces and hyphens as underscores.
 func fold(s string) string {
-	s = strings.ToLower(strings.TrimSpace(norm.NFKC.String(s)))
-	return strings.NewReplacer(" ", "_", "-", "_").Replace(s)
+	return foldSeparators.Replace(strings.ToLower(strings.TrimSpace(norm.NFKC.String(s))))
 }
+
+var foldSeparators = strings.NewReplacer(" ", "_", "-", "_")
 
 // ParseCSV reads computers from a CSV file with a header row. The columns
 // are CSVColumns, named in English or in Japanese (csvAliases), in any
