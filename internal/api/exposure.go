@@ -204,6 +204,14 @@ func intParam(c *call, name string, def, lo, hi int) (int, error) {
 
 func isTrue(b *bool) bool { return b != nil && *b }
 
+// renamed returns a copy of e naming field (the service's name for it
+// differs from the request's). Unlike WithField it replaces the name.
+func renamed(e *apperr.Error, field string) *apperr.Error {
+	c := *e
+	c.Field = field
+	return &c
+}
+
 // vulnID normalises a vulnerability id given in a path or parameter.
 func vulnID(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
 
@@ -603,7 +611,7 @@ func (a *API) importSBOM(c *call, body []byte) (int, any, error) {
 	res, err := s.Notify(c.r.Context(), c.p, comp)
 	if err != nil {
 		if ae := apperr.As(err); ae.Field == "product_version" && q.Get("computer") == "" {
-			return 0, nil, ae.WithField("version")
+			return 0, nil, renamed(ae, "version")
 		}
 		return 0, nil, err
 	}
@@ -1028,9 +1036,7 @@ func (a *API) createVendorRequest(c *call) (int, any, error) {
 	}
 	if err := s.RequestVendor(c.r.Context(), c.p, r); err != nil {
 		if ae := apperr.As(err); ae.Field == "vendor_org_id" {
-			e := *ae
-			e.Field = "vendor"
-			return 0, nil, &e
+			return 0, nil, renamed(ae, "vendor")
 		}
 		return 0, nil, err
 	}

@@ -674,6 +674,8 @@ func TestExposureBadInputNamesTheField(t *testing.T) {
 			{"sbom unknown computer", a, "POST", "/api/v1/computers/import?computer=NOPE", jsonBody(cdxGateway), 404, ""},
 			{"sbom of another's computer", "op-b-analyst", "POST", "/api/v1/computers/import?computer=" + w.fgA, jsonBody(cdxGateway), 404, ""},
 			{"not an sbom", a, "POST", "/api/v1/computers/import" + sbomQ, jsonBody(`{"hello":"world"}`), 400, ""},
+			{"sbom without version", a, "POST", "/api/v1/computers/import" + sbomQ,
+				jsonBody(`{"bomFormat":"CycloneDX","specVersion":"1.5","metadata":{"component":{"type":"device","name":"EdgeGate","supplier":{"name":"Acme"}}},"components":[]}`), 400, "version"},
 			{"sbom bad value", a, "POST", "/api/v1/computers/import" + sbomQ, jsonBody(`{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"name":5}]}`), 400, "components[0].name"},
 
 			{"vuln without tlp", g, "PUT", "/api/v1/vulnerabilities/CVE-2024-21762", vulnJSON(func(m map[string]any) { delete(m, "tlp") }), 400, "tlp"},
