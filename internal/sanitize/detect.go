@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -52,13 +53,18 @@ var (
 	reUNC = regexp.MustCompile(`\\\\([A-Za-z0-9][A-Za-z0-9.-]*)\\`)
 )
 
-var rules []rule
+// rules are compiled on first use (about 60 ms), not at program start:
+// binaries that link the package but sanitise nothing do not pay for them.
+var (
+	rules     []rule
+	rulesOnce sync.Once
+)
 
 func add(k Kind, prio int, expr string, group int, check func(string, int, int) bool) {
 	rules = append(rules, rule{kind: k, prio: prio, re: regexp.MustCompile(expr), group: group, check: check})
 }
 
-func init() {
+func compileRules() {
 	// Secrets.
 	add(KindSecret, prioSecret, `-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----`, 0, nil)
 	add(KindSecret, prioSecret, `\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`, 0, nil)
@@ -323,6 +329,7 @@ func jpNameEnd(s string, a, b int) bool {
 
 // detect runs every detector over s.
 func (st *state) detect(s string) []cand {
+	rulesOnce.Do(compileRules)
 	var cs []cand
 	for _, r := range rules {
 		for _, m := range r.re.FindAllStringSubmatchIndex(s, -1) {
