@@ -765,9 +765,6 @@ func everyVersion(v string) bool {
 	return false
 }
 
-// compareVersions compares two versions under a scheme.
-func compareVersions(s version.Scheme, a, b string) (int, error) { return version.Compare(s, a, b) }
-
 // intervalOf returns the versions of a valid range as an interval.
 func intervalOf(r version.Range) interval {
 	iv := interval{scheme: r.Scheme}
@@ -871,18 +868,18 @@ func versionEntry(o jsonpath.Object, scheme version.Scheme) (segs []segment, why
 		case ch.at == "":
 			return nil, fmt.Sprintf("changes[%d].at is required", k), false, nil
 		}
-		if _, err := compareVersions(r.Scheme, ch.at, ch.at); err != nil {
+		if _, err := version.Compare(r.Scheme, ch.at, ch.at); err != nil {
 			return nil, fmt.Sprintf("changes[%d].at: %v", k, strings.TrimPrefix(err.Error(), "version: first version: ")), false, nil
 		}
 	}
 	slices.SortStableFunc(chs, func(a, b change) int {
-		c, _ := compareVersions(r.Scheme, a.at, b.at)
+		c, _ := version.Compare(r.Scheme, a.at, b.at)
 		return c
 	})
 	cur, st := iv.lo, status
 	for _, ch := range chs {
 		if cur.v != "" {
-			if c, _ := compareVersions(r.Scheme, ch.at, cur.v); c < 0 || c == 0 && !cur.incl {
+			if c, _ := version.Compare(r.Scheme, ch.at, cur.v); c < 0 || c == 0 && !cur.incl {
 				continue // before the current segment
 			} else if c == 0 {
 				st = ch.status // at the start: the status from the start
@@ -890,7 +887,7 @@ func versionEntry(o jsonpath.Object, scheme version.Scheme) (segs []segment, why
 			}
 		}
 		if iv.hi.v != "" {
-			if c, _ := compareVersions(r.Scheme, ch.at, iv.hi.v); c > 0 || c == 0 && !iv.hi.incl {
+			if c, _ := version.Compare(r.Scheme, ch.at, iv.hi.v); c > 0 || c == 0 && !iv.hi.incl {
 				continue // after the end
 			}
 		}
@@ -1012,7 +1009,7 @@ func cmpLo(s version.Scheme, a, b bound) (int, error) {
 	case b.v == "":
 		return 1, nil
 	}
-	c, err := compareVersions(s, a.v, b.v)
+	c, err := version.Compare(s, a.v, b.v)
 	if err != nil || c != 0 {
 		return c, err
 	}
@@ -1033,7 +1030,7 @@ func complement(ivs []interval) ([]interval, error) {
 	for _, iv := range ivs {
 		for _, b := range []bound{iv.lo, iv.hi} {
 			if b.v != "" {
-				if _, err := compareVersions(s, b.v, b.v); err != nil {
+				if _, err := version.Compare(s, b.v, b.v); err != nil {
 					return nil, err
 				}
 			}
