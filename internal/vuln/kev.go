@@ -159,12 +159,11 @@ func kevEntry(x any, p *problems) (*Vulnerability, error) {
 	}
 	if len(text) > 0 {
 		d := strings.TrimSpace(v.Description + "\n\nNotes: " + strings.Join(text, "; "))
-		if d, cut := clipText(d, maxDescription); cut {
+		d, cut := clipText(d, maxDescription)
+		if cut {
 			p.ignore("notes", "the description with the notes is longer than %d characters, shortened", maxDescription)
-			v.Description = d
-		} else {
-			v.Description = d
 		}
+		v.Description = d
 	}
 
 	cwes, path, err := o.Arr("cwes")
