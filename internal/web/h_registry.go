@@ -157,24 +157,36 @@ type computerListData struct {
 	Searched        bool
 }
 
+// eachOrgOfKind calls fn for every organisation of kind k the user may
+// list, following the pages of ListOrgs.
+func (s *server) eachOrgOfKind(rq *req, k org.Kind, fn func(o *org.Organisation)) error {
+	after := ""
+	for {
+		page, next, err := s.svc.ListOrgs(rq.Context(), rq.P, store.OrgFilter{Kind: k, After: after, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			fn(&page[i])
+		}
+		if next == "" || len(page) == 0 {
+			return nil
+		}
+		after = next
+	}
+}
+
 // operatorOptions lists the operators for the government's organisation
 // selector, "all organisations" first.
 func (s *server) operatorOptions(rq *req) ([]option, error) {
 	os := []option{{Value: "", Label: rq.T("reg.all_orgs")}}
-	after := ""
-	for {
-		page, next, err := s.svc.ListOrgs(rq.Context(), rq.P, store.OrgFilter{Kind: org.KindOperator, After: after, Limit: 500})
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range page {
-			os = append(os, option{Value: o.Slug, Label: o.Name.In(rq.lang)})
-		}
-		if next == "" || len(page) == 0 {
-			return os, nil
-		}
-		after = next
+	err := s.eachOrgOfKind(rq, org.KindOperator, func(o *org.Organisation) {
+		os = append(os, option{Value: o.Slug, Label: o.Name.In(rq.lang)})
+	})
+	if err != nil {
+		return nil, err
 	}
+	return os, nil
 }
 
 func (s *server) computerList(w http.ResponseWriter, rq *req) {

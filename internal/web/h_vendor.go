@@ -158,19 +158,11 @@ type requestFormData struct {
 func (s *server) vendorOptions(rq *req) ([]option, error) {
 	os := []option{{Value: "", Label: rq.T("reg.choose")}}
 	for _, k := range []org.Kind{org.KindVendor, org.KindSupplier} {
-		after := ""
-		for {
-			page, next, err := s.svc.ListOrgs(rq.Context(), rq.P, store.OrgFilter{Kind: k, After: after, Limit: 500})
-			if err != nil {
-				return nil, err
-			}
-			for _, o := range page {
-				os = append(os, option{Value: o.Slug, Label: o.Name.In(rq.lang) + " (" + rq.T("kind."+string(o.Kind)) + ")"})
-			}
-			if next == "" || len(page) == 0 {
-				break
-			}
-			after = next
+		err := s.eachOrgOfKind(rq, k, func(o *org.Organisation) {
+			os = append(os, option{Value: o.Slug, Label: o.Name.In(rq.lang) + " (" + rq.T("kind."+string(o.Kind)) + ")"})
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return os, nil
