@@ -145,18 +145,28 @@ func (s *scanner) lit(c byte) bool {
 
 func (s *scanner) fail() { s.ok = false }
 
-func (s *scanner) value() any {
+// value reads one value and builds it.
+func (s *scanner) value() any { return s.walk(true) }
+
+// skip validates and passes over one value without building it.
+func (s *scanner) skip() { s.walk(false) }
+
+// walk reads one value, building it (maps, slices, strings, json.Number)
+// only when build is set: the same grammar either way.
+func (s *scanner) walk(build bool) any {
 	if !s.ok || s.pos >= len(s.data) {
 		s.fail()
 		return nil
 	}
 	switch c := s.data[s.pos]; {
-	case c == '{':
-		return s.object()
-	case c == '[':
-		return s.array()
+	case c == '{', c == '[':
+		return s.container(c, build)
 	case c == '"':
-		return s.str()
+		if build {
+			return s.str()
+		}
+		s.skipString()
+		return nil
 	case c == 't':
 		return s.word("true", true)
 	case c == 'f':
@@ -166,11 +176,77 @@ func (s *scanner) value() any {
 	case c == '-' || c >= '0' && c <= '9':
 		start := s.pos
 		s.number()
+		if !build {
+			return nil
+		}
 		return json.Number(s.data[start:s.pos])
 	default:
 		s.fail()
 		return nil
 	}
+}
+
+// container reads an object ('{') or an array ('[').
+func (s *scanner) container(open byte, build bool) any {
+	if s.depth++; s.depth > maxDepth {
+		s.fail()
+		return nil
+	}
+	defer func() { s.depth-- }()
+	close := byte('}')
+	if open == '[' {
+		close = ']'
+	}
+	var m map[string]any
+	var a []any
+	if build {
+		if open == '{' {
+			m = map[string]any{}
+		} else {
+			a = []any{}
+		}
+	}
+	s.pos++
+	s.space()
+	if !s.lit(close) {
+		for s.ok {
+			s.space()
+			if open == '{' {
+				var k string
+				if build {
+					k = s.str()
+				} else {
+					s.skipString()
+				}
+				s.space()
+				if !s.lit(':') {
+					s.fail()
+					return nil
+				}
+				s.space()
+				if v := s.walk(build); build {
+					m[k] = v
+				}
+			} else if v := s.walk(build); build {
+				a = append(a, v)
+			}
+			s.space()
+			if s.lit(',') {
+				continue
+			}
+			if !s.lit(close) {
+				s.fail()
+			}
+			break
+		}
+	}
+	switch {
+	case !build:
+		return nil
+	case open == '{':
+		return m
+	}
+	return a
 }
 
 func (s *scanner) word(w string, v any) any {
@@ -180,67 +256,6 @@ func (s *scanner) word(w string, v any) any {
 	}
 	s.fail()
 	return nil
-}
-
-func (s *scanner) object() any {
-	if s.depth++; s.depth > maxDepth {
-		s.fail()
-		return nil
-	}
-	defer func() { s.depth-- }()
-	s.pos++ // '{'
-	m := map[string]any{}
-	s.space()
-	if s.lit('}') {
-		return m
-	}
-	for s.ok {
-		s.space()
-		k := s.str()
-		s.space()
-		if !s.lit(':') {
-			s.fail()
-			return nil
-		}
-		s.space()
-		m[k] = s.value()
-		s.space()
-		if s.lit(',') {
-			continue
-		}
-		if !s.lit('}') {
-			s.fail()
-		}
-		break
-	}
-	return m
-}
-
-func (s *scanner) array() any {
-	if s.depth++; s.depth > maxDepth {
-		s.fail()
-		return nil
-	}
-	defer func() { s.depth-- }()
-	s.pos++ // '['
-	a := []any{}
-	s.space()
-	if s.lit(']') {
-		return a
-	}
-	for s.ok {
-		s.space()
-		a = append(a, s.value())
-		s.space()
-		if s.lit(',') {
-			continue
-		}
-		if !s.lit(']') {
-			s.fail()
-		}
-		break
-	}
-	return a
 }
 
 // str reads a string. Strings without escapes that are valid UTF-8 are
@@ -307,79 +322,6 @@ func (s *scanner) digits() int {
 		n++
 	}
 	return n
-}
-
-// skip validates and passes over one value without building it.
-func (s *scanner) skip() {
-	if !s.ok || s.pos >= len(s.data) {
-		s.fail()
-		return
-	}
-	switch c := s.data[s.pos]; {
-	case c == '{':
-		if s.depth++; s.depth > maxDepth {
-			s.fail()
-			return
-		}
-		s.pos++
-		s.space()
-		if !s.lit('}') {
-			for s.ok {
-				s.space()
-				s.skipString()
-				s.space()
-				if !s.lit(':') {
-					s.fail()
-					break
-				}
-				s.space()
-				s.skip()
-				s.space()
-				if s.lit(',') {
-					continue
-				}
-				if !s.lit('}') {
-					s.fail()
-				}
-				break
-			}
-		}
-		s.depth--
-	case c == '[':
-		if s.depth++; s.depth > maxDepth {
-			s.fail()
-			return
-		}
-		s.pos++
-		s.space()
-		if !s.lit(']') {
-			for s.ok {
-				s.space()
-				s.skip()
-				s.space()
-				if s.lit(',') {
-					continue
-				}
-				if !s.lit(']') {
-					s.fail()
-				}
-				break
-			}
-		}
-		s.depth--
-	case c == '"':
-		s.skipString()
-	case c == 't':
-		s.word("true", nil)
-	case c == 'f':
-		s.word("false", nil)
-	case c == 'n':
-		s.word("null", nil)
-	case c == '-' || c >= '0' && c <= '9':
-		s.number()
-	default:
-		s.fail()
-	}
 }
 
 // skipString validates and passes over a string (invalid UTF-8 is
