@@ -129,6 +129,21 @@ func (xc *exposureCtx) orgID(ctx context.Context, name, ref string) (string, err
 	return o.ID, nil
 }
 
+// scopeErr blames a refusal on --all or --org when the command was given
+// one: the acting user may not see that scope.
+func scopeErr(err error, org, all bool) error {
+	if apperr.CodeOf(err) != apperr.CodeForbidden {
+		return err
+	}
+	switch {
+	case all:
+		return withFlag("--all", err)
+	case org:
+		return withFlag("--org", err)
+	}
+	return err
+}
+
 // slug returns the slug of organisation id (the id when unknown).
 func (xc *exposureCtx) slug(ctx context.Context, id string) string {
 	if xc.slugs == nil {
@@ -646,15 +661,7 @@ its own); --all lists every organisation's (government only).`,
 				}
 				cs, total, err := xc.e.exposure.Computers(ctx, xc.p, store.ComputerQuery{OrgID: orgID, Function: fn, Text: *q, Retired: *retired, Limit: *limit}, *all)
 				if err != nil {
-					if apperr.CodeOf(err) == apperr.CodeForbidden {
-						if *all {
-							return withFlag("--all", err)
-						}
-						if *orgRef != "" {
-							return withFlag("--org", err)
-						}
-					}
-					return err
+					return scopeErr(err, *orgRef != "", *all)
 				}
 				if cs == nil {
 					cs = []registry.Computer{}
@@ -776,10 +783,7 @@ nothing. Example:
 				}
 				cf.apply(setFlags(fs), c)
 				if err := xc.notifyOne(ctx, c, nil); err != nil {
-					if apperr.CodeOf(err) == apperr.CodeForbidden && *orgRef != "" {
-						return withFlag("--org", err)
-					}
-					return err
+					return scopeErr(err, *orgRef != "", false)
 				}
 				return nil
 			}
@@ -1122,15 +1126,7 @@ organisation, --all lists every organisation's (government only).`,
 				}
 				es, err := xc.e.exposure.Exposures(ctx, xc.p, q, *all)
 				if err != nil {
-					if apperr.CodeOf(err) == apperr.CodeForbidden {
-						if *all {
-							return withFlag("--all", err)
-						}
-						if *orgRef != "" {
-							return withFlag("--org", err)
-						}
-					}
-					return err
+					return scopeErr(err, *orgRef != "", *all)
 				}
 				if es == nil {
 					es = []vuln.Exposure{}
@@ -1513,10 +1509,7 @@ func (xc *exposureCtx) importCSV(ctx context.Context, file string, data []byte, 
 	}
 	res, err := xc.e.exposure.NotifyAll(ctx, xc.p, orgID, cs, rows)
 	if err != nil {
-		if apperr.CodeOf(err) == apperr.CodeForbidden && orgID != "" {
-			return withFlag("--org", err)
-		}
-		return err
+		return scopeErr(err, orgID != "", false)
 	}
 	problems := []csvProblem{}
 	for _, p := range res.Problems {
