@@ -224,11 +224,16 @@ func parseVersion(s version.Scheme, text string) (version.V, bool) {
 // version is disjoint from p's (see evaluate).
 func otherAttributesMatch(p cpe.Name, e *entry) bool {
 	pa, ea := p.Attributes(), e.name.Attributes()
+	var rel *[11]cpe.Relation // computed once, only when some value differs
 	for i := range pa {
 		if i == cpe.AttrVersion || pa[i] == cpe.Any || pa[i] == ea[i] {
 			continue // the version is decided separately; ANY and equal values cover
 		}
-		if cpe.Compare(p, e.name)[i] == cpe.Disjoint {
+		if rel == nil {
+			r := cpe.Compare(p, e.name)
+			rel = &r
+		}
+		if rel[i] == cpe.Disjoint {
 			return false
 		}
 	}
