@@ -292,6 +292,12 @@ type exposureRow struct {
 	StateErr, NoteErr string
 }
 
+// exposureKey identifies the exposure of computer cid to vulnerability vid
+// on a page (element ids; which state form failed).
+func exposureKey(cid, vid string) string {
+	return strings.NewReplacer(".", "-", ":", "-").Replace(cid + "-" + vid)
+}
+
 // exposureRows turns exposures into rows, leaving out those of
 // vulnerabilities the user may not see. stateKey/stateForm carry a state
 // form that failed (re-rendered with its errors and values).
@@ -318,7 +324,7 @@ func (s *server) exposureRows(rq *req, es []vuln.Exposure, from string, stateKey
 			State: label(rq, exposureStateKeys, e.State), StateClass: exposureStateClasses[e.State], StateNote: e.StateNote,
 			StateAt: e.StateAt, MatchedAt: e.MatchedAt, AdvisedAt: e.AdvisedAt, CVSS: cvssOf(rq, v.CVSS), Exploited: e.Exploited,
 			Unpatched: e.State.Unpatched(), Sector: org.Sector(e.Sector), From: from,
-			Key: strings.NewReplacer(".", "-", ":", "-").Replace(e.ComputerID + "-" + e.VulnID)}
+			Key: exposureKey(e.ComputerID, e.VulnID)}
 		if e.StateBy != "" {
 			r.StateBy = pp.who(e.StateBy, e.OrgID)
 		}
@@ -370,7 +376,7 @@ func (s *server) exposureState(w http.ResponseWriter, rq *req) {
 		}
 		status = s.apply(rq, f, err, nil)
 	}
-	key := strings.NewReplacer(".", "-", ":", "-").Replace(cid + "-" + vid)
+	key := exposureKey(cid, vid)
 	rq.here = back
 	if from == "vuln" {
 		rq.SetPathValue("id", vid)
@@ -480,11 +486,6 @@ type sectorRow struct {
 	Sector org.Sector
 }
 
-type productRow struct {
-	exposure.ProductRow
-	Vulns []string
-}
-
 type vendorRecordRow struct {
 	exposure.VendorRow
 	Vendor, Slug string
@@ -535,7 +536,7 @@ func newBarChart(labels []string, values []int) barChart {
 type overviewData struct {
 	Sectors   []sectorRow
 	Chart     barChart
-	Products  []productRow
+	Products  []exposure.ProductRow
 	Unpatched []exposureRow
 	Vendors   []vendorRecordRow
 	LabelX    int
@@ -568,9 +569,7 @@ func (s *server) exposureOverview(w http.ResponseWriter, rq *req) {
 		labels, values = append(labels, l), append(values, r.Exposures)
 	}
 	d.Chart = newBarChart(labels, values)
-	for _, r := range ov.ByProduct {
-		d.Products = append(d.Products, productRow{ProductRow: r, Vulns: r.Vulns})
-	}
+	d.Products = ov.ByProduct
 	rows, err := s.exposureRows(rq, ov.Unpatched, "", "", nil)
 	if err != nil {
 		s.errorPage(w, rq, err)
