@@ -641,16 +641,11 @@ func (a *API) computerByRef(c *call, ref string) (*registry.Computer, error) {
 	if apperr.CodeOf(err) != apperr.CodeNotFound {
 		return comp, err
 	}
-	cs, _, lerr := s.Computers(c.r.Context(), c.p, store.ComputerQuery{Text: ref, Retired: true, Limit: 10000}, false)
-	if lerr != nil {
-		return nil, lerr
+	byRef, lerr := s.ComputerByRef(c.r.Context(), c.p, "", ref)
+	if apperr.CodeOf(lerr) == apperr.CodeNotFound {
+		return nil, err
 	}
-	for i := range cs {
-		if cs[i].Ref == strings.TrimSpace(ref) {
-			return &cs[i], nil
-		}
-	}
-	return nil, err
+	return byRef, lerr
 }
 
 // ---- vulnerabilities ----------------------------------------------------------------

@@ -203,20 +203,11 @@ func (xc *exposureCtx) findComputer(ctx context.Context, ref, orgID string) (*re
 // computerByRef returns the computer of organisation orgID (the acting
 // user's when empty) with reference ref, or nil.
 func (xc *exposureCtx) computerByRef(ctx context.Context, ref, orgID string) (*registry.Computer, error) {
-	ref = strings.TrimSpace(ref)
-	if ref == "" {
+	c, err := xc.e.exposure.ComputerByRef(ctx, xc.p, orgID, ref)
+	if apperr.CodeOf(err) == apperr.CodeNotFound {
 		return nil, nil
 	}
-	cs, _, err := xc.e.exposure.Computers(ctx, xc.p, store.ComputerQuery{OrgID: orgID, Text: ref, Retired: true, Limit: 100000}, false)
-	if err != nil {
-		return nil, err
-	}
-	for i := range cs {
-		if cs[i].Ref == ref {
-			return &cs[i], nil
-		}
-	}
-	return nil, nil
+	return c, err
 }
 
 // ---- computer flags ----------------------------------------------------------

@@ -283,6 +283,23 @@ func (s *Service) Computers(ctx context.Context, p *auth.Principal, q store.Comp
 	return s.DB.ListComputers(ctx, q)
 }
 
+// ComputerByRef returns the computer of organisation orgID (the
+// principal's own when empty) with ref; not found when there is none.
+func (s *Service) ComputerByRef(ctx context.Context, p *auth.Principal, orgID, ref string) (*registry.Computer, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return nil, apperr.NotFound("computer", ref)
+	}
+	cs, _, err := s.Computers(ctx, p, store.ComputerQuery{OrgID: orgID, Ref: ref, Retired: true, Limit: 1}, false)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, apperr.NotFound("computer", ref)
+	}
+	return &cs[0], nil
+}
+
 // Notifications returns every notified version of computer id.
 func (s *Service) Notifications(ctx context.Context, p *auth.Principal, id string) ([]registry.Notification, error) {
 	if _, err := s.Computer(ctx, p, id); err != nil {

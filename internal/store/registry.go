@@ -174,6 +174,7 @@ func (db *DB) GetComputer(ctx context.Context, id string) (*registry.Computer, e
 type ComputerQuery struct {
 	OrgID    string // "" = every organisation
 	Function registry.Function
+	Ref      string // exactly this ref
 	Text     string // in name, ref, vendor, product, version
 	Retired  bool   // include retired computers
 	Limit    int
@@ -190,6 +191,9 @@ func (db *DB) ListComputers(ctx context.Context, q ComputerQuery) ([]registry.Co
 	}
 	if q.Function != "" {
 		where, args = append(where, "function = ?"), append(args, string(q.Function))
+	}
+	if q.Ref != "" {
+		where, args = append(where, "ref = ?"), append(args, q.Ref)
 	}
 	if !q.Retired {
 		where = append(where, "retired = "+db.boolLit(false))
