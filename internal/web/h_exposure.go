@@ -577,7 +577,6 @@ func (s *server) exposureOverview(w http.ResponseWriter, rq *req) {
 	}
 	now := s.now()
 	for i := range rows {
-		rows[i].CanUpdate = false
 		if a := rows[i].AdvisedAt; a != nil {
 			rows[i].Days = int(now.Sub(*a).Hours() / 24)
 		}

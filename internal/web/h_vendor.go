@@ -69,7 +69,7 @@ type requestRow struct {
 	ID, VulnID, VulnTitle string
 	Vendor                string
 	State, StateClass     string
-	Open, Overdue         bool
+	Overdue               bool
 	Created, Due          time.Time
 	AnsweredAt, AdvisedAt *time.Time
 }
@@ -91,7 +91,7 @@ func (s *server) requestRows(rq *req, rs []vuln.Request, n *names) []requestRow 
 	var out []requestRow
 	for _, r := range rs {
 		out = append(out, requestRow{ID: r.ID, VulnID: r.VulnID, VulnTitle: titles[r.VulnID], Vendor: n.orgName(r.VendorOrgID),
-			State: label(rq, requestStateKeys, r.State), StateClass: requestStateClasses[r.State], Open: r.State.Open(),
+			State: label(rq, requestStateKeys, r.State), StateClass: requestStateClasses[r.State],
 			Overdue: r.Overdue(now), Created: r.CreatedAt, Due: r.DueAt, AnsweredAt: r.AnsweredAt, AdvisedAt: r.AdvisedAt})
 	}
 	return out
