@@ -847,13 +847,13 @@ func (s *server) computerImport(w http.ResponseWriter, rq *req) {
 		ref := f.Get("computer_ref")
 		if ref == "" {
 			f.invalid("computer_ref", rq.T("reason.required"))
-		} else if c, err := s.computerByRef(rq, ref); err != nil {
-			s.errorPage(w, rq, err)
-			return
-		} else if c == nil {
+		} else if c, err := s.opt.Exposure.ComputerByRef(rq.Context(), rq.P, "", ref); err == nil {
+			target = c
+		} else if apperr.CodeOf(err) == apperr.CodeNotFound {
 			f.invalid("computer_ref", rq.T("reg.import.no_ref", ref))
 		} else {
-			target = c
+			s.errorPage(w, rq, err)
+			return
 		}
 	}
 	data, name := readUpload(rq, f, maxImportBytes)
@@ -882,20 +882,6 @@ func (s *server) computerImport(w http.ResponseWriter, rq *req) {
 	d.Result = res
 	rq.here = "/computers/import"
 	s.render(w, rq, status, "computer_import", d)
-}
-
-// computerByRef finds the organisation's computer with ref (nil if none).
-func (s *server) computerByRef(rq *req, ref string) (*registry.Computer, error) {
-	cs, _, err := s.opt.Exposure.Computers(rq.Context(), rq.P, store.ComputerQuery{Text: ref, Retired: true, Limit: 500}, false)
-	if err != nil {
-		return nil, err
-	}
-	for i := range cs {
-		if cs[i].Ref == ref {
-			return &cs[i], nil
-		}
-	}
-	return nil, nil
 }
 
 // importCSV notifies the computers of a registry CSV file. A file the
