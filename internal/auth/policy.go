@@ -51,6 +51,15 @@ const (
 	ActVendorRequestCreate Action = "vendor_request.create" // ask a vendor, withdraw, turn answers into advisories
 	ActVendorRequestRead   Action = "vendor_request.read"   // see a vendor's requests
 	ActVendorRequestAnswer Action = "vendor_request.answer" // acknowledge, answer or decline as the vendor
+
+	// Incident reporting (issue #5). The incident service adds the
+	// per-incident checks (receivers see only what was submitted to them).
+	ActReportRead     Action = "report.read"     // read an organisation's incident reports (own) or those submitted to one's organisation
+	ActReportWrite    Action = "report.write"    // draft, edit, submit, refute, close and reopen reports; templates
+	ActReportApprove  Action = "report.approve"  // decide an approval step (the step's approver role)
+	ActReportSettings Action = "report.settings" // the organisation's regimes, approval flow, recipients, webhook
+	ActReportShare    Action = "report.share"    // derive sanitised STIX from a report and release it
+	ActReportReceive  Action = "report.receive"  // acknowledge, triage, request information, give feedback (government receivers)
 )
 
 // Target is what an action is about. Fields not relevant are left empty.
@@ -77,6 +86,8 @@ var requiredScope = map[Action]org.Scope{
 	ActRegistryRead: org.ScopeRead, ActRegistryWrite: org.ScopeWrite, ActExposureRead: org.ScopeRead, ActExposureUpdate: org.ScopeWrite,
 	ActVulnWrite: org.ScopeWrite, ActExposureOverview: org.ScopeRead, ActVendorRequestCreate: org.ScopeWrite,
 	ActVendorRequestRead: org.ScopeRead, ActVendorRequestAnswer: org.ScopeWrite,
+	ActReportRead: org.ScopeRead, ActReportWrite: org.ScopeWrite, ActReportApprove: org.ScopeWrite,
+	ActReportSettings: org.ScopeAdmin, ActReportShare: org.ScopeWrite, ActReportReceive: org.ScopeWrite,
 }
 
 // Authorize returns nil if p may perform a on t, and an apperr otherwise
@@ -208,6 +219,24 @@ func allowed(p *Principal, a Action, t Target) (bool, string) {
 		return gov, "cross-organisation exposure views are for the government"
 	case ActVendorRequestRead:
 		return own || gov, "a vendor's requests are visible to it and to the government"
+	case ActReportRead:
+		// Own reports; receivers (the government, linked partners) are
+		// checked per incident by the incident service.
+		return own || t.OrgID == "", "an organisation's incident reports are visible to it and to those they were submitted to"
+	case ActReportWrite, ActReportShare:
+		if !own {
+			return false, "only the organisation itself writes its incident reports"
+		}
+		return p.Has(org.RoleReporter) || p.Has(org.RoleAnalyst) || p.Has(org.RoleOrgAdmin), "writing incident reports needs the reporter, analyst or org_admin role"
+	case ActReportApprove:
+		if !own {
+			return false, "only the organisation's own approvers approve its reports"
+		}
+		return p.Has(org.RoleApproverLegal) || p.Has(org.RoleApproverPR) || p.Has(org.RoleApproverExec), "approving reports needs an approver role"
+	case ActReportSettings:
+		return platform || orgAdmin, "only the organisation's administrators change its reporting settings"
+	case ActReportReceive:
+		return gov && (p.Has(org.RoleAnalyst) || p.Has(org.RoleOrgAdmin)), "handling received reports is for government analysts"
 	}
 	return false, "unknown action"
 }

@@ -290,7 +290,8 @@ func TestEveryActionHasAScope(t *testing.T) {
 		ActTokenRevoke, ActAuditRead, ActAuditVerify, ActIntelRead, ActIntelWrite, ActIntelDelete, ActCollectionManage,
 		ActGroupManage, ActSightingAdd, ActWarninglistManage, ActWarninglistOverride,
 		ActRegistryRead, ActRegistryWrite, ActExposureRead, ActExposureUpdate, ActVulnWrite, ActExposureOverview,
-		ActVendorRequestCreate, ActVendorRequestRead, ActVendorRequestAnswer}
+		ActVendorRequestCreate, ActVendorRequestRead, ActVendorRequestAnswer,
+		ActReportRead, ActReportWrite, ActReportApprove, ActReportSettings, ActReportShare, ActReportReceive}
 	if len(requiredScope) != len(actions) {
 		t.Errorf("%d actions have scopes, %d actions listed", len(requiredScope), len(actions))
 	}
