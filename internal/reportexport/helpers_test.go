@@ -29,13 +29,13 @@ func sample() *incident.Incident {
 	ok := func(s string) string { return s }
 	_ = ok
 	c := report.Content{
-		Class:    report.Known(report.ClassUnauthorisedAccess, report.Confirmed, t0, "EDR alert"),
-		Summary:  report.Known("VPN gateway vpn01.corp.example.co.jp (10.1.2.3) of 東京電力 was accessed from 203.0.113.5; 損害額 500万円. Contact 山田太郎 taro@example.co.jp. FortiOS 7.2.4 was exploited.", report.Confirmed, t0, "SOC"),
-		Occurred: report.Known(tp(t0.Add(-6*time.Hour)), report.Likely, t0, "VPN logs"),
-		Detected: report.Known(tp(t0.Add(-2*time.Hour)), report.Confirmed, t0, "EDR"),
-		Aware:    report.Known(tp(t0), report.Confirmed, t0, "CSIRT"),
-		Computers: report.Known([]string{"cmp-1"}, report.Confirmed, t0, ""),
-		Impact: report.Known(report.Impact{Services: "customer portal", Users: 1200, Level: "significant", PersonalData: true}, report.Confirmed, t0, "ops"),
+		Class:         report.Known(report.ClassUnauthorisedAccess, report.Confirmed, t0, "EDR alert"),
+		Summary:       report.Known("VPN gateway vpn01.corp.example.co.jp (10.1.2.3) of 東京電力 was accessed from 203.0.113.5; 損害額 500万円. Contact 山田太郎 taro@example.co.jp. FortiOS 7.2.4 was exploited.", report.Confirmed, t0, "SOC"),
+		Occurred:      report.Known(tp(t0.Add(-6*time.Hour)), report.Likely, t0, "VPN logs"),
+		Detected:      report.Known(tp(t0.Add(-2*time.Hour)), report.Confirmed, t0, "EDR"),
+		Aware:         report.Known(tp(t0), report.Confirmed, t0, "CSIRT"),
+		Computers:     report.Known([]string{"cmp-1"}, report.Confirmed, t0, ""),
+		Impact:        report.Known(report.Impact{Services: "customer portal", Users: 1200, Level: "significant", PersonalData: true}, report.Confirmed, t0, "ops"),
 		Technique:     report.Known("Credential stuffing against the VPN, then lateral movement over RDP.", report.Likely, t0, "analyst"),
 		Techniques:    report.Known([]string{"T1190", "T1078.002"}, report.Confirmed, t0, "analyst"),
 		IntrusionPath: report.Known("Internet-facing VPN appliance.", report.Confirmed, t0, "analyst"),
@@ -52,9 +52,9 @@ func sample() *incident.Incident {
 			{Type: "ipv6", Value: "2001:db8::1"},
 			{Type: "ipv6", Value: "fe80::1"},
 		}, report.Confirmed, t0, "EDR"),
-		Vulns:    report.Known([]report.ExploitedVuln{{CVE: "CVE-2024-21762", Product: "FortiOS", Version: "7.2.4"}}, report.Confirmed, t0, "vendor advisory"),
-		Partners: report.Known([]string{"org-partner"}, report.Possible, t0, ""),
-		Contacts: report.Known([]report.Contact{{Name: "山田太郎", Role: "CSIRT", Phone: "03-1234-5678", Email: "taro@example.co.jp", H24: true}}, report.Confirmed, t0, ""),
+		Vulns:       report.Known([]report.ExploitedVuln{{CVE: "CVE-2024-21762", Product: "FortiOS", Version: "7.2.4"}}, report.Confirmed, t0, "vendor advisory"),
+		Partners:    report.Known([]string{"org-partner"}, report.Possible, t0, ""),
+		Contacts:    report.Known([]report.Contact{{Name: "山田太郎", Role: "CSIRT", Phone: "03-1234-5678", Email: "taro@example.co.jp", H24: true}}, report.Confirmed, t0, ""),
 		Containment: report.Known(report.Progress("in_progress"), report.Confirmed, t0, ""),
 		RootCause:   report.Field[string]{Meta: report.Meta{State: report.StateWithheld}},
 	}
