@@ -12,6 +12,7 @@ package i18n
 import (
 	"embed"
 	"encoding/json"
+	"io/fs"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -40,13 +41,29 @@ var catalogs = mustLoad()
 func mustLoad() map[string]map[string]string {
 	out := make(map[string]map[string]string, len(Langs))
 	for _, l := range Langs {
-		b, err := catalogFS.ReadFile("catalog/" + l + ".json")
-		if err != nil {
-			panic("i18n: " + err.Error())
+		// catalog/<lang>.json plus fragments catalog/<lang>.<feature>.json
+		// (one per feature, so features keep their messages apart); a key
+		// defined twice is a bug.
+		files, err := fs.Glob(catalogFS, "catalog/"+l+".*json")
+		if err != nil || len(files) == 0 {
+			panic("i18n: no catalog for " + l)
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic("i18n: catalog " + l + ": " + err.Error())
+		for _, f := range files {
+			b, err := catalogFS.ReadFile(f)
+			if err != nil {
+				panic("i18n: " + err.Error())
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				panic("i18n: catalog " + f + ": " + err.Error())
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					panic("i18n: " + f + ": key " + k + " defined twice")
+				}
+				m[k] = v
+			}
 		}
 		out[l] = m
 	}
