@@ -12,8 +12,8 @@ package i18n
 import (
 	"embed"
 	"encoding/json"
-	"io/fs"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"slices"
 	"sort"
