@@ -497,6 +497,9 @@ type Settings struct {
 	// Recipients are the government organisations reports go to; empty:
 	// every government organisation (the NCO) and the sector ministries.
 	Recipients []string `json:"recipients,omitempty"`
+	// InternalDomains are the organisation's internal DNS domains: names
+	// under them are masked in sanitised sharing.
+	InternalDomains []string `json:"internal_domains,omitempty"`
 	// Holidays are extra non-working days (YYYY-MM-DD) for business-day
 	// and weekend rules.
 	Holidays []string `json:"holidays,omitempty"`
