@@ -24,10 +24,10 @@ type NewIncident struct {
 	TemplateID string `json:"template_id,omitempty"`
 	Title      string `json:"title"`
 	// Content, when given, replaces the template's content.
-	Content *report.Content  `json:"content,omitempty"`
-	Clocks  incident.Clocks  `json:"clocks"`
-	Regimes []string         `json:"regimes,omitempty"` // override the template's / settings' regimes
-	Note    string           `json:"note,omitempty"`
+	Content *report.Content `json:"content,omitempty"`
+	Clocks  incident.Clocks `json:"clocks"`
+	Regimes []string        `json:"regimes,omitempty"` // override the template's / settings' regimes
+	Note    string          `json:"note,omitempty"`
 }
 
 // Create starts an incident of p's organisation, from a template when

@@ -437,9 +437,9 @@ func TestSupplyChainAndSharing(t *testing.T) {
 		}
 		// The supplier (linked to op-a) reports to op-a too; op-b is not linked.
 		c := report.Content{Class: known(report.ClassMalwareInfection), Aware: known(at("2026-11-30T09:00:00Z")),
-			Summary:  known("保守用端末 maint01.corp.sup.example でマルウェアを検知。担当: 山田太郎 (yamada@sup.example)。"),
-			Partners: known([]string{w.Orgs["op-b"].ID}),
-			IOCs:     known([]report.IOC{{Type: "ipv4", Value: "203.0.113.7"}, {Type: "ipv4", Value: "10.1.2.3"}}),
+			Summary:    known("保守用端末 maint01.corp.sup.example でマルウェアを検知。担当: 山田太郎 (yamada@sup.example)。"),
+			Partners:   known([]string{w.Orgs["op-b"].ID}),
+			IOCs:       known([]report.IOC{{Type: "ipv4", Value: "203.0.113.7"}, {Type: "ipv4", Value: "10.1.2.3"}}),
 			Techniques: report.Field[[]string]{Value: []string{"T1133"}, Meta: report.Meta{State: report.StateKnown, Confidence: report.Likely}}}
 		if _, err := s.Create(ctx, sup, reporting.NewIncident{Title: "保守端末の感染", Content: &c}); field(err) != "content.partners.value[0]" {
 			t.Fatalf("unlinked partner: %v", err)

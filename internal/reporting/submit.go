@@ -154,7 +154,7 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, id string, req 
 		body := func(recipient string, t Target, k string) json.RawMessage {
 			return marshal(Body{Format: BodyFormat, Incident: in.ID, Ref: in.Ref, Title: in.Title, Recipient: recipient,
 				Reporter: Reporter{ID: o.ID, Slug: o.Slug, Name: o.Name, Kind: o.Kind, Sector: o.Sector, Contact: o.Contact},
-				Regime: t.Regime, Stage: t.Stage, Kind: k, Version: in.Version, Submitted: now, By: actorName(p),
+				Regime:   t.Regime, Stage: t.Stage, Kind: k, Version: in.Version, Submitted: now, By: actorName(p),
 				Emergency: req.Emergency && !approved, Reason: req.Reason, Note: req.Note, Content: in.Content, Clocks: in.Clocks,
 				Concluded: in.Concluded})
 		}
@@ -463,7 +463,7 @@ func (s *Service) Refute(ctx context.Context, p *auth.Principal, id, reason stri
 				Version: in.Version, SubmittedAt: now, SubmittedBy: actorName(p),
 				Body: marshal(Body{Format: BodyFormat, Incident: in.ID, Ref: in.Ref, Title: in.Title, Recipient: x.Recipient,
 					Reporter: Reporter{ID: o.ID, Slug: o.Slug, Name: o.Name, Kind: o.Kind, Sector: o.Sector, Contact: o.Contact},
-					Kind: incident.KindRetraction, Version: in.Version, Submitted: now, By: actorName(p), Reason: reason,
+					Kind:     incident.KindRetraction, Version: in.Version, Submitted: now, By: actorName(p), Reason: reason,
 					Content: in.Content, Clocks: in.Clocks, Concluded: true})})
 		}
 		in.State, in.Reason, in.Concluded = incident.Refuted, reason, true
