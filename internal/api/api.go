@@ -20,6 +20,7 @@ import (
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
 	"sakimori/internal/exposure"
+	"sakimori/internal/reporting"
 	"sakimori/internal/intel"
 	"sakimori/internal/server/reqinfo"
 )
@@ -35,6 +36,9 @@ type Options struct {
 	// Exposure is the registry and vulnerability service behind the
 	// critical-computer, vulnerability and vendor-request routes.
 	Exposure *exposure.Service
+	// Reporting is the incident-reporting service behind the incident,
+	// template, reporting-settings and triage routes.
+	Reporting *reporting.Service
 }
 
 // API is the /api/v1 handler.

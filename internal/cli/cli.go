@@ -24,6 +24,8 @@ import (
 	"sakimori/internal/auth"
 	"sakimori/internal/config"
 	"sakimori/internal/exposure"
+	"sakimori/internal/reporting"
+	"sakimori/internal/webhook"
 	"sakimori/internal/intel"
 	"sakimori/internal/store"
 )
@@ -451,6 +453,8 @@ type env struct {
 	intel *intel.Service
 	// exposure is the critical-computer registry and vulnerability service.
 	exposure *exposure.Service
+	// reporting is the incident-reporting service.
+	reporting *reporting.Service
 }
 
 // cli is the principal of administrative commands: audited as "cli".
@@ -493,6 +497,9 @@ func (e *env) open(ctx context.Context, requireMigrated bool) error {
 	e.intel = intel.New(db, e.log)
 	e.exposure = exposure.New(db, e.log)
 	e.exposure.Viewer = e.intel.Viewer
+	e.reporting = reporting.New(db, e.log)
+	e.reporting.Intel = e.intel
+	e.reporting.Webhook = &webhook.Sender{UserAgent: "sakimori"}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 	"syscall"
 	"text/tabwriter"
 
@@ -161,7 +162,7 @@ func (e *env) serve(ctx context.Context, stopSignals context.CancelFunc, ready f
 	if err := e.intel.LoadWarninglists(ctx); err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{Config: e.cfg, DB: e.db, Accounts: e.svc, Intel: e.intel, Exposure: e.exposure, Log: e.log,
+	srv, err := server.New(server.Options{Config: e.cfg, DB: e.db, Accounts: e.svc, Intel: e.intel, Exposure: e.exposure, Reporting: e.reporting, Log: e.log,
 		Version: version, Revision: revision})
 	if err != nil {
 		return err
@@ -175,6 +176,7 @@ func (e *env) serve(ctx context.Context, stopSignals context.CancelFunc, ready f
 	go func() { defer workers.Done(); e.intel.Run(workCtx) }()
 	workers.Add(1)
 	go func() { defer workers.Done(); e.feedPoller().Run(workCtx) }() // remote TAXII/MISP feeds (docs/feeds.md)
+	e.reporting.Start(workCtx, time.Minute)                           // incident deadline reminders (docs/reporting.md)
 	ln, url, err := srv.Listen()
 	if err != nil {
 		return &usageError{err.Error()}

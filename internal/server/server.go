@@ -24,6 +24,7 @@ import (
 	"sakimori/internal/api"
 	"sakimori/internal/config"
 	"sakimori/internal/exposure"
+	"sakimori/internal/reporting"
 	"sakimori/internal/intel"
 	"sakimori/internal/metrics"
 	"sakimori/internal/store"
@@ -42,6 +43,9 @@ type Options struct {
 	// Exposure is the registry and vulnerability service (nil: its routes
 	// and pages are off).
 	Exposure *exposure.Service
+	// Reporting is the incident-reporting service (nil: its routes and
+	// pages are off).
+	Reporting *reporting.Service
 	// TAXII replaces the TAXII 2.1 server (tests); nil means taxii.New
 	// when Intel is set.
 	TAXII http.Handler
@@ -102,12 +106,12 @@ func New(opt Options) (*Server, error) {
 	s.m = newHTTPMetrics(opt.Version, opt.Revision)
 	apiH := opt.API
 	if apiH == nil {
-		apiH = api.New(opt.Accounts, api.Options{MaxBodyBytes: s.cfg.MaxBody, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure})
+		apiH = api.New(opt.Accounts, api.Options{MaxBodyBytes: s.cfg.MaxBody, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure, Reporting: opt.Reporting})
 	}
 	webH := opt.Web
 	if webH == nil {
 		var err error
-		webH, err = web.New(opt.Accounts, web.Options{SecureCookies: s.cfg.SecureCookies, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure,
+		webH, err = web.New(opt.Accounts, web.Options{SecureCookies: s.cfg.SecureCookies, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure, Reporting: opt.Reporting,
 			TrustedOrigins: s.cfg.TrustedOrigins})
 		if err != nil {
 			return nil, fmt.Errorf("server: dashboard: %w", err)

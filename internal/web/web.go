@@ -33,6 +33,7 @@ import (
 	"sakimori/internal/accounts"
 	"sakimori/internal/auth"
 	"sakimori/internal/exposure"
+	"sakimori/internal/reporting"
 	"sakimori/internal/intel"
 )
 
@@ -52,6 +53,9 @@ type Options struct {
 	// Exposure is the registry and vulnerability service behind the
 	// critical-computer, vulnerability and vendor-request pages.
 	Exposure *exposure.Service
+	// Reporting is the incident-reporting service behind the report,
+	// approval, deadline, template, settings and triage pages.
+	Reporting *reporting.Service
 }
 
 //go:embed templates static
@@ -165,6 +169,8 @@ func (s *server) routes(mux *http.ServeMux) {
 
 	s.intelRoutes(mux)
 	s.exposureRoutes(mux)
+	s.incidentRoutes(mux)
+	s.reportingAdminRoutes(mux)
 
 	mux.Handle("/", s.public(s.notFound))
 }
