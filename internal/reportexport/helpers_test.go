@@ -26,8 +26,6 @@ func tp(t time.Time) *time.Time { return &t }
 
 // sample is a report with a bit of everything.
 func sample() *incident.Incident {
-	ok := func(s string) string { return s }
-	_ = ok
 	c := report.Content{
 		Class:         report.Known(report.ClassUnauthorisedAccess, report.Confirmed, t0, "EDR alert"),
 		Summary:       report.Known("VPN gateway vpn01.corp.example.co.jp (10.1.2.3) of 東京電力 was accessed from 203.0.113.5; 損害額 500万円. Contact 山田太郎 taro@example.co.jp. FortiOS 7.2.4 was exploited.", report.Confirmed, t0, "SOC"),

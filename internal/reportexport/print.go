@@ -74,9 +74,9 @@ func RenderPrint(w io.Writer, d PrintData) error {
 		"ref": t("整理番号", "Reference"), "org": t("事業者名", "Organisation"), "sector": t("業種", "Sector"),
 		"contact": t("緊急連絡先", "Emergency contact"), "regime": t("報告制度", "Regime"), "stage": t("報告段階", "Stage"),
 		"due": t("期限の基準", "Due"), "version": t("版", "Version"), "submitted": t("提出日時", "Submitted"),
-		"generated": t("作成日時", "Printed"), "draft": t("下書き（未提出）", "DRAFT (not submitted)"),
+		"generated": t("作成日時", "Printed"), "draft": t("DRAFT 下書き（未提出）", "DRAFT (not submitted)"),
 		"recipient": t("提出先", "Recipient"),
-		"missing": "未記入の必須項目 / Missing required fields", "complete": t("この段階の必須項目はすべて記入済みです。", "All fields required at this stage are given."),
+		"missing":   "未記入の必須項目 / Missing required fields", "complete": t("この段階の必須項目はすべて記入済みです。", "All fields required at this stage are given."),
 		"form": t("様式別項目", "Form-specific items"),
 	}
 	if d.Regime != nil {
@@ -137,11 +137,11 @@ type printSection struct {
 }
 
 type printRow struct {
-	Name, Label, Other           string
-	Value                        string
-	State, StateClass            string
-	Meta                         []string // state, confidence, as-of, source with their labels
-	Known                        bool
+	Name, Label, Other string
+	Value              string
+	State, StateClass  string
+	Meta               []string // state, confidence, as-of, source with their labels
+	Known              bool
 }
 
 func labelOf(t regime.Text) label {

@@ -47,7 +47,7 @@ func TestRenderPrintGolden(t *testing.T) {
 	en := render(t, PrintData{Incident: in, Org: reporter(), Content: in.Content, Version: 2, Regime: rp, Stage: sp, Submission: sub, Lang: "en", Now: now})
 	golden(t, "print_en.golden.html", []byte(en))
 
-	for _, want := range []string{"下書き", "能動的サイバー防御", "詳細報告（書面）", "認知から30日", "2026-11-30 19:00 JST", "東京電力ホールディングス株式会社",
+	for _, want := range []string{"DRAFT", "下書き", "能動的サイバー防御", "詳細報告（書面）", "認知から30日", "2026-11-30 19:00 JST", "東京電力ホールディングス株式会社",
 		"Tokyo Electric Power Company Holdings", "電力", "CSIRT duty officer", "事象の概要", "Summary of the event", "確認済み", "可能性が高い", "EDR alert",
 		"非開示", "未判明", "その他の攻撃 様式", "@media print", "size: A4"} {
 		if !strings.Contains(ja, want) {
