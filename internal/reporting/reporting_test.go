@@ -504,3 +504,41 @@ func TestSupplyChainAndSharing(t *testing.T) {
 		}
 	})
 }
+
+func TestExports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		s := w.svc
+		rep, nco, npa := w.P("op-a-reporter"), w.P("nco-analyst"), w.P("npa-analyst")
+		c := report.Content{Class: known(report.ClassDDoS), Aware: known(at("2026-11-30T09:00:00Z")), Summary: known("DDoS <script>x</script>"),
+			DDoS: known(report.DDoS{Technique: "T1498", PeakGbps: 42})}
+		in, err := s.Create(ctx, rep, reporting.NewIncident{Title: "DDoS on the customer portal", Content: &c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs, err := s.Submit(ctx, rep, in.ID, reporting.SubmitRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		html, err := s.Print(ctx, rep, in.ID, "jp-acd", "prompt", "", "en")
+		if err != nil || !strings.Contains(string(html), in.Ref) || strings.Contains(string(html), "<script>x") {
+			t.Fatalf("print: %v", err)
+		}
+		// The receiver prints what it received, exactly.
+		if html, err := s.Print(ctx, nco, in.ID, "", "", subs[0].ID, "ja"); err != nil || !strings.Contains(string(html), subs[0].SHA256) {
+			t.Fatalf("receiver print: %v", err)
+		}
+		if _, err := s.Print(ctx, npa, in.ID, "", "", subs[0].ID, "ja"); code(err) != apperr.CodeNotFound {
+			t.Fatalf("police print: %v", err)
+		}
+		b, err := s.ExportSTIX(ctx, nco, in.ID, "amber")
+		if err != nil || !strings.Contains(string(b), `"type": "bundle"`) && !strings.Contains(string(b), `"type":"bundle"`) {
+			t.Fatalf("stix: %v %s", err, b)
+		}
+		x, err := s.ExportJSON(ctx, rep, in.ID)
+		if err != nil || len(x.Versions) != 1 || x.View.Role != reporting.RoleReporter {
+			t.Fatalf("json: %v %+v", err, x)
+		}
+	})
+}
