@@ -89,7 +89,10 @@ func SeedReporting(ctx context.Context, svc *reporting.Service) (ReportingResult
 		return res, err
 	}
 	now := time.Now().UTC()
-	ago := func(h float64) *time.Time { t := now.Add(-time.Duration(h * float64(time.Hour))).Truncate(time.Minute); return &t }
+	ago := func(h float64) *time.Time {
+		t := now.Add(-time.Duration(h * float64(time.Hour))).Truncate(time.Minute)
+		return &t
+	}
 	known := func(conf report.Confidence, src string) report.Meta {
 		return report.Meta{State: report.StateKnown, Confidence: conf, AsOf: ago(0), Source: src}
 	}
