@@ -63,6 +63,10 @@ the credentials that still work.`,
 				if err != nil {
 					return err
 				}
+				rres, err := demo.SeedReporting(ctx, e.reporting)
+				if err != nil {
+					return err
+				}
 				return e.serve(ctx, stop, func(url string) error {
 					creds, rotated, err := demo.EnsureCredentials(ctx, e.svc, e.cfg.DataDir, url)
 					if err != nil {
@@ -74,6 +78,7 @@ the credentials that still work.`,
 					fmt.Fprintf(w, "Demo data:   %s\n", res)
 					fmt.Fprintf(w, "Sharing:     %s (new this run); TAXII 2.1 at %s/taxii2/\n", ires, url)
 					fmt.Fprintf(w, "Registry:    %s (new this run)\n", xres)
+					fmt.Fprintf(w, "Reporting:   %s (new this run)\n", rres)
 					state := "reused"
 					if rotated > 0 {
 						state = fmt.Sprintf("%d of %d users got a new password and API token", rotated, len(creds.Users))
