@@ -360,7 +360,7 @@ func (in *Incident) Facts(choice RegimeChoice, subs []Submission) regime.Facts {
 		Occurred: c.Occurred.Value, Detected: c.Detected.Value, Aware: c.Aware.Value,
 		Classified: in.Clocks.Classified, ReasonableBelief: in.Clocks.ReasonableBelief, RansomPaid: in.Clocks.RansomPaid,
 		Conditions: map[string]bool{}, Submissions: map[string]time.Time{}, Concluded: in.Concluded || !in.State.Open(),
-		Filled: c.Given,
+		Filled: c.GivenFunc(),
 	}
 	for _, k := range choice.Conditions {
 		f.Conditions[k] = true

@@ -288,6 +288,18 @@ func (c *Content) Given(name string) bool {
 	return false
 }
 
+// GivenFunc returns Given as a function over a snapshot of the content,
+// computed once (for checking many fields, as a regime's timeline does).
+func (c *Content) GivenFunc() func(name string) bool {
+	given := map[string]bool{}
+	for _, f := range c.fields() {
+		if f.answered() {
+			given[f.name] = true
+		}
+	}
+	return func(name string) bool { return given[name] }
+}
+
 // Missing lists the fields of names that are not given.
 func (c *Content) Missing(names []string) []string {
 	var out []string

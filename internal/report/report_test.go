@@ -239,3 +239,24 @@ func TestRegimesNameReportFields(t *testing.T) {
 		t.Fatal("no required fields at all: nothing checked")
 	}
 }
+
+// GivenFunc agrees with Given for every field, answered or not.
+func TestGivenFuncAgrees(t *testing.T) {
+	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	c := Content{Summary: Known("x", Confirmed, now, ""), Overseas: Known(false, Likely, now, ""),
+		Computers: Field[[]string]{Meta: Meta{State: StateWithheld}}, IOCs: Field[[]IOC]{Meta: Meta{State: StateKnown}}}
+	c.Normalize()
+	f := c.GivenFunc()
+	n := 0
+	for _, name := range append(FieldNames(), "no_such_field") {
+		if f(name) != c.Given(name) {
+			t.Errorf("%s: GivenFunc %v, Given %v", name, f(name), c.Given(name))
+		}
+		if f(name) {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d given, want 3 (summary, overseas, computers)", n)
+	}
+}
