@@ -243,12 +243,12 @@ func TestRegimesNameReportFields(t *testing.T) {
 // GivenFunc agrees with Given for every field, answered or not.
 func TestGivenFuncAgrees(t *testing.T) {
 	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
-	c := Content{Summary: Known("x", Confirmed, now, ""), Overseas: Known(false, Likely, now, ""),
-		Computers: Field[[]string]{Meta: Meta{State: StateWithheld}}, IOCs: Field[[]IOC]{Meta: Meta{State: StateKnown}}}
+	c := report.Content{Summary: report.Known("x", report.Confirmed, now, ""), Overseas: report.Known(false, report.Likely, now, ""),
+		Computers: report.Field[[]string]{Meta: report.Meta{State: report.StateWithheld}}, IOCs: report.Field[[]report.IOC]{Meta: report.Meta{State: report.StateKnown}}}
 	c.Normalize()
 	f := c.GivenFunc()
 	n := 0
-	for _, name := range append(FieldNames(), "no_such_field") {
+	for _, name := range append(report.FieldNames(), "no_such_field") {
 		if f(name) != c.Given(name) {
 			t.Errorf("%s: GivenFunc %v, Given %v", name, f(name), c.Given(name))
 		}
