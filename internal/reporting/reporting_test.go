@@ -542,3 +542,91 @@ func TestExports(t *testing.T) {
 		}
 	})
 }
+
+// TestEntitlement runs every read path for every kind of principal: the
+// reporting organisation reads everything, the receivers what was
+// submitted to them (never a later draft), everyone else nothing, not even
+// that the report exists. Platform administrators are not entitled either.
+func TestEntitlement(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		s := w.svc
+		rep := w.P("op-a-reporter")
+		c := report.Content{Class: known(report.ClassMalwareInfection), Aware: known(at("2026-11-30T09:00:00Z")), Summary: known("submitted text")}
+		in, err := s.Create(ctx, rep, reporting.NewIncident{Title: "Malware", Content: &c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs, err := s.Submit(ctx, rep, in.ID, reporting.SubmitRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Summary = known("DRAFT-SECRET not submitted")
+		if _, err := s.Save(ctx, rep, in.ID, reporting.Edit{Content: &c, Title: ptr("DRAFT-TITLE")}); err != nil {
+			t.Fatal(err)
+		}
+		type read struct {
+			name string
+			fn   func(p *auth.Principal) (any, error)
+		}
+		reads := []read{
+			{"get", func(p *auth.Principal) (any, error) { return s.Get(ctx, p, in.ID) }},
+			{"version", func(p *auth.Principal) (any, error) { return s.Version(ctx, p, in.ID, 1) }},
+			{"diff", func(p *auth.Principal) (any, error) { return s.Diff(ctx, p, in.ID, 1, 1) }},
+			{"submission", func(p *auth.Principal) (any, error) { return s.Submission(ctx, p, in.ID, subs[0].ID) }},
+			{"print", func(p *auth.Principal) (any, error) { b, err := s.Print(ctx, p, in.ID, "", "", "", "en"); return string(b), err }},
+			{"stix", func(p *auth.Principal) (any, error) { b, err := s.ExportSTIX(ctx, p, in.ID, "amber"); return string(b), err }},
+			{"json", func(p *auth.Principal) (any, error) { return s.ExportJSON(ctx, p, in.ID) }},
+		}
+		cases := []struct {
+			user   string
+			access string // all | submitted | none
+		}{
+			{"op-a-reporter", "all"}, {"op-a-viewer", "all"}, {"op-a-legal", "all"},
+			{"nco-analyst", "submitted"}, {"nco-admin", "submitted"}, {"min-analyst", "submitted"},
+			{"npa-analyst", "none"}, {"op-b-admin", "none"}, {"sup-admin", "none"}, {"ven-admin", "none"},
+			{"isac-analyst", "none"}, {"platform", "none"},
+		}
+		for _, tc := range cases {
+			p := w.P(tc.user)
+			if tc.user == "min-analyst" && subs[1].Recipient != p.Org.ID && subs[0].Recipient != p.Org.ID {
+				t.Fatalf("the ministry is not a recipient")
+			}
+			for _, r := range reads {
+				if r.name == "submission" && tc.access == "submitted" && subs[0].Recipient != p.Org.ID {
+					continue // the other receiver's copy
+				}
+				got, err := r.fn(p)
+				switch tc.access {
+				case "none":
+					if code(err) != apperr.CodeNotFound {
+						t.Errorf("%s %s: %v, want not found", tc.user, r.name, err)
+					}
+				default:
+					if err != nil {
+						t.Errorf("%s %s: %v", tc.user, r.name, err)
+						continue
+					}
+					b, _ := json.Marshal(got)
+					if tc.access == "submitted" && (strings.Contains(string(b), "DRAFT-SECRET") || strings.Contains(string(b), "DRAFT-TITLE")) {
+						t.Errorf("%s %s: a receiver sees the unsubmitted draft", tc.user, r.name)
+					}
+				}
+			}
+			ls, err := s.List(ctx, p, reporting.Query{Received: true})
+			if err != nil {
+				t.Errorf("%s received list: %v", tc.user, err)
+			}
+			if (len(ls) == 1) != (tc.access == "submitted") {
+				t.Errorf("%s received list: %d", tc.user, len(ls))
+			}
+			own, err := s.List(ctx, p, reporting.Query{})
+			if (err == nil && len(own) == 1) != (tc.access == "all") {
+				t.Errorf("%s own list: %d %v", tc.user, len(own), err)
+			}
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
