@@ -7,8 +7,8 @@ import (
 	"sakimori/internal/bench"
 	"sakimori/internal/incident"
 	"sakimori/internal/regime"
-	"sakimori/internal/reporting"
 	"sakimori/internal/reportexport"
+	"sakimori/internal/reporting"
 )
 
 // BenchmarkTimelineAllRegimes computes one incident's deadlines under

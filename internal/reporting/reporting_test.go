@@ -575,8 +575,14 @@ func TestEntitlement(t *testing.T) {
 			{"version", func(p *auth.Principal) (any, error) { return s.Version(ctx, p, in.ID, 1) }},
 			{"diff", func(p *auth.Principal) (any, error) { return s.Diff(ctx, p, in.ID, 1, 1) }},
 			{"submission", func(p *auth.Principal) (any, error) { return s.Submission(ctx, p, in.ID, subs[0].ID) }},
-			{"print", func(p *auth.Principal) (any, error) { b, err := s.Print(ctx, p, in.ID, "", "", "", "en"); return string(b), err }},
-			{"stix", func(p *auth.Principal) (any, error) { b, err := s.ExportSTIX(ctx, p, in.ID, "amber"); return string(b), err }},
+			{"print", func(p *auth.Principal) (any, error) {
+				b, err := s.Print(ctx, p, in.ID, "", "", "", "en")
+				return string(b), err
+			}},
+			{"stix", func(p *auth.Principal) (any, error) {
+				b, err := s.ExportSTIX(ctx, p, in.ID, "amber")
+				return string(b), err
+			}},
 			{"json", func(p *auth.Principal) (any, error) { return s.ExportJSON(ctx, p, in.ID) }},
 		}
 		cases := []struct {
