@@ -247,6 +247,23 @@ func TestAuthorize(t *testing.T) {
 		{"other org cannot answer for the vendor", adminA, ActVendorRequestAnswer, tB, forbid},
 		{"government cannot answer for the vendor", gov, ActVendorRequestAnswer, tB, forbid},
 
+		// Incident reporting.
+		{"operator analyst writes own reports", analystA, ActReportWrite, tA, allow},
+		{"reporter writes own reports", pr(&org.User{ID: "u-rep-a", OrgID: "org-a", Roles: roles(org.RoleReporter)}, orgA), ActReportWrite, tA, allow},
+		{"viewer cannot write reports", pr(&org.User{ID: "u-view-a", OrgID: "org-a", Roles: roles(org.RoleViewer)}, orgA), ActReportWrite, tA, forbid},
+		{"viewer reads own reports", pr(&org.User{ID: "u-view-a", OrgID: "org-a", Roles: roles(org.RoleViewer)}, orgA), ActReportRead, tA, allow},
+		{"another org cannot read an org's reports", adminB, ActReportRead, tA, forbid},
+		{"government cannot write an operator's report", gov, ActReportWrite, tA, forbid},
+		{"approver approves own org's reports", pr(&org.User{ID: "u-leg-a", OrgID: "org-a", Roles: roles(org.RoleApproverLegal)}, orgA), ActReportApprove, tA, allow},
+		{"analyst is not an approver", analystA, ActReportApprove, tA, forbid},
+		{"approver of another org", pr(&org.User{ID: "u-leg-b", OrgID: "org-b", Roles: roles(org.RoleApproverExec)}, orgB), ActReportApprove, tA, forbid},
+		{"org admin changes reporting settings", adminA, ActReportSettings, tA, allow},
+		{"analyst cannot change reporting settings", analystA, ActReportSettings, tA, forbid},
+		{"government analyst handles received reports", gov, ActReportReceive, Target{}, allow},
+		{"operator cannot act as a receiver", analystA, ActReportReceive, Target{}, forbid},
+		{"read token cannot submit", pr(uAnalystA, orgA, org.ScopeRead), ActReportWrite, tA, forbid},
+		{"write token cannot change settings", pr(uAdminA, orgA, org.ScopeWrite), ActReportSettings, tA, forbid},
+
 		// Token scopes against the owner's rights.
 		{"read token reads", pr(uAnalystA, orgA, org.ScopeRead), ActOrgRead, tB, allow},
 		{"audit token implies read", pr(uAuditor, orgO, org.ScopeAudit), ActOrgRead, tB, allow},
