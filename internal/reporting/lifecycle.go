@@ -221,12 +221,17 @@ func (s *Service) receivedView(ctx context.Context, p *auth.Principal, in *incid
 		out.Triage, out.Links = incident.Triage{}, []incident.Link{}
 	}
 	out.InfoRequests = slices.DeleteFunc(slices.Clone(in.InfoRequests), func(r incident.InfoRequest) bool { return r.FromOrg != me })
-	if len(subs) > 0 {
-		b, err := decodeBody(subs[len(subs)-1].Body)
+	// The content is that of the latest report (a retraction carries none).
+	for i := len(subs) - 1; i >= 0; i-- {
+		if subs[i].Kind == incident.KindRetraction {
+			continue
+		}
+		b, err := decodeBody(subs[i].Body)
 		if err != nil {
 			return nil, err
 		}
 		out.Title, out.Content, out.Clocks, out.Version, out.SubmittedVersion = b.Title, b.Content, b.Clocks, b.Version, b.Version
+		break
 	}
 	return &out, nil
 }

@@ -594,43 +594,56 @@ func TestEntitlement(t *testing.T) {
 			{"npa-analyst", "none"}, {"op-b-admin", "none"}, {"sup-admin", "none"}, {"ven-admin", "none"},
 			{"isac-analyst", "none"}, {"platform", "none"},
 		}
-		for _, tc := range cases {
-			p := w.P(tc.user)
-			if tc.user == "min-analyst" && subs[1].Recipient != p.Org.ID && subs[0].Recipient != p.Org.ID {
-				t.Fatalf("the ministry is not a recipient")
-			}
-			for _, r := range reads {
-				if r.name == "submission" && tc.access == "submitted" && subs[0].Recipient != p.Org.ID {
-					continue // the other receiver's copy
+		check := func(t *testing.T) {
+			for _, tc := range cases {
+				p := w.P(tc.user)
+				if tc.user == "min-analyst" && subs[1].Recipient != p.Org.ID && subs[0].Recipient != p.Org.ID {
+					t.Fatalf("the ministry is not a recipient")
 				}
-				got, err := r.fn(p)
-				switch tc.access {
-				case "none":
-					if code(err) != apperr.CodeNotFound {
-						t.Errorf("%s %s: %v, want not found", tc.user, r.name, err)
+				for _, r := range reads {
+					if r.name == "submission" && tc.access == "submitted" && subs[0].Recipient != p.Org.ID {
+						continue // the other receiver's copy
 					}
-				default:
-					if err != nil {
-						t.Errorf("%s %s: %v", tc.user, r.name, err)
-						continue
-					}
-					b, _ := json.Marshal(got)
-					if tc.access == "submitted" && (strings.Contains(string(b), "DRAFT-SECRET") || strings.Contains(string(b), "DRAFT-TITLE")) {
-						t.Errorf("%s %s: a receiver sees the unsubmitted draft", tc.user, r.name)
+					got, err := r.fn(p)
+					switch tc.access {
+					case "none":
+						if code(err) != apperr.CodeNotFound {
+							t.Errorf("%s %s: %v, want not found", tc.user, r.name, err)
+						}
+					default:
+						if err != nil {
+							t.Errorf("%s %s: %v", tc.user, r.name, err)
+							continue
+						}
+						b, _ := json.Marshal(got)
+						if tc.access == "submitted" && (strings.Contains(string(b), "DRAFT-SECRET") || strings.Contains(string(b), "DRAFT-TITLE")) {
+							t.Errorf("%s %s: a receiver sees the unsubmitted draft", tc.user, r.name)
+						}
 					}
 				}
+				ls, err := s.List(ctx, p, reporting.Query{Received: true})
+				if err != nil {
+					t.Errorf("%s received list: %v", tc.user, err)
+				}
+				if (len(ls) == 1) != (tc.access == "submitted") {
+					t.Errorf("%s received list: %d", tc.user, len(ls))
+				}
+				own, err := s.List(ctx, p, reporting.Query{})
+				if (err == nil && len(own) == 1) != (tc.access == "all") {
+					t.Errorf("%s own list: %d %v", tc.user, len(own), err)
+				}
 			}
-			ls, err := s.List(ctx, p, reporting.Query{Received: true})
-			if err != nil {
-				t.Errorf("%s received list: %v", tc.user, err)
-			}
-			if (len(ls) == 1) != (tc.access == "submitted") {
-				t.Errorf("%s received list: %d", tc.user, len(ls))
-			}
-			own, err := s.List(ctx, p, reporting.Query{})
-			if (err == nil && len(own) == 1) != (tc.access == "all") {
-				t.Errorf("%s own list: %d %v", tc.user, len(own), err)
-			}
+		}
+		check(t)
+		// Refuting with the draft pending: the retraction reaches the
+		// receivers, the draft does not.
+		if _, err := s.Refute(ctx, rep, in.ID, "a test"); err != nil {
+			t.Fatal(err)
+		}
+		check(t)
+		v, err := s.Get(ctx, w.P("nco-analyst"), in.ID)
+		if err != nil || v.Incident.State != incident.Refuted || v.Incident.Content.Summary.Value != "submitted text" || len(v.Submissions) != 2 {
+			t.Fatalf("after refute: %v %+v", err, v)
 		}
 	})
 }

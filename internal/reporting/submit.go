@@ -447,6 +447,22 @@ func (s *Service) Refute(ctx context.Context, p *auth.Principal, id, reason stri
 	if err != nil {
 		return nil, err
 	}
+	// What each receiver last received (title and version).
+	type sent struct {
+		Version int
+		Title   string
+	}
+	last := map[string]sent{}
+	for _, x := range prev {
+		if x.Kind == incident.KindRetraction {
+			continue
+		}
+		b, err := decodeBody(x.Body)
+		if err != nil {
+			return nil, err
+		}
+		last[x.Recipient] = sent{Version: x.Version, Title: b.Title}
+	}
 	return s.update(ctx, p, id, auth.ActReportWrite, func(in *incident.Incident) (*store.IncidentChange, error) {
 		if !in.State.Open() {
 			return nil, apperr.Conflict("state", "the report is already %s", in.State)
@@ -459,12 +475,15 @@ func (s *Service) Refute(ctx context.Context, p *auth.Principal, id, reason stri
 				continue
 			}
 			seen[x.Recipient] = true
+			// The retraction names the report as last submitted to this
+			// receiver and carries no content: a draft written since must
+			// not reach it this way.
 			ch.Submissions = append(ch.Submissions, &incident.Submission{Recipient: x.Recipient, Partner: x.Partner, Kind: incident.KindRetraction,
-				Version: in.Version, SubmittedAt: now, SubmittedBy: actorName(p),
-				Body: marshal(Body{Format: BodyFormat, Incident: in.ID, Ref: in.Ref, Title: in.Title, Recipient: x.Recipient,
+				Version: last[x.Recipient].Version, SubmittedAt: now, SubmittedBy: actorName(p),
+				Body: marshal(Body{Format: BodyFormat, Incident: in.ID, Ref: in.Ref, Title: last[x.Recipient].Title, Recipient: x.Recipient,
 					Reporter: Reporter{ID: o.ID, Slug: o.Slug, Name: o.Name, Kind: o.Kind, Sector: o.Sector, Contact: o.Contact},
-					Kind:     incident.KindRetraction, Version: in.Version, Submitted: now, By: actorName(p), Reason: reason,
-					Content: in.Content, Clocks: in.Clocks, Concluded: true})})
+					Kind:     incident.KindRetraction, Version: last[x.Recipient].Version, Submitted: now, By: actorName(p), Reason: reason,
+					Concluded: true})})
 		}
 		in.State, in.Reason, in.Concluded = incident.Refuted, reason, true
 		if in.Approval != nil && in.Approval.Outcome == incident.Pending {
