@@ -193,9 +193,23 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, q Query) ([]incid
 	if err != nil {
 		return nil, err
 	}
-	if q.Received {
+	if q.Received && len(ins) > 0 {
+		// One query for the submissions to p's organisation of every
+		// listed incident.
+		ids := make([]string, len(ins))
 		for i := range ins {
-			v, err := s.receivedView(ctx, p, &ins[i], me)
+			ids[i] = ins[i].ID
+		}
+		all, err := s.DB.Submissions(ctx, store.SubmissionQuery{Recipient: me, IncidentIDs: ids, Limit: 10000})
+		if err != nil {
+			return nil, err
+		}
+		by := map[string][]incident.Submission{}
+		for _, x := range all {
+			by[x.IncidentID] = append(by[x.IncidentID], x)
+		}
+		for i := range ins {
+			v, err := s.receivedViewOf(p, &ins[i], me, by[ins[i].ID])
 			if err != nil {
 				return nil, err
 			}
@@ -213,6 +227,11 @@ func (s *Service) receivedView(ctx context.Context, p *auth.Principal, in *incid
 	if err != nil {
 		return nil, err
 	}
+	return s.receivedViewOf(p, in, me, subs)
+}
+
+// receivedViewOf is receivedView given the submissions to me.
+func (s *Service) receivedViewOf(p *auth.Principal, in *incident.Incident, me string, subs []incident.Submission) (*incident.Incident, error) {
 	out := *in
 	out.Approval, out.Flow, out.TemplateID, out.Resume, out.CreatedBy = nil, incident.Flow{Steps: []incident.ApprovalKind{}}, "", "", ""
 	out.Content, out.Version, out.SubmittedVersion = report.Content{}, 0, 0

@@ -418,7 +418,9 @@ func scanSubmission(r scanner) (*incident.Submission, error) {
 // most 10000.
 type SubmissionQuery struct {
 	IncidentID, Recipient, OrgID string
-	Limit                        int
+	// IncidentIDs selects the submissions of any of these incidents.
+	IncidentIDs []string
+	Limit       int
 }
 
 // Submissions returns the submissions q selects, oldest first.
@@ -428,6 +430,18 @@ func (db *DB) Submissions(ctx context.Context, q SubmissionQuery) ([]incident.Su
 	for _, f := range []struct{ col, v string }{{"incident_id", q.IncidentID}, {"recipient", q.Recipient}, {"org_id", q.OrgID}} {
 		if f.v != "" {
 			where, args = append(where, f.col+" = ?"), append(args, f.v)
+		}
+	}
+	if len(q.IncidentIDs) > 0 {
+		where = append(where, "incident_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.IncidentIDs)), ",")+")")
+		for _, id := range q.IncidentIDs {
+			args = append(args, id)
+		}
+	}
+	if len(q.IncidentIDs) > 0 {
+		where = append(where, "incident_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.IncidentIDs)), ",")+")")
+		for _, id := range q.IncidentIDs {
+			args = append(args, id)
 		}
 	}
 	w := ""
