@@ -16,11 +16,13 @@ import (
 
 	"sakimori/internal/audit"
 	"sakimori/internal/auth"
+	"sakimori/internal/exposure"
 	"sakimori/internal/i18n"
 	"sakimori/internal/incident"
 	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/org"
 	"sakimori/internal/regime"
+	"sakimori/internal/registry"
 	"sakimori/internal/report"
 	"sakimori/internal/reporting"
 	"sakimori/internal/store"
@@ -37,9 +39,10 @@ type reportingEnv struct {
 	*env
 	w   *inteltest.World
 	rep *reporting.Service
+	x   *exposure.Service
 }
 
-func newReportingEnv(t testing.TB, db *store.DB) *reportingEnv {
+func newReportingEnv(t testing.TB, db *store.DB, withExposure ...bool) *reportingEnv {
 	t.Helper()
 	ctx := context.Background()
 	w := inteltest.New(t, db)
@@ -63,7 +66,11 @@ func newReportingEnv(t testing.TB, db *store.DB) *reportingEnv {
 	rep := reporting.New(db, inteltest.Quiet)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := accounts.New(db, log)
-	h, err := web.New(svc, web.Options{Log: log, Version: "test", Intel: w.Svc, Reporting: rep})
+	opt := web.Options{Log: log, Version: "test", Intel: w.Svc, Reporting: rep}
+	if len(withExposure) > 0 && withExposure[0] {
+		opt.Exposure = exposure.New(db, inteltest.Quiet)
+	}
+	h, err := web.New(svc, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +87,7 @@ func newReportingEnv(t testing.TB, db *store.DB) *reportingEnv {
 		}
 		e.users[u.Email] = u
 	}
-	return &reportingEnv{env: e, w: w, rep: rep}
+	return &reportingEnv{env: e, w: w, rep: rep, x: opt.Exposure}
 }
 
 func (e *reportingEnv) as(name, lang string) *client {
@@ -282,6 +289,40 @@ func TestReportingAdminTemplates(t *testing.T) {
 		}
 		a.get(p.Location).must(t, http.StatusOK).has(t, "テンプレートを削除しました。", "テンプレートはまだありません。")
 		a.get("/reporting/templates/"+id).must(t, http.StatusNotFound)
+	})
+}
+
+// With the registry, a template's computers are chosen among the
+// organisation's registered critical computers.
+func TestReportingAdminTemplateComputers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newReportingEnv(t, db, true)
+		ctx := context.Background()
+		fg := &registry.Computer{Ref: "FG-01", Name: "Alpha FortiGate", Function: registry.FunctionVPN, Vendor: "Fortinet", Product: "FortiOS",
+			ProductVersion: "7.2.4", Site: "Tokyo DC", Business: "electricity supply", Equipment: "remote access gateway"}
+		other := &registry.Computer{Ref: "FG-B", Name: "Bravo FortiGate", Function: registry.FunctionVPN, Vendor: "Fortinet", Product: "FortiOS",
+			ProductVersion: "7.4.2", Site: "Nagoya", Business: "railway transport", Equipment: "signalling gateway"}
+		if _, err := e.x.Notify(ctx, e.w.P("op-a-analyst"), fg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.x.Notify(ctx, e.w.P("op-b-analyst"), other); err != nil {
+			t.Fatal(err)
+		}
+		a := e.as("op-a-analyst", "en")
+		p := a.get("/reporting/templates/new").must(t, http.StatusOK)
+		p.has(t, `name="computers" value="`+fg.ID+`"`, "FG-01 Alpha FortiGate")
+		p.hasNot(t, `name="computer_lines"`, other.ID)
+		p = a.post("/reporting/templates/new", url.Values{"tpl_name": {"x"}, "computers": {other.ID}}).must(t, http.StatusBadRequest)
+		if p.fieldError("computers") == "" {
+			t.Error("another organisation's computer: no error on computers")
+		}
+		p = a.post("/reporting/templates/new", url.Values{"tpl_name": {"x"}, "computers": {fg.ID}}).must(t, http.StatusSeeOther)
+		id := templatePathRE.FindStringSubmatch(p.Location)[1]
+		tp, err := e.rep.Template(ctx, e.w.P("op-a-analyst"), id)
+		if err != nil || len(tp.Content.Computers.Value) != 1 || tp.Content.Computers.Value[0] != fg.ID {
+			t.Fatalf("computers: %v %+v", err, tp)
+		}
+		a.get("/reporting/templates/"+id).must(t, http.StatusOK).has(t, `name="computers" value="`+fg.ID+`" checked`)
 	})
 }
 
