@@ -25,8 +25,8 @@ import (
 	"sakimori/internal/incident"
 	"sakimori/internal/org"
 	"sakimori/internal/regime"
-	"sakimori/internal/reporting"
 	"sakimori/internal/reportexport"
+	"sakimori/internal/reporting"
 )
 
 // listQuery are the filters of the incident list and the triage queue.
@@ -320,6 +320,11 @@ func (a *API) listIncidents(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	ins, err := c.rep().List(c.r.Context(), c.p, q)
+	if !q.Received {
+		for i := range ins {
+			withoutTriage(&ins[i])
+		}
+	}
 	return 200, listOf(ins), err
 }
 
@@ -347,12 +352,30 @@ func (c *call) view(err error) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	v, err := c.rep().Get(c.r.Context(), c.p, c.r.PathValue("id"))
+	v, err := c.incidentView(c.r.PathValue("id"))
 	return 200, v, err
 }
 
+// incidentView is the incident as the caller may see it.
+func (c *call) incidentView(id string) (*reporting.View, error) {
+	v, err := c.rep().Get(c.r.Context(), c.p, id)
+	if err != nil {
+		return nil, err
+	}
+	if v.Role == reporting.RoleReporter {
+		withoutTriage(v.Incident)
+	}
+	return v, nil
+}
+
+// withoutTriage removes the government's triage and analysis links, which
+// the reporting organisation never sees.
+func withoutTriage(in *incident.Incident) {
+	in.Triage, in.Links = incident.Triage{}, []incident.Link{}
+}
+
 func (a *API) getIncident(c *call) (int, any, error) {
-	v, err := c.rep().Get(c.r.Context(), c.p, c.r.PathValue("id"))
+	v, err := c.incidentView(c.r.PathValue("id"))
 	return 200, v, err
 }
 
@@ -595,6 +618,9 @@ func (a *API) exportIncident(c *call) (int, any, error) {
 		x, err := s.ExportJSON(ctx, c.p, id)
 		if err != nil {
 			return 0, nil, err
+		}
+		if x.View.Role == reporting.RoleReporter {
+			withoutTriage(x.View.Incident)
 		}
 		attachment(c, x.View.Incident.Ref, ".json")
 		return 200, x, nil
