@@ -233,7 +233,7 @@ func (s *server) incidentList(w http.ResponseWriter, rq *req) {
 	ctx, p := rq.Context(), rq.P
 	q := rq.URL.Query()
 	d := incListData{Received: q.Get("received") == "1", Q: strings.TrimSpace(q.Get("q"))}
-	d.CanReceive = p.Org != nil && p.Org.Kind != org.KindOperator || d.Received
+	d.CanReceive = true // operators receive too, as a supplier's linked partners
 	d.CanCreate = auth.Can(p, auth.ActReportWrite, auth.Target{OrgID: p.OrgID()})
 	ins, err := s.opt.Reporting.List(ctx, p, reporting.Query{Received: d.Received, Q: d.Q, Limit: 200})
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,7 +147,7 @@ func TestIncidentPages(t *testing.T) {
 		id := e.create(t, rep, "SSL-VPN不正ログイン")
 
 		// The guided form, in Japanese: the sections and a field's inputs.
-		p = rep.get("/incidents/" + id + "/edit").must(t, http.StatusOK)
+		p = rep.get("/incidents/"+id+"/edit").must(t, http.StatusOK)
 		p.has(t, "事象の概要", "報告の区分", `name="summary.value"`, `name="summary.state"`, `name="summary.confidence"`,
 			`name="summary.as_of"`, `name="summary.source"`, `name="occurred.value" type="datetime-local"`, `name="contacts.value"`,
 			`name="rev" value="`, `name="share_with"`, "非開示")
@@ -192,7 +191,7 @@ func TestIncidentPages(t *testing.T) {
 			t.Errorf("share_with = %v", c.ShareWith)
 		}
 		// The form shows the values again, the time in JST.
-		p = rep.get("/incidents/" + id + "/edit").must(t, http.StatusOK)
+		p = rep.get("/incidents/"+id+"/edit").must(t, http.StatusOK)
 		p.has(t, `value="`+jstLocal(occurred)+`"`, "CSIRT当番 | duty", "ipv4 203.0.113.7 # C2")
 		if !regexp.MustCompile(`name="root_cause.state">.*<option value="withheld" selected>`).MatchString(p.Body) {
 			t.Errorf("root cause not shown as withheld")
@@ -230,31 +229,31 @@ func TestIncidentPages(t *testing.T) {
 		rep.do(http.MethodPost, "/incidents/"+id+"/submit", url.Values{"csrf": {"wrong"}}).must(t, http.StatusForbidden)
 
 		// The report page: timeline (jp-acd applies to an operator), no approval flow.
-		p = rep.get("/incidents/" + id).must(t, http.StatusOK)
+		p = rep.get("/incidents/"+id).must(t, http.StatusOK)
 		p.has(t, `id="timeline"`, "報告期限のタイムライン", `id="submit-form"`, "承認フローは設定されていません")
 		p.hasNot(t, `id="approve-legal"`)
 
 		// Submit (no approval flow): every receiver gets it.
 		rep.post("/incidents/"+id+"/submit", url.Values{"note": {"第一報"}}).must(t, http.StatusSeeOther)
-		p = rep.get("/incidents/" + id + "?done=inc_submitted").must(t, http.StatusOK)
+		p = rep.get("/incidents/"+id+"?done=inc_submitted").must(t, http.StatusOK)
 		p.has(t, "報告を提出しました。", `id="submissions"`, "経済産業省", "提出済み")
 		subRE := regexp.MustCompile(`href="/incidents/` + id + `/submissions/([^"]+)"`)
 		sm := subRE.FindStringSubmatch(p.Body)
 		if sm == nil {
 			t.Fatalf("no submission body link")
 		}
-		body := rep.get("/incidents/" + id + "/submissions/" + sm[1]).must(t, http.StatusOK)
+		body := rep.get("/incidents/"+id+"/submissions/"+sm[1]).must(t, http.StatusOK)
 		if !strings.Contains(body.Body, `"sakimori-incident-report/1"`) || body.Header.Get("X-Content-SHA256") == "" {
 			t.Errorf("submission body: %s", body.Body)
 		}
 
 		// A later draft the receivers must not see.
-		p = rep.get("/incidents/" + id + "/edit").must(t, http.StatusOK)
+		p = rep.get("/incidents/"+id+"/edit").must(t, http.StatusOK)
 		rev = regexp.MustCompile(`name="rev" value="(\d+)"`).FindStringSubmatch(p.Body)[1]
 		rep.post("/incidents/"+id+"/edit", url.Values{"rev": {rev}, "title": {"SSL-VPN不正ログイン"},
 			"summary.value": {"未提出の下書き"}, "summary.state": {"known"}}).must(t, http.StatusSeeOther)
 		// The diff of the two versions names the field.
-		p = rep.get("/incidents/" + id).must(t, http.StatusOK)
+		p = rep.get("/incidents/"+id).must(t, http.StatusOK)
 		dm := regexp.MustCompile(`href="(/incidents/` + id + `/diff\?from=\d+&amp;to=\d+)"`).FindStringSubmatch(p.Body)
 		if dm == nil {
 			t.Fatalf("no diff link")
@@ -266,7 +265,7 @@ func TestIncidentPages(t *testing.T) {
 		nco := e.as("nco-analyst", "ja")
 		p = nco.get("/incidents?received=1").must(t, http.StatusOK)
 		p.has(t, "SSL-VPN不正ログイン", "/incidents/"+id)
-		p = nco.get("/incidents/" + id).must(t, http.StatusOK)
+		p = nco.get("/incidents/"+id).must(t, http.StatusOK)
 		p.has(t, "SSL-VPN装置への不正ログインを検知。", "提出された内容", `id="info-request-form"`, `id="triage-form"`, `name="authority_ref"`)
 		p.hasNot(t, "未提出の下書き", `id="timeline"`, `id="approval"`, `id="submit-form"`)
 		// The receiver acknowledges, with the authority's reference.
@@ -282,20 +281,20 @@ func TestIncidentPages(t *testing.T) {
 		// The reporter sees the acknowledgement and the request as a task, not the triage.
 		p = rep.get("/incidents").must(t, http.StatusOK)
 		p.has(t, `id="tasks"`, "侵入経路は?")
-		p = rep.get("/incidents/" + id).must(t, http.StatusOK)
+		p = rep.get("/incidents/"+id).must(t, http.StatusOK)
 		p.has(t, "NCO-2026-77", "侵入経路は?")
 		p.hasNot(t, `id="triage-form"`)
 
 		// The police were not sent it: not found, as for anyone else.
-		police.get("/incidents/" + id).must(t, http.StatusNotFound)
-		police.get("/incidents/" + id + "/submissions/" + sm[1]).must(t, http.StatusNotFound)
-		e.as("op-b-analyst", "en").get("/incidents/" + id).must(t, http.StatusNotFound)
+		police.get("/incidents/"+id).must(t, http.StatusNotFound)
+		police.get("/incidents/"+id+"/submissions/"+sm[1]).must(t, http.StatusNotFound)
+		e.as("op-b-analyst", "en").get("/incidents/"+id).must(t, http.StatusNotFound)
 
 		// English.
 		en := e.as("op-a-reporter", "en-US,en;q=0.9")
-		p = en.get("/incidents/" + id).must(t, http.StatusOK)
+		p = en.get("/incidents/"+id).must(t, http.StatusOK)
 		p.has(t, "Deadline timeline", "Submissions", "Reportability", "Summary of the event")
-		en.get("/incidents/" + id + "/edit").must(t, http.StatusOK).has(t, "Summary of the event", "Not yet known", "Withheld")
+		en.get("/incidents/"+id+"/edit").must(t, http.StatusOK).has(t, "Summary of the event", "Not yet known", "Withheld")
 		en.get("/incidents").must(t, http.StatusOK).has(t, "Incident reports", "Next deadline")
 		nco.lang = "en"
 		nco.get("/incidents/"+id).must(t, http.StatusOK).has(t, "Content as submitted to you", "Request information")
@@ -305,14 +304,14 @@ func TestIncidentPages(t *testing.T) {
 			t.Fatal(err)
 		}
 		id2 := e.create(t, rep, "承認が必要な報告")
-		p = rep.get("/incidents/" + id2).must(t, http.StatusOK)
+		p = rep.get("/incidents/"+id2).must(t, http.StatusOK)
 		p.has(t, `id="request-approval"`)
 		rep.post("/incidents/"+id2+"/request-approval", url.Values{"note": {"確認願います"}}).must(t, http.StatusSeeOther)
-		p = rep.get("/incidents/" + id2).must(t, http.StatusOK)
+		p = rep.get("/incidents/"+id2).must(t, http.StatusOK)
 		p.has(t, "承認待ち")
 		p.hasNot(t, `id="approve-legal"`)
 		legal := e.as("op-a-legal", "ja")
-		p = legal.get("/incidents/" + id2).must(t, http.StatusOK)
+		p = legal.get("/incidents/"+id2).must(t, http.StatusOK)
 		p.has(t, `id="approve-legal"`, `id="reject-legal"`)
 		// Rejecting needs a comment; the error says so.
 		legal.post("/incidents/"+id2+"/decide", url.Values{"kind": {"legal"}, "decision": {"reject"}}).must(t, http.StatusBadRequest)
@@ -324,15 +323,14 @@ func TestIncidentPages(t *testing.T) {
 		rep.post("/incidents/"+id2+"/explode", nil).must(t, http.StatusNotFound)
 
 		// Exports and sharing.
-		x := rep.get("/incidents/" + id + "/export?format=json").must(t, http.StatusOK)
+		x := rep.get("/incidents/"+id+"/export?format=json").must(t, http.StatusOK)
 		if !strings.Contains(x.Header.Get("Content-Disposition"), "attachment") || !strings.Contains(x.Body, `"versions"`) {
 			t.Errorf("json export: %v", x.Header)
 		}
-		p = rep.get("/incidents/" + id + "/share").must(t, http.StatusOK)
+		p = rep.get("/incidents/"+id+"/share").must(t, http.StatusOK)
 		p.has(t, `id="share-choose"`)
 		p = rep.post("/incidents/"+id+"/share", url.Values{"step": {"preview"}, "tlp": {"amber"}}).must(t, http.StatusOK)
 		p.has(t, `id="removed"`, `id="share-release"`, `name="token"`)
-		police.get("/incidents/" + id + "/share").must(t, http.StatusNotFound)
-		_ = strconv.Itoa
+		police.get("/incidents/"+id+"/share").must(t, http.StatusNotFound)
 	})
 }
