@@ -295,10 +295,13 @@ type Incident struct {
 	InfoRequests []InfoRequest `json:"info_requests"`
 	Links        []Link        `json:"links"`
 	Emergency    bool          `json:"emergency"` // some submission went out without full approval
-	Reason       string        `json:"reason,omitempty"`
-	CreatedBy    string        `json:"created_by"`
-	CreatedAt    time.Time     `json:"created_at"`
-	UpdatedAt    time.Time     `json:"updated_at"`
+	// Acknowledged is set in a receiver's view only: a submission to the
+	// receiver's organisation was acknowledged.
+	Acknowledged bool      `json:"acknowledged,omitempty"`
+	Reason       string    `json:"reason,omitempty"`
+	CreatedBy    string    `json:"created_by"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 	// Rev counts changes of the row, for optimistic concurrency.
 	Rev int `json:"rev"`
 }

@@ -240,6 +240,9 @@ func (s *Service) receivedViewOf(p *auth.Principal, in *incident.Incident, me st
 		out.Triage, out.Links = incident.Triage{}, []incident.Link{}
 	}
 	out.InfoRequests = slices.DeleteFunc(slices.Clone(in.InfoRequests), func(r incident.InfoRequest) bool { return r.FromOrg != me })
+	for _, x := range subs {
+		out.Acknowledged = out.Acknowledged || x.AckedAt != nil
+	}
 	// The content is that of the latest report (a retraction carries none).
 	for i := len(subs) - 1; i >= 0; i-- {
 		if subs[i].Kind == incident.KindRetraction {

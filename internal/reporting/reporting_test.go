@@ -255,6 +255,12 @@ func TestLifecycle(t *testing.T) {
 		if in, err = s.Acknowledge(ctx, nco, in.ID, v.Submissions[0].ID, "NCO-2026-0042"); err != nil || in.State != incident.Acknowledged {
 			t.Fatalf("ack: %v", err)
 		}
+		if q, _ := s.Queue(ctx, nco, reporting.Query{}); len(q) != 1 || !q[0].Acknowledged {
+			t.Fatalf("queue after ack: %+v", q)
+		}
+		if q, _ := s.Queue(ctx, min, reporting.Query{}); len(q) != 1 || q[0].Acknowledged {
+			t.Fatalf("the ministry's copy was not acknowledged: %+v", q)
+		}
 		if _, err := s.Acknowledge(ctx, nco, in.ID, v.Submissions[0].ID, "NCO-2026-0042"); code(err) != apperr.CodeConflict {
 			t.Fatalf("ack twice: %v", err)
 		}

@@ -953,13 +953,7 @@ func (s *server) triage(w http.ResponseWriter, rq *req) {
 		}
 		// Acknowledged: a submission to this organisation carries an
 		// acknowledgement.
-		if v, err := s.opt.Reporting.Get(ctx, p, in.ID); err == nil {
-			for _, sub := range v.Submissions {
-				if sub.Recipient == me && sub.AckedAt != nil {
-					row.Acknowledged = true
-				}
-			}
-		}
+		row.Acknowledged = in.Acknowledged
 		d.Rows = append(d.Rows, row)
 	}
 	s.render(w, rq, http.StatusOK, "triage", d)
