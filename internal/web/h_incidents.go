@@ -11,7 +11,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -1110,17 +1109,8 @@ func (s *server) incidentView(w http.ResponseWriter, rq *req) {
 	s.incidentPage(w, rq, http.StatusOK, nil)
 }
 
-// incPrinter is the service's printable report, when it has one.
-type incPrinter interface {
-	Print(ctx context.Context, p *auth.Principal, id, regime, stage, submissionID, lang string) ([]byte, error)
-}
-
-func (s *server) incPrinter() incPrinter {
-	if p, ok := any(s.opt.Reporting).(incPrinter); ok {
-		return p
-	}
-	return nil
-}
+// printable reports whether the printable report is available.
+func (s *server) printable() bool { return s.opt.Reporting != nil }
 
 // incValueLines renders one content field's value for reading.
 func incValueLines(rq *req, c *report.Content, name string, n *names) []string {
@@ -1243,7 +1233,7 @@ func (s *server) incidentPage(w http.ResponseWriter, rq *req, status int, failed
 	rn := s.incRegimeIndex(rq, in.OrgID)
 	base := "/incidents/" + url.PathEscape(in.ID)
 	d := incViewData{V: v, In: in, Reporter: v.Role == reporting.RoleReporter, Role: incTOr(rq, "inc.role."+v.Role, v.Role),
-		State: incStateBadge(rq, in.State), OrgName: n.orgName(in.OrgID), Can: v.Can, Forms: map[string]*form{}, PrintOK: s.incPrinter() != nil,
+		State: incStateBadge(rq, in.State), OrgName: n.orgName(in.OrgID), Can: v.Can, Forms: map[string]*form{}, PrintOK: s.printable(),
 		Triage: in.Triage, Links: in.Links}
 	for _, name := range incForms {
 		d.Forms[name] = newForm(nil)
@@ -1606,18 +1596,17 @@ func (s *server) incidentSubmission(w http.ResponseWriter, rq *req) {
 }
 
 func (s *server) incidentPrint(w http.ResponseWriter, rq *req) {
-	pr := s.incPrinter()
-	if pr == nil {
-		s.errorPage(w, rq, apperr.ErrNotFound)
-		return
-	}
 	q := rq.URL.Query()
-	b, err := pr.Print(rq.Context(), rq.P, rq.PathValue("id"), q.Get("regime"), q.Get("stage"), q.Get("submission"), rq.lang)
+	b, err := s.opt.Reporting.Print(rq.Context(), rq.P, rq.PathValue("id"), q.Get("regime"), q.Get("stage"), q.Get("submission"), rq.lang)
 	if err != nil {
 		s.errorPage(w, rq, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// The printable report is self-contained: its own inline style, no
+	// script, nothing loaded.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 	w.Write(b)
 }
 

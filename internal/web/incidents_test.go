@@ -247,6 +247,13 @@ func TestIncidentPages(t *testing.T) {
 			t.Errorf("submission body: %s", body.Body)
 		}
 
+		// Printable HTML: the submission as sent, and a regime's stage.
+		pr := rep.get("/incidents/" + id + "/print?submission=" + url.QueryEscape(sm[1])).must(t, http.StatusOK)
+		if !strings.Contains(pr.Header.Get("Content-Type"), "text/html") || !strings.Contains(pr.Body, "SSL-VPN装置への不正ログインを検知。") ||
+			!strings.Contains(pr.Header.Get("Content-Security-Policy"), "style-src 'unsafe-inline'") {
+			t.Errorf("print of the submission: %v\n%s", pr.Header, pr.Body)
+		}
+		p.has(t, "/print?regime=jp-acd&amp;stage=")
 		// A later draft the receivers must not see.
 		p = rep.get("/incidents/"+id+"/edit").must(t, http.StatusOK)
 		rev = regexp.MustCompile(`name="rev" value="(\d+)"`).FindStringSubmatch(p.Body)[1]
