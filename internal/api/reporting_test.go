@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -448,9 +446,16 @@ func TestReportingFlow(t *testing.T) {
 		if v.Incident.State != "refuted" {
 			t.Fatalf("refuted: %+v", v.Incident)
 		}
-		if v := into[tView](t, f.call(t, "GET", base+in.ID, "nco-analyst", nil, 200)); v.Incident.State != "refuted" ||
-			!slices.ContainsFunc(v.Submissions, func(s tSubmission) bool { return s.Kind == "retraction" }) {
-			t.Errorf("nco after refute: %+v", v)
+		v = into[tView](t, f.call(t, "GET", base+in.ID, "nco-analyst", nil, 200))
+		i := slices.IndexFunc(v.Submissions, func(s tSubmission) bool { return s.Kind == "retraction" })
+		if v.Incident.State != "refuted" || i < 0 {
+			t.Fatalf("nco after refute: %+v", v)
+		}
+		// The retraction as sent, with the reason.
+		r = f.call(t, "GET", base+in.ID+"/submissions/"+v.Submissions[i].ID, "nco-analyst", nil, 200)
+		if stored, err := db.Submission(ctx, v.Submissions[i].ID); err != nil || string(stored.Body) != string(r.Body) ||
+			!strings.Contains(string(r.Body), "a penetration test") {
+			t.Errorf("retraction: %v %s", err, r.Body)
 		}
 
 		// Templates: replace, list, delete; another organisation's is hidden.
@@ -691,6 +696,4 @@ func TestReportingRoutesNeedTheService(t *testing.T) {
 			t.Errorf("%s %s: tag %q or not documented", rt.Method, rt.Path, rt.Tag)
 		}
 	}
-	_ = fmt.Sprint
-	_ = url.Values{}
 }
