@@ -81,7 +81,7 @@ func (xc *exposureCtx) incidentID(ctx context.Context, ref string) (string, erro
 			for _, h := range hits {
 				which = append(which, h.ID+" ("+xc.slug(ctx, h.OrgID)+")")
 			}
-			return "", apperr.Conflict("ref", "%s names %d reports of different organisations: give the id, one of %s", ref, len(hits), strings.Join(which, ", "))
+			return "", apperr.Conflict("incident", "%s names %d reports of different organisations: give the id, one of %s", ref, len(hits), strings.Join(which, ", "))
 		}
 	}
 	return "", err
