@@ -40,6 +40,10 @@ func (s *Service) Tasks(ctx context.Context, p *auth.Principal) ([]Task, error) 
 	}
 	now := s.now()
 	out := []Task{}
+	tls, err := s.deadlines(ctx, ins, me)
+	if err != nil {
+		return nil, err
+	}
 	for i := range ins {
 		in := &ins[i]
 		if in.State == incident.InApproval && in.Approval != nil {
@@ -56,15 +60,7 @@ func (s *Service) Tasks(ctx context.Context, p *auth.Principal) ([]Task, error) 
 					Due: r.Due, Overdue: r.Overdue(now)})
 			}
 		}
-		subs, err := s.DB.Submissions(ctx, store.SubmissionQuery{IncidentID: in.ID})
-		if err != nil {
-			return nil, err
-		}
-		tl, err := s.timeline(ctx, in, subs)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range tl {
+		for _, d := range tls[in.ID] {
 			if d.Status == regime.StatusDueSoon || d.Status == regime.StatusOverdue {
 				out = append(out, Task{Kind: "deadline", IncidentID: in.ID, Ref: in.Ref, Title: in.Title,
 					Text: d.Regime + " " + d.Stage + ": " + d.Basis + missingText(d), Due: d.Due, Overdue: d.Status == regime.StatusOverdue})
@@ -121,6 +117,10 @@ func (s *Service) RemindAll(ctx context.Context) (int, error) {
 	}
 	now := s.now()
 	n := 0
+	tls, err := s.deadlines(ctx, ins, "")
+	if err != nil {
+		return 0, err
+	}
 	settings := map[string]*incident.Settings{}
 	for i := range ins {
 		in := &ins[i]
@@ -135,15 +135,7 @@ func (s *Service) RemindAll(ctx context.Context) (int, error) {
 		if before == 0 {
 			before = 6 * time.Hour
 		}
-		subs, err := s.DB.Submissions(ctx, store.SubmissionQuery{IncidentID: in.ID})
-		if err != nil {
-			return n, err
-		}
-		tl, err := s.timeline(ctx, in, subs)
-		if err != nil {
-			return n, err
-		}
-		for _, d := range tl {
+		for _, d := range tls[in.ID] {
 			if d.Due == nil || d.Status == regime.StatusSubmitted || d.Status == regime.StatusSubmittedLate ||
 				d.Status == regime.StatusNotRequired || d.Status == regime.StatusWaiting {
 				continue

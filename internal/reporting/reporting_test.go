@@ -286,8 +286,11 @@ func TestLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		mine, err := s.Get(ctx, rep, in.ID)
-		if err != nil || mine.Incident.Triage.Severity != "" && mine.Role == reporting.RoleReporter && false {
-			t.Fatal(err)
+		if err != nil || mine.Incident.Triage.Severity != "" || len(mine.Incident.Links) != 0 {
+			t.Fatalf("the reporter sees the government's triage: %v %+v", err, mine.Incident.Triage)
+		}
+		if ls, _ := s.List(ctx, rep, reporting.Query{}); len(ls) != 1 || ls[0].Triage.Severity != "" {
+			t.Fatalf("the reporter's list shows triage: %+v", ls)
 		}
 		for _, e := range mine.Events {
 			if e.GovOnly {

@@ -174,7 +174,18 @@ func (s *Service) update(ctx context.Context, p *auth.Principal, id string, a au
 	if err := s.authorizeOwn(p, a, in.OrgID); err != nil {
 		return nil, err
 	}
-	return s.DB.UpdateIncident(ctx, id, fn)
+	out, err := s.DB.UpdateIncident(ctx, id, fn)
+	if err != nil {
+		return nil, err
+	}
+	return forReporter(out), nil
+}
+
+// forReporter removes what only the government sees (triage, analysis
+// links) from the reporting organisation's copy.
+func forReporter(in *incident.Incident) *incident.Incident {
+	in.Triage, in.Links = incident.Triage{}, []incident.Link{}
+	return in
 }
 
 // receive runs fn on incident id for a government receiver p.
@@ -189,7 +200,13 @@ func (s *Service) receive(ctx context.Context, p *auth.Principal, id string, fn 
 	if err := auth.Authorize(p, auth.ActReportReceive, auth.Target{}); err != nil {
 		return nil, err
 	}
-	return s.DB.UpdateIncident(ctx, id, fn)
+	in, err := s.DB.UpdateIncident(ctx, id, fn)
+	if err != nil {
+		return nil, err
+	}
+	// The receiver gets its own view back, never the stored row (which
+	// holds the reporter's current draft).
+	return s.receivedView(ctx, p, in, orgOf(p))
 }
 
 // ---- settings, regimes, templates --------------------------------------------
