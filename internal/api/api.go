@@ -20,8 +20,8 @@ import (
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
 	"sakimori/internal/exposure"
-	"sakimori/internal/reporting"
 	"sakimori/internal/intel"
+	"sakimori/internal/reporting"
 	"sakimori/internal/server/reqinfo"
 )
 

@@ -24,10 +24,10 @@ import (
 	"sakimori/internal/auth"
 	"sakimori/internal/config"
 	"sakimori/internal/exposure"
-	"sakimori/internal/reporting"
-	"sakimori/internal/webhook"
 	"sakimori/internal/intel"
+	"sakimori/internal/reporting"
 	"sakimori/internal/store"
+	"sakimori/internal/webhook"
 )
 
 // Version is the release version, set at build time with

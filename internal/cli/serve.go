@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"sakimori/internal/config"
 	"sakimori/internal/demo"

@@ -248,7 +248,7 @@ func TestIncidentPages(t *testing.T) {
 		}
 
 		// Printable HTML: the submission as sent, and a regime's stage.
-		pr := rep.get("/incidents/" + id + "/print?submission=" + url.QueryEscape(sm[1])).must(t, http.StatusOK)
+		pr := rep.get("/incidents/"+id+"/print?submission="+url.QueryEscape(sm[1])).must(t, http.StatusOK)
 		if !strings.Contains(pr.Header.Get("Content-Type"), "text/html") || !strings.Contains(pr.Body, "SSL-VPN装置への不正ログインを検知。") ||
 			!strings.Contains(pr.Header.Get("Content-Security-Policy"), "style-src 'unsafe-inline'") {
 			t.Errorf("print of the submission: %v\n%s", pr.Header, pr.Body)

@@ -33,8 +33,8 @@ import (
 	"sakimori/internal/accounts"
 	"sakimori/internal/auth"
 	"sakimori/internal/exposure"
-	"sakimori/internal/reporting"
 	"sakimori/internal/intel"
+	"sakimori/internal/reporting"
 )
 
 // Options configure the dashboard.
