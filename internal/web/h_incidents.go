@@ -240,14 +240,21 @@ func (s *server) incidentList(w http.ResponseWriter, rq *req) {
 		return
 	}
 	n := s.orgNames(rq)
+	var tls map[string][]regime.Due
+	if !d.Received {
+		if tls, err = s.opt.Reporting.Deadlines(ctx, p, ins); err != nil {
+			s.errorPage(w, rq, err)
+			return
+		}
+	}
 	for _, in := range ins {
 		r := incRow{ID: in.ID, Ref: in.Ref, Title: in.Title, State: incStateBadge(rq, in.State), Version: in.Version,
 			Submitted: in.SubmittedVersion, Updated: in.UpdatedAt}
 		if d.Received {
 			r.From = n.orgName(in.OrgID)
 		} else if in.State.Open() {
-			if tl, err := s.opt.Reporting.Timeline(ctx, p, in.ID); err == nil {
-				for _, due := range tl {
+			{
+				for _, due := range tls[in.ID] {
 					if due.Due == nil || due.Submitted != nil || due.Status == regime.StatusSubmitted || due.Status == regime.StatusNotRequired ||
 						due.Status == regime.StatusSubmittedLate {
 						continue
@@ -454,32 +461,22 @@ func incContentValues(in *incident.Incident) url.Values {
 	set("iocs", strings.Join(lines, "\n"))
 	meta("iocs", c.IOCs.Meta)
 	lines = nil
-	for _, x := range c.Logs.Value {
-		lines = append(lines, incJoinParts(x.Log, x.RetainedUntil))
-	}
-	set("logs", strings.Join(lines, "\n"))
+	set("logs", logLines(c.Logs.Value))
 	meta("logs", c.Logs.Meta)
 	lines = nil
 	for _, x := range c.Vulns.Value {
-		lines = append(lines, incJoinParts(x.CVE, x.Product, x.Version))
+		lines = append(lines, joinColumns(x.CVE, x.Product, x.Version))
 	}
 	set("exploited_vulnerabilities", strings.Join(lines, "\n"))
 	meta("exploited_vulnerabilities", c.Vulns.Meta)
 	lines = nil
 	for _, x := range c.OthersNotified.Value {
-		lines = append(lines, incJoinParts(x.Party, x.At, x.Reference))
+		lines = append(lines, joinColumns(x.Party, x.At, x.Reference))
 	}
 	set("others_notified", strings.Join(lines, "\n"))
 	meta("others_notified", c.OthersNotified.Meta)
 	lines = nil
-	for _, x := range c.Contacts.Value {
-		h := ""
-		if x.H24 {
-			h = "24h"
-		}
-		lines = append(lines, incJoinParts(x.Name, x.Role, x.Phone, x.Email, h))
-	}
-	set("contacts", strings.Join(lines, "\n"))
+	set("contacts", contactLines(c.Contacts.Value))
 	meta("contacts", c.Contacts.Meta)
 	set("overseas", incBoolVal(c.Overseas.Value))
 	meta("overseas", c.Overseas.Meta)
@@ -519,13 +516,6 @@ func incContentValues(in *incident.Incident) url.Values {
 	return v
 }
 
-func incJoinParts(parts ...string) string {
-	for len(parts) > 1 && parts[len(parts)-1] == "" {
-		parts = parts[:len(parts)-1]
-	}
-	return strings.Join(parts, " | ")
-}
-
 func incSplitParts(line string, n int) []string {
 	ps := strings.Split(line, "|")
 	for i := range ps {
@@ -535,16 +525,6 @@ func incSplitParts(line string, n int) []string {
 		ps = append(ps, "")
 	}
 	return ps
-}
-
-func incNonEmptyLines(s string) []string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // incReadContent reads the guided form into a copy of cur's content and
@@ -606,22 +586,22 @@ func incReadContent(rq *req, f *form, cur *incident.Incident) (report.Content, i
 	if has("computers") {
 		var ids []string
 		for _, v := range f.Values["computers.value"] {
-			ids = append(ids, incNonEmptyLines(v)...)
+			ids = append(ids, nonEmptyLines(v)...)
 		}
 		c.Computers.Value = ids
 		meta("computers", &c.Computers.Meta, len(ids) == 0)
 	}
 	if has("attack_techniques") {
-		c.Techniques.Value = incNonEmptyLines(f.Get("attack_techniques.value"))
+		c.Techniques.Value = nonEmptyLines(f.Get("attack_techniques.value"))
 		meta("attack_techniques", &c.Techniques.Meta, len(c.Techniques.Value) == 0)
 	}
 	if has("partners") {
-		c.Partners.Value = incNonEmptyLines(f.Get("partners.value"))
+		c.Partners.Value = nonEmptyLines(f.Get("partners.value"))
 		meta("partners", &c.Partners.Meta, len(c.Partners.Value) == 0)
 	}
 	if has("iocs") {
 		c.IOCs.Value = nil
-		for i, l := range incNonEmptyLines(f.Get("iocs.value")) {
+		for i, l := range nonEmptyLines(f.Get("iocs.value")) {
 			l, comment, _ := strings.Cut(l, "#")
 			typ, val, ok := strings.Cut(strings.TrimSpace(l), " ")
 			if !ok || strings.TrimSpace(val) == "" {
@@ -633,16 +613,16 @@ func incReadContent(rq *req, f *form, cur *incident.Incident) (report.Content, i
 		meta("iocs", &c.IOCs.Meta, len(c.IOCs.Value) == 0)
 	}
 	if has("logs") {
-		c.Logs.Value = nil
-		for _, l := range incNonEmptyLines(f.Get("logs.value")) {
-			ps := incSplitParts(l, 2)
-			c.Logs.Value = append(c.Logs.Value, report.LogPreservation{Log: ps[0], RetainedUntil: ps[1]})
+		ls, bad := parseLogLines(f.Get("logs.value"))
+		if bad != nil {
+			f.invalid("logs.value", rq.T(bad.Key, bad.Line))
 		}
+		c.Logs.Value = ls
 		meta("logs", &c.Logs.Meta, len(c.Logs.Value) == 0)
 	}
 	if has("exploited_vulnerabilities") {
 		c.Vulns.Value = nil
-		for _, l := range incNonEmptyLines(f.Get("exploited_vulnerabilities.value")) {
+		for _, l := range nonEmptyLines(f.Get("exploited_vulnerabilities.value")) {
 			ps := incSplitParts(l, 3)
 			c.Vulns.Value = append(c.Vulns.Value, report.ExploitedVuln{CVE: strings.ToUpper(ps[0]), Product: ps[1], Version: ps[2]})
 		}
@@ -650,20 +630,18 @@ func incReadContent(rq *req, f *form, cur *incident.Incident) (report.Content, i
 	}
 	if has("others_notified") {
 		c.OthersNotified.Value = nil
-		for _, l := range incNonEmptyLines(f.Get("others_notified.value")) {
+		for _, l := range nonEmptyLines(f.Get("others_notified.value")) {
 			ps := incSplitParts(l, 3)
 			c.OthersNotified.Value = append(c.OthersNotified.Value, report.OtherNotified{Party: strings.ToLower(ps[0]), At: ps[1], Reference: ps[2]})
 		}
 		meta("others_notified", &c.OthersNotified.Meta, len(c.OthersNotified.Value) == 0)
 	}
 	if has("contacts") {
-		c.Contacts.Value = nil
-		for _, l := range incNonEmptyLines(f.Get("contacts.value")) {
-			ps := incSplitParts(l, 5)
-			h := strings.ToLower(ps[4])
-			c.Contacts.Value = append(c.Contacts.Value, report.Contact{Name: ps[0], Role: ps[1], Phone: ps[2], Email: ps[3],
-				H24: h == "24h" || h == "24/7" || h == "yes" || h == "true"})
+		cs, bad := parseContactLines(f.Get("contacts.value"))
+		if bad != nil {
+			f.invalid("contacts.value", rq.T(bad.Key, bad.Line))
 		}
+		c.Contacts.Value = cs
 		meta("contacts", &c.Contacts.Meta, len(c.Contacts.Value) == 0)
 	}
 	for _, b := range []struct {
@@ -711,7 +689,7 @@ func incReadContent(rq *req, f *form, cur *incident.Incident) (report.Content, i
 		*dst = n
 	}
 	if has("impact") {
-		im := report.Impact{Services: strings.TrimSpace(f.Get("impact.value.services")), DataCategories: incNonEmptyLines(f.Get("impact.value.data_categories")),
+		im := report.Impact{Services: strings.TrimSpace(f.Get("impact.value.services")), DataCategories: nonEmptyLines(f.Get("impact.value.data_categories")),
 			Level: report.ImpactLevel(f.Get("impact.value.level")), PersonalData: f.Get("impact.value.personal_data") != ""}
 		num("impact.value.users", &im.Users)
 		c.Impact.Value = im
@@ -1140,7 +1118,7 @@ func incValueLines(rq *req, c *report.Content, name string, n *names) []string {
 	case "computers", "partners":
 		var out []string
 		for _, id := range v[name+".value"] {
-			for _, l := range incNonEmptyLines(id) {
+			for _, l := range nonEmptyLines(id) {
 				if name == "partners" {
 					l = n.orgName(l)
 				}
@@ -1158,7 +1136,7 @@ func incValueLines(rq *req, c *report.Content, name string, n *names) []string {
 		slices.Sort(out)
 		return out
 	}
-	return incNonEmptyLines(v.Get(name + ".value"))
+	return nonEmptyLines(v.Get(name + ".value"))
 }
 
 func incTimeLine(t *time.Time) []string {

@@ -234,15 +234,6 @@ func triggerText(rq *req, t regime.Trigger) string {
 }
 
 // lines splits a textarea into its non-blank lines.
-func lines(s string) []string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
 
 // flowOptions and the flow read from a form: steps are checkboxes with an
 // optional order number each (order_legal, ...); unnumbered steps keep
@@ -480,7 +471,7 @@ func (s *server) repSettingsSave(w http.ResponseWriter, rq *req) {
 	st := &incident.Settings{OrgID: old.OrgID, Custom: old.Custom, Flow: flowFromForm(rq, f),
 		Regimes:         slices.DeleteFunc(slices.Clone(f.Values["default_regimes"]), func(s string) bool { return s == "" }),
 		Recipients:      slices.DeleteFunc(slices.Clone(f.Values["recipients"]), func(s string) bool { return s == "" }),
-		InternalDomains: lines(f.Get("internal_domains")), Holidays: lines(f.Get("holidays")),
+		InternalDomains: nonEmptyLines(f.Get("internal_domains")), Holidays: nonEmptyLines(f.Get("holidays")),
 		WebhookURL: strings.TrimSpace(f.Get("webhook_url")), WebhookSecret: f.Get("webhook_secret")}
 	if st.Regimes == nil {
 		st.Regimes = []string{}
@@ -613,20 +604,8 @@ func (s *server) templateValues(t *incident.Template) url.Values {
 		v.Set("own_flow", "1")
 	}
 	v["default_regimes"] = slices.Clone(t.Regimes)
-	var cl []string
-	for _, c := range t.Content.Contacts.Value {
-		h := ""
-		if c.H24 {
-			h = "24h"
-		}
-		cl = append(cl, strings.TrimRight(strings.Join([]string{c.Name, c.Role, c.Phone, c.Email, h}, " | "), " |"))
-	}
-	v.Set("contacts", strings.Join(cl, "\n"))
-	var ll []string
-	for _, l := range t.Content.Logs.Value {
-		ll = append(ll, strings.TrimRight(l.Log+" | "+l.RetainedUntil, " |"))
-	}
-	v.Set("logs", strings.Join(ll, "\n"))
+	v.Set("contacts", contactLines(t.Content.Contacts.Value))
+	v.Set("logs", logLines(t.Content.Logs.Value))
 	v["computers"] = slices.Clone(t.Content.Computers.Value)
 	v.Set("computer_lines", strings.Join(t.Content.Computers.Value, "\n"))
 	v.Set("other_systems", t.Content.OtherSystems.Value)
@@ -693,52 +672,22 @@ func (s *server) repTemplateEdit(w http.ResponseWriter, rq *req) {
 	s.templateForm(w, rq, http.StatusOK, newForm(s.templateValues(t)), t)
 }
 
-// h24Marks are the fifth column's values that mark a contact reachable 24/7.
-var h24Marks = []string{"24h", "24/7", "24", "yes", "y", "true", "○", "はい", "24時間"}
-
-// parseContacts reads "name | role | phone | email | 24h" lines.
+// parseContacts reads contact lines into f's "contacts" field.
 func parseContacts(rq *req, f *form, text string) []report.Contact {
-	var out []report.Contact
-	for i, l := range lines(text) {
-		cols := strings.Split(l, "|")
-		for j := range cols {
-			cols[j] = strings.TrimSpace(cols[j])
-		}
-		if len(cols) > 5 {
-			f.invalid("contacts", rq.T("rep.reason.contact_columns", i+1))
-			return nil
-		}
-		cols = append(cols, make([]string, 5-len(cols))...)
-		if cols[0] == "" {
-			f.invalid("contacts", rq.T("rep.reason.contact_name", i+1))
-			return nil
-		}
-		h24 := false
-		if cols[4] != "" {
-			if !slices.Contains(h24Marks, strings.ToLower(cols[4])) {
-				f.invalid("contacts", rq.T("rep.reason.contact_24h", i+1))
-				return nil
-			}
-			h24 = true
-		}
-		out = append(out, report.Contact{Name: cols[0], Role: cols[1], Phone: cols[2], Email: cols[3], H24: h24})
+	cs, bad := parseContactLines(text)
+	if bad != nil {
+		f.invalid("contacts", rq.T(bad.Key, bad.Line))
 	}
-	return out
+	return cs
 }
 
-// parseLogs reads "log | retained until" lines.
+// parseLogs reads kept-log lines into f's "logs" field.
 func parseLogs(rq *req, f *form, text string) []report.LogPreservation {
-	var out []report.LogPreservation
-	for i, l := range lines(text) {
-		name, until, _ := strings.Cut(l, "|")
-		name, until = strings.TrimSpace(name), strings.TrimSpace(until)
-		if name == "" || strings.Contains(until, "|") {
-			f.invalid("logs", rq.T("rep.reason.log_line", i+1))
-			return nil
-		}
-		out = append(out, report.LogPreservation{Log: name, RetainedUntil: until})
+	ls, bad := parseLogLines(text)
+	if bad != nil {
+		f.invalid("logs", rq.T(bad.Key, bad.Line))
 	}
-	return out
+	return ls
 }
 
 func knownField[T any](v T) report.Field[T] {
@@ -770,7 +719,7 @@ func (s *server) templateFromForm(rq *req, f *form, t *incident.Template) {
 		c.Logs = knownField(ls)
 	}
 	ids := slices.DeleteFunc(slices.Clone(f.Values["computers"]), func(s string) bool { return s == "" })
-	ids = append(ids, lines(f.Get("computer_lines"))...)
+	ids = append(ids, nonEmptyLines(f.Get("computer_lines"))...)
 	slices.Sort(ids)
 	if ids = slices.Compact(ids); len(ids) > 0 {
 		c.Computers = knownField(ids)
