@@ -80,7 +80,13 @@ func TestSeedReporting(t *testing.T) {
 				t.Errorf("%s: state %s, want %s", x.in.Title, x.in.State, x.state)
 			}
 		}
-		if a.Version != 4 || a.SubmittedVersion != 3 || a.Triage.Severity != "high" || len(a.Links) != 1 || a.Links[0].Ref != "CL-2026-014" ||
+		// Triage and links are the government's: the NCO sees them, the
+		// reporter does not.
+		if g, err := svc.Get(ctx, as("analyst@nco.example"), a.ID); err != nil || g.Incident.Triage.Severity != "high" ||
+			len(g.Incident.Links) != 1 || g.Incident.Links[0].Ref != "CL-2026-014" {
+			t.Errorf("A as the NCO sees it: %v %+v", err, g)
+		}
+		if a.Version != 4 || a.SubmittedVersion != 3 || a.Triage.Severity != "" || len(a.Links) != 0 ||
 			len(a.InfoRequests) != 1 || a.InfoRequests[0].State != "open" || len(a.Content.Computers.Value) != 1 {
 			t.Errorf("A: %+v", a)
 		}

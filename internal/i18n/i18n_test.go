@@ -11,8 +11,10 @@ import (
 	"testing"
 
 	"sakimori/internal/audit"
+	"sakimori/internal/incident"
 	"sakimori/internal/marking"
 	"sakimori/internal/org"
+	"sakimori/internal/report"
 	"sakimori/internal/share"
 )
 
@@ -94,6 +96,37 @@ func TestDomainLabels(t *testing.T) {
 	}
 	for _, p := range []string{audit.ProblemAltered, audit.ProblemRemoved, audit.ProblemInserted, audit.ProblemBroken, audit.ProblemAnchor} {
 		keys = append(keys, "audit.problem."+p)
+	}
+	// Incident reporting's enumerations.
+	for _, s := range []report.State{report.StateKnown, report.StateNotYetKnown, report.StateWithheld} {
+		keys = append(keys, "inc.fstate."+string(s))
+	}
+	for _, c := range report.Confidences {
+		keys = append(keys, "inc.conf."+string(c))
+	}
+	for _, s := range report.ShareTargets {
+		keys = append(keys, "inc.share."+s)
+	}
+	for _, r := range []incident.Reportable{incident.ReportableYes, incident.ReportableNo, incident.ReportableUndecided} {
+		keys = append(keys, "inc.reportable."+string(r))
+	}
+	for _, k := range incident.ApprovalKinds {
+		keys = append(keys, "inc.approval."+string(k))
+	}
+	for _, d := range []incident.Decision{incident.Pending, incident.Approve, incident.Reject, incident.Withdraw} {
+		keys = append(keys, "inc.decision."+string(d))
+	}
+	for _, s := range incident.Severities {
+		keys = append(keys, "inc.severity."+s)
+	}
+	for _, s := range incident.TriageStatuses {
+		keys = append(keys, "inc.triage."+s)
+	}
+	for _, k := range incident.LinkKinds {
+		keys = append(keys, "inc.link."+k)
+	}
+	for _, k := range []string{"feedback", "advice", "comment"} {
+		keys = append(keys, "inc.comment."+k)
 	}
 	// Every apperr code, read from its source so new codes are caught.
 	src, err := os.ReadFile("../apperr/apperr.go")
@@ -192,7 +225,8 @@ func TestUsedKeysExist(t *testing.T) {
 	}
 	// Keys built from a prefix and a value ("kind." + k) are checked value
 	// by value in TestDomainLabels; any other prefix would go unchecked.
-	dynamic := []string{"kind.", "sector.", "role.", "scope.", "outcome.", "audit.problem.", "err.", "errpage.", "intel.policy.", "intel.group_kind."}
+	dynamic := []string{"kind.", "sector.", "role.", "scope.", "outcome.", "audit.problem.", "err.", "errpage.", "intel.policy.", "intel.group_kind.",
+		"inc.fstate.", "inc.conf.", "inc.share.", "inc.reportable.", "inc.approval.", "inc.decision.", "inc.severity.", "inc.triage.", "inc.link.", "inc.comment."}
 	for k, where := range used {
 		if strings.HasSuffix(k, ".") {
 			if !slices.Contains(dynamic, k) {
