@@ -343,7 +343,7 @@ func (xc *exposureCtx) printView(ctx context.Context, v *reporting.View) {
 	for _, c := range []struct {
 		on   bool
 		name string
-	}{{v.Can.Edit, "edit"}, {v.Can.RequestApproval, "approve-request"}, {v.Can.Submit, "submit"}, {v.Can.Emergency, "submit --emergency"},
+	}{{v.Can.Edit, "edit"}, {v.Can.RequestApproval, "approve-request"}, {v.Can.Withdraw, "approve-withdraw"}, {v.Can.Submit, "submit"}, {v.Can.Emergency, "submit --emergency"},
 		{v.Can.Close, "close"}, {v.Can.Refute, "refute"}, {v.Can.Reopen, "reopen"}, {v.Can.Share, "share"}, {v.Can.Receive, "ack, request-info, triage, link"},
 		{v.Can.Comment, "comment"}} {
 		if c.on {
@@ -544,6 +544,16 @@ func init() {
 					return err
 				}
 				return xc.printed(in, "approval requested for")
+			}
+		})
+	incidentCommand("incident approve-withdraw", "ID|REF", [2]int{1, 1}, nil, "withdraw the approval request (the report becomes editable again)", "",
+		func(fs *flag.FlagSet) func(context.Context, *exposureCtx, string, []string) error {
+			return func(ctx context.Context, xc *exposureCtx, id string, _ []string) error {
+				in, err := xc.e.reporting.WithdrawApproval(ctx, xc.p, id)
+				if err != nil {
+					return err
+				}
+				return xc.printed(in, "approval request withdrawn for")
 			}
 		})
 	incidentCommand("incident approve", "ID|REF", [2]int{1, 1}, nil, "approve (or --reject) the current version as the approver of --kind",

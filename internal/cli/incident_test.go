@@ -172,6 +172,9 @@ func TestIncidentCommands(t *testing.T) {
 			}
 			fails(2, []string{"--kind: required"}, "incident", "approve", in.Ref, "--as", "op-a-legal@op-a.example.jp")
 			contains(ok("", rep("approve-request", in.Ref)...), "now in_approval")
+			contains(ok("", rep("approve-withdraw", in.Ref)...), "now draft")
+			fails(1, []string{"not awaiting approval"}, rep("approve-withdraw", in.Ref)...)
+			contains(ok("", rep("approve-request", in.Ref)...), "now in_approval")
 			if r := approve("op-a-exec", "exec"); r.code != 1 || !strings.Contains(r.stderr, "sequential") {
 				t.Fatalf("exec before legal: %v", r)
 			}
