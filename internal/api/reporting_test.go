@@ -14,12 +14,12 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"sakimori/internal/accounts"
-	"sakimori/internal/audit"
 	"sakimori/internal/auth"
 	"sakimori/internal/incident"
 	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/org"
 	"sakimori/internal/reporting"
+	"sakimori/internal/reporting/reportingtest"
 	"sakimori/internal/stix"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
@@ -54,32 +54,7 @@ type reportingFixture struct {
 func newReportingFixture(t *testing.T, db *store.DB) *reportingFixture {
 	t.Helper()
 	ctx := context.Background()
-	w := inteltest.New(t, db)
-	act := audit.Actor{Name: "cli"}
-	for _, o := range []*org.Organisation{
-		{Slug: "min", Kind: org.KindSectorMinistry, Sector: org.SectorElectricity, Name: org.Names{JA: "省", EN: "Ministry"}, Contact: org.Contact{Name: "duty", Email: "d@min.example.jp"}},
-		{Slug: "npa", Kind: org.KindLawEnforcement, Name: org.Names{JA: "警察", EN: "Police"}, Contact: org.Contact{Name: "duty", Email: "d@npa.example.jp"}},
-	} {
-		if err := db.CreateOrg(ctx, act, o); err != nil {
-			t.Fatal(err)
-		}
-		w.Orgs[o.Slug] = o
-		u := &org.User{OrgID: o.ID, Email: "analyst@" + o.Slug + ".example.jp", DisplayName: o.Slug + "-analyst", Roles: []org.Role{org.RoleAnalyst}}
-		if err := db.CreateUser(ctx, act, u, ""); err != nil {
-			t.Fatal(err)
-		}
-		w.Users[o.Slug+"-analyst"] = u
-	}
-	for _, u := range []struct {
-		name string
-		role org.Role
-	}{{"op-a-reporter", org.RoleReporter}, {"op-a-legal", org.RoleApproverLegal}, {"op-a-exec", org.RoleApproverExec}} {
-		usr := &org.User{OrgID: w.Orgs["op-a"].ID, Email: u.name + "@op-a.example.jp", DisplayName: u.name, Roles: []org.Role{u.role}}
-		if err := db.CreateUser(ctx, act, usr, ""); err != nil {
-			t.Fatal(err)
-		}
-		w.Users[u.name] = usr
-	}
+	w := reportingtest.New(t, db)
 	svc := accounts.New(db, inteltest.Quiet)
 	rep := reporting.New(db, inteltest.Quiet)
 	rep.Intel = w.Svc

@@ -10,9 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"sakimori/internal/audit"
-	"sakimori/internal/intel/inteltest"
-	"sakimori/internal/org"
+	"sakimori/internal/reporting/reportingtest"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
 )
@@ -31,29 +29,7 @@ func incidentWorld(t *testing.T, d store.Dialect) func(stdin string, args ...str
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w := inteltest.New(t, db)
-	act := audit.Actor{Name: "cli"}
-	for _, o := range []*org.Organisation{
-		{Slug: "min", Kind: org.KindSectorMinistry, Sector: org.SectorElectricity, Name: org.Names{JA: "省", EN: "Ministry"}, Contact: org.Contact{Name: "duty", Email: "d@min.example.jp"}},
-		{Slug: "npa", Kind: org.KindLawEnforcement, Name: org.Names{JA: "警察", EN: "Police"}, Contact: org.Contact{Name: "duty", Email: "d@npa.example.jp"}},
-	} {
-		if err := db.CreateOrg(ctx, act, o); err != nil {
-			t.Fatal(err)
-		}
-		u := &org.User{OrgID: o.ID, Email: o.Slug + "-analyst@" + o.Slug + ".example.jp", DisplayName: o.Slug + "-analyst", Roles: []org.Role{org.RoleAnalyst}}
-		if err := db.CreateUser(ctx, act, u, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, u := range []struct {
-		name string
-		role org.Role
-	}{{"op-a-reporter", org.RoleReporter}, {"op-a-legal", org.RoleApproverLegal}, {"op-a-exec", org.RoleApproverExec}} {
-		usr := &org.User{OrgID: w.Orgs["op-a"].ID, Email: u.name + "@op-a.example.jp", DisplayName: u.name, Roles: []org.Role{u.role}}
-		if err := db.CreateUser(ctx, act, usr, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
+	reportingtest.New(t, db)
 	db.Close()
 	return func(stdin string, args ...string) xrun {
 		t.Helper()

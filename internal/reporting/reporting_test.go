@@ -15,14 +15,13 @@ import (
 	"time"
 
 	"sakimori/internal/apperr"
-	"sakimori/internal/audit"
 	"sakimori/internal/auth"
 	"sakimori/internal/incident"
 	"sakimori/internal/intel/inteltest"
-	"sakimori/internal/org"
 	"sakimori/internal/regime"
 	"sakimori/internal/report"
 	"sakimori/internal/reporting"
+	"sakimori/internal/reporting/reportingtest"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
 	"sakimori/internal/webhook"
@@ -39,33 +38,7 @@ type world struct {
 
 func newWorld(t *testing.T, db *store.DB) *world {
 	t.Helper()
-	ctx := context.Background()
-	w := &world{World: inteltest.New(t, db)}
-	act := audit.Actor{Name: "cli"}
-	for _, o := range []*org.Organisation{
-		{Slug: "min", Kind: org.KindSectorMinistry, Sector: org.SectorElectricity, Name: org.Names{JA: "省", EN: "Ministry"}, Contact: org.Contact{Name: "duty", Email: "d@min.example.jp"}},
-		{Slug: "npa", Kind: org.KindLawEnforcement, Name: org.Names{JA: "警察", EN: "Police"}, Contact: org.Contact{Name: "duty", Email: "d@npa.example.jp"}},
-	} {
-		if err := db.CreateOrg(ctx, act, o); err != nil {
-			t.Fatal(err)
-		}
-		w.Orgs[o.Slug] = o
-		u := &org.User{OrgID: o.ID, Email: "analyst@" + o.Slug + ".example.jp", DisplayName: o.Slug + "-analyst", Roles: []org.Role{org.RoleAnalyst}}
-		if err := db.CreateUser(ctx, act, u, ""); err != nil {
-			t.Fatal(err)
-		}
-		w.Users[o.Slug+"-analyst"] = u
-	}
-	for _, u := range []struct {
-		name string
-		role org.Role
-	}{{"op-a-reporter", org.RoleReporter}, {"op-a-legal", org.RoleApproverLegal}, {"op-a-exec", org.RoleApproverExec}} {
-		usr := &org.User{OrgID: w.Orgs["op-a"].ID, Email: u.name + "@op-a.example.jp", DisplayName: u.name, Roles: []org.Role{u.role}}
-		if err := db.CreateUser(ctx, act, usr, ""); err != nil {
-			t.Fatal(err)
-		}
-		w.Users[u.name] = usr
-	}
+	w := &world{World: reportingtest.New(t, db)}
 	w.now = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	w.svc = reporting.New(db, inteltest.Quiet)
 	w.svc.Intel = w.Svc

@@ -80,12 +80,17 @@ func (s *server) exposureNav(rq *req, items []navItem) []navItem {
 	if auth.Can(p, auth.ActExposureOverview, auth.Target{}) {
 		extra = append(extra, navItem{Path: "/exposure", Label: "nav.exposure"})
 	}
+	return insertNav(rq, items, extra...)
+}
+
+// insertNav inserts a feature's sections into the navigation after the
+// organisation's own and the sharing sections, before the administrative
+// ones, marking the current one.
+func insertNav(rq *req, items []navItem, extra ...navItem) []navItem {
 	for i := range extra {
 		it := &extra[i]
 		it.Current = rq.URL.Path == it.Path || strings.HasPrefix(rq.URL.Path, it.Path+"/")
 	}
-	// After the organisation's own and the sharing sections, before the
-	// administrative ones.
 	at := len(items)
 	for i, it := range items {
 		if it.Path == "/users" || it.Path == "/tokens" || it.Path == "/audit" {

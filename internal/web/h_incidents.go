@@ -102,16 +102,7 @@ func (s *server) reportingNav(rq *req, items []navItem) []navItem {
 	}
 	switch p.Org.Kind {
 	case org.KindOperator, org.KindSupplier, org.KindVendor, org.KindGovernment, org.KindSectorMinistry:
-		it := navItem{Path: "/incidents", Label: "inc.nav"}
-		it.Current = rq.URL.Path == it.Path || strings.HasPrefix(rq.URL.Path, it.Path+"/")
-		at := len(items)
-		for i, x := range items {
-			if x.Path == "/users" || x.Path == "/tokens" || x.Path == "/audit" {
-				at = i
-				break
-			}
-		}
-		items = slices.Insert(items, at, it)
+		items = insertNav(rq, items, navItem{Path: "/incidents", Label: "inc.nav"})
 	}
 	// The templates, settings and triage sections (h_reporting_admin.go).
 	return s.reportingAdminNav(rq, items)

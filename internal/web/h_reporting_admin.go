@@ -116,18 +116,7 @@ func (s *server) reportingAdminNav(rq *req, items []navItem) []navItem {
 		extra = append(extra, navItem{Path: "/reporting/settings", Label: "rep.nav.settings"},
 			navItem{Path: "/reporting/templates", Label: "rep.nav.templates"})
 	}
-	for i := range extra {
-		it := &extra[i]
-		it.Current = rq.URL.Path == it.Path || strings.HasPrefix(rq.URL.Path, it.Path+"/")
-	}
-	at := len(items)
-	for i, it := range items {
-		if it.Path == "/users" || it.Path == "/tokens" || it.Path == "/audit" {
-			at = i
-			break
-		}
-	}
-	return slices.Insert(items, at, extra...)
+	return insertNav(rq, items, extra...)
 }
 
 func (s *server) repNow() time.Time {

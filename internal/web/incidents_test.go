@@ -20,6 +20,7 @@ import (
 	"sakimori/internal/org"
 	"sakimori/internal/report"
 	"sakimori/internal/reporting"
+	"sakimori/internal/reporting/reportingtest"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
 	"sakimori/internal/web"
@@ -48,33 +49,8 @@ func incEmail(name string) string {
 func newIncEnv(t testing.TB, db *store.DB) *incEnv {
 	t.Helper()
 	ctx := context.Background()
-	w := inteltest.New(t, db)
+	w := reportingtest.New(t, db)
 	act := audit.Actor{Name: "test"}
-	for _, o := range []*org.Organisation{
-		{Slug: "min", Kind: org.KindSectorMinistry, Sector: org.SectorElectricity, Name: org.Names{JA: "経済産業省", EN: "Ministry"}, Contact: org.Contact{Name: "duty", Email: "d@min.example.jp"}},
-		{Slug: "npa", Kind: org.KindLawEnforcement, Name: org.Names{JA: "警察庁", EN: "Police"}, Contact: org.Contact{Name: "duty", Email: "d@npa.example.jp"}},
-	} {
-		if err := db.CreateOrg(ctx, act, o); err != nil {
-			t.Fatal(err)
-		}
-		w.Orgs[o.Slug] = o
-		u := &org.User{OrgID: o.ID, Email: "analyst@" + o.Slug + ".example.jp", DisplayName: o.Slug + "-analyst", Roles: []org.Role{org.RoleAnalyst}}
-		u.Email = o.Slug + "-analyst@" + o.Slug + ".example.jp"
-		if err := db.CreateUser(ctx, act, u, ""); err != nil {
-			t.Fatal(err)
-		}
-		w.Users[o.Slug+"-analyst"] = u
-	}
-	for _, u := range []struct {
-		name string
-		role org.Role
-	}{{"op-a-reporter", org.RoleReporter}, {"op-a-legal", org.RoleApproverLegal}} {
-		usr := &org.User{OrgID: w.Orgs["op-a"].ID, Email: u.name + "@op-a.example.jp", DisplayName: u.name, Roles: []org.Role{u.role}}
-		if err := db.CreateUser(ctx, act, usr, ""); err != nil {
-			t.Fatal(err)
-		}
-		w.Users[u.name] = usr
-	}
 	rep := reporting.New(db, inteltest.Quiet)
 	rep.Intel = w.Svc
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
