@@ -199,7 +199,10 @@ func (db *DB) ListIncidents(ctx context.Context, q IncidentQuery) ([]incident.In
 		where, args = append(where, "org_id = ?"), append(args, q.OrgID)
 	}
 	if q.Recipient != "" {
-		where, args = append(where, "id IN (SELECT incident_id FROM incident_submissions WHERE recipient = ?)"), append(args, q.Recipient)
+		// EXISTS, not IN: the planner then walks incidents newest first
+		// (incidents_updated) and stops at the limit, instead of sorting
+		// every incident ever submitted to the recipient.
+		where, args = append(where, "EXISTS (SELECT 1 FROM incident_submissions s WHERE s.incident_id = incidents.id AND s.recipient = ?)"), append(args, q.Recipient)
 	}
 	if len(q.States) > 0 {
 		where = append(where, "state IN ("+placeholders(len(q.States))+")")
