@@ -129,7 +129,10 @@ func (db *DB) CreateIncident(ctx context.Context, act audit.Actor, in *incident.
 // highest sequence number of its refs of that year.
 func (db *DB) nextIncidentRef(ctx context.Context, tx *sql.Tx, orgID string, year int) (string, error) {
 	prefix := "INC-" + strconv.Itoa(year) + "-"
-	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT ref FROM incidents WHERE org_id = ? AND ref LIKE ? ESCAPE '\'`), orgID, likeEscape(prefix)+"%")
+	// The highest number first (longer is higher, then lexical order); the
+	// first ref that is a number is the maximum.
+	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT ref FROM incidents WHERE org_id = ? AND ref LIKE ? ESCAPE '\'
+		ORDER BY LENGTH(ref) DESC, ref DESC`), orgID, likeEscape(prefix)+"%")
 	if err != nil {
 		return "", err
 	}
@@ -140,8 +143,9 @@ func (db *DB) nextIncidentRef(ctx context.Context, tx *sql.Tx, orgID string, yea
 		if err := rows.Scan(&ref); err != nil {
 			return "", err
 		}
-		if n, err := strconv.Atoi(strings.TrimPrefix(ref, prefix)); err == nil && n > max {
+		if n, err := strconv.Atoi(strings.TrimPrefix(ref, prefix)); err == nil && n >= 0 && strings.TrimPrefix(ref, prefix) == fmt.Sprintf("%04d", n) {
 			max = n
+			break
 		}
 	}
 	if err := rows.Err(); err != nil {
