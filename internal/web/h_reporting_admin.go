@@ -10,6 +10,7 @@ package web
 // into service calls and results into pages.
 
 import (
+	"encoding/json"
 	"cmp"
 	"net/http"
 	"net/url"
@@ -406,10 +407,45 @@ func settingsValues(st *incident.Settings) url.Values {
 	v.Set("internal_domains", strings.Join(st.InternalDomains, "\n"))
 	v.Set("holidays", strings.Join(st.Holidays, "\n"))
 	v.Set("webhook_url", st.WebhookURL)
+	if len(st.Custom) > 0 {
+		if b, err := json.MarshalIndent(st.Custom, "", "  "); err == nil {
+			v.Set("custom_regimes", string(b))
+		}
+	}
 	if st.RemindBeforeHours != 0 {
 		v.Set("remind_before_hours", strconv.Itoa(st.RemindBeforeHours))
 	}
 	return v
+}
+
+// customRegimes reads the organisation's own regimes: a JSON array of
+// regime documents in the format of the shipped ones (docs/regimes.md).
+// Each is checked as regime.Parse checks it; the first error names the
+// regime and its field.
+func customRegimes(rq *req, f *form) []regime.Regime {
+	raw := strings.TrimSpace(f.Get("custom_regimes"))
+	if raw == "" {
+		return nil
+	}
+	var docs []json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &docs); err != nil {
+		f.invalid("custom_regimes", rq.T("rep.reason.custom_json"))
+		return nil
+	}
+	out := make([]regime.Regime, 0, len(docs))
+	for i, d := range docs {
+		r, err := regime.Parse(d)
+		if err != nil {
+			msg := err.Error()
+			if ae := apperr.As(err); ae != nil {
+				msg = cmp.Or(ae.Field, "-") + ": " + ae.Message
+			}
+			f.invalid("custom_regimes", rq.T("rep.reason.custom_regime", i+1, msg))
+			return nil
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func (s *server) repSettings(w http.ResponseWriter, rq *req) {
@@ -457,7 +493,7 @@ func (s *server) repSettingsSave(w http.ResponseWriter, rq *req) {
 		return
 	}
 	f := newForm(rq.PostForm)
-	st := &incident.Settings{OrgID: old.OrgID, Custom: old.Custom, Flow: flowFromForm(rq, f),
+	st := &incident.Settings{OrgID: old.OrgID, Custom: customRegimes(rq, f), Flow: flowFromForm(rq, f),
 		Regimes:         slices.DeleteFunc(slices.Clone(f.Values["default_regimes"]), func(s string) bool { return s == "" }),
 		Recipients:      slices.DeleteFunc(slices.Clone(f.Values["recipients"]), func(s string) bool { return s == "" }),
 		InternalDomains: nonEmptyLines(f.Get("internal_domains")), Holidays: nonEmptyLines(f.Get("holidays")),

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -184,6 +185,29 @@ func TestReportingAdminSettings(t *testing.T) {
 		if st, _ := e.rep.Settings(ctx, e.w.P("op-a-admin"), ""); st.WebhookSecret != "s3cret-signing-key" || st.RemindBeforeHours != 6 {
 			t.Errorf("blank secret: %+v", st)
 		}
+
+		// The organisation's own regime: a bad document names the regime
+		// and its field and keeps the input; a good one is listed.
+		own := `[{"id": "op-a-group", "name": {"ja": "グループ報告規程", "en": "Group reporting policy"}, "jurisdiction": "JP",
+  "legal_source": {"citation": "op-a group policy 7.2"}, "certainty": "custom",
+  "stages": [{"id": "parent", "name": {"ja": "親会社への報告", "en": "Report to the parent"}, "trigger": {"kind": "awareness"}, "offset": {"hours": 12}, "required": ["class"]}]}]`
+		good.Set("custom_regimes", strings.Replace(own, `"kind": "awareness"`, `"kind": "whenever"`, 1))
+		p = admin.post("/reporting/settings", good).must(t, http.StatusBadRequest)
+		if msg := p.fieldError("custom_regimes"); !strings.Contains(msg, "1番目の制度") || !strings.Contains(msg, "stages[0].trigger.kind") {
+			t.Errorf("bad own regime: error %q", msg)
+		}
+		p.has(t, "whenever")
+		good.Set("custom_regimes", "not json")
+		if p = admin.post("/reporting/settings", good).must(t, http.StatusBadRequest); p.fieldError("custom_regimes") == "" {
+			t.Errorf("own regimes not JSON: no error")
+		}
+		good.Set("custom_regimes", own)
+		good.Add("default_regimes", "op-a-group")
+		admin.post("/reporting/settings", good).must(t, http.StatusSeeOther)
+		if st, _ := e.rep.Settings(ctx, e.w.P("op-a-admin"), ""); len(st.Custom) != 1 || st.Custom[0].ID != "op-a-group" || !slices.Contains(st.Regimes, "op-a-group") {
+			t.Errorf("own regime not saved: %+v %v", st.Custom, st.Regimes)
+		}
+		admin.get("/reporting/settings").must(t, http.StatusOK).has(t, "グループ報告規程", "op-a group policy 7.2", "12時間")
 
 		// A viewer and a reporter read but may not change the settings.
 		for _, who := range []string{"op-a-viewer", "op-a-reporter"} {
