@@ -166,9 +166,6 @@ func (s *Service) update(ctx context.Context, p *auth.Principal, id string, a au
 		return nil, err
 	}
 	if role != RoleReporter {
-		if a == auth.ActReportRead {
-			return nil, apperr.Forbidden("only the reporting organisation changes its report")
-		}
 		return nil, apperr.Forbidden("only the reporting organisation changes its report")
 	}
 	if err := s.authorizeOwn(p, a, in.OrgID); err != nil {

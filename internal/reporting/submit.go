@@ -112,7 +112,7 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, id string, req 
 	if err := checkLen("note", req.Note, 5000); err != nil {
 		return nil, err
 	}
-	var stored []incident.Submission
+	var made []*incident.Submission // filled in by the store (ids, digests)
 	_, err = s.update(ctx, p, id, auth.ActReportWrite, func(in *incident.Incident) (*store.IncidentChange, error) {
 		approved := in.State == incident.Approved && in.Approval != nil && in.Approval.Version == in.Version
 		noFlow := len(in.Flow.Steps) == 0 && in.State.Editable()
@@ -210,22 +210,15 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, id string, req 
 			in.State = incident.Updated
 		}
 		in.SubmittedVersion, in.Approval, in.Resume = in.Version, nil, ""
-		stored = nil
-		for _, x := range ch.Submissions {
-			stored = append(stored, *x)
-		}
+		made = ch.Submissions
 		return ch, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	subs, err := s.DB.Submissions(ctx, store.SubmissionQuery{IncidentID: id})
-	if err != nil {
-		return nil, err
-	}
-	// The submissions just made are the last len(stored) ones.
-	if len(subs) >= len(stored) {
-		stored = subs[len(subs)-len(stored):]
+	stored := make([]incident.Submission, len(made))
+	for i, x := range made {
+		stored[i] = *x
 	}
 	s.notifyAsync(cur.OrgID, "incident.submitted", map[string]any{"incident": id, "ref": cur.Ref, "submissions": len(stored)})
 	return stored, nil
