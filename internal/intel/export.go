@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"sakimori/internal/auth"
 	"sakimori/internal/marking"
+	"sakimori/internal/score"
 	"sakimori/internal/share"
 	"sakimori/internal/stix"
 	"sakimori/internal/stix/pattern"
@@ -44,14 +46,59 @@ type BlockQuery struct {
 // enabled warninglist (now, or when it was ingested) is withheld unless an
 // analyst overrode the hit for that indicator.
 func (s *Service) Blocklist(ctx context.Context, p *auth.Principal, q BlockQuery) ([]BlockEntry, []Withheld, error) {
-	if err := s.ensureLists(ctx); err != nil {
-		return nil, nil, err
-	}
-	sc, err := s.searchScope(ctx, p, q.Collection)
+	entries := []BlockEntry{}
+	withheld, err := s.walkBlockable(ctx, p, q, false, func(r *share.Record, a pattern.Atom, _ *share.SightingSummary) {
+		entries = append(entries, BlockEntry{Kind: string(a.Kind), Value: a.Value, StixID: r.ID, TLP: r.TLP})
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	entries, withheld := []BlockEntry{}, []Withheld{}
+	return entries, withheld, nil
+}
+
+// IndicatorValue is one blockable value with what receivers filter and
+// report on: the indicator's name, confidence, score and times.
+type IndicatorValue struct {
+	BlockEntry
+	Name       string     `json:"name,omitempty"`
+	Confidence *int       `json:"confidence,omitempty"`
+	Score      int        `json:"score"`
+	Modified   time.Time  `json:"modified"`
+	ValidUntil *time.Time `json:"valid_until,omitempty"`
+}
+
+// Indicators is Blocklist with each value's indicator name, confidence,
+// score (with its sightings) and times: what the matching engine and the
+// exports filter on (minimum score or confidence, maximum age).
+func (s *Service) Indicators(ctx context.Context, p *auth.Principal, q BlockQuery) ([]IndicatorValue, []Withheld, error) {
+	out := []IndicatorValue{}
+	now := s.now()
+	withheld, err := s.walkBlockable(ctx, p, q, true, func(r *share.Record, a pattern.Atom, sum *share.SightingSummary) {
+		in, _ := ScoreInput(r, sum)
+		res := score.Compute(in, now, score.DefaultPolicy())
+		out = append(out, IndicatorValue{BlockEntry: BlockEntry{Kind: string(a.Kind), Value: a.Value, StixID: r.ID, TLP: r.TLP},
+			Name: r.Name, Confidence: r.Confidence, Score: res.Score, Modified: r.Version, ValidUntil: r.ValidUntil})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, withheld, nil
+}
+
+// walkBlockable calls fn for each exact atom of the latest, unrevoked,
+// unexpired STIX indicators p is entitled to (each kind and value once),
+// with the indicator's sightings when withSightings, and returns the
+// values withheld by warninglists.
+func (s *Service) walkBlockable(ctx context.Context, p *auth.Principal, q BlockQuery, withSightings bool,
+	fn func(r *share.Record, a pattern.Atom, sum *share.SightingSummary)) ([]Withheld, error) {
+	if err := s.ensureLists(ctx); err != nil {
+		return nil, err
+	}
+	sc, err := s.searchScope(ctx, p, q.Collection)
+	if err != nil {
+		return nil, err
+	}
+	withheld := []Withheld{}
 	seen := map[string]bool{}
 	now := s.now()
 	cursor := ""
@@ -60,7 +107,7 @@ func (s *Service) Blocklist(ctx context.Context, p *auth.Principal, q BlockQuery
 		recs, next, err := s.searchIn(ctx, sc, SearchQuery{Types: []string{"indicator"}, Revoked: ptr(false),
 			Cursor: cursor, Limit: 1000, WithRaw: true})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		log.add(sc.v, recs)
 		ids := make([]string, len(recs))
@@ -69,7 +116,13 @@ func (s *Service) Blocklist(ctx context.Context, p *auth.Principal, q BlockQuery
 		}
 		overrides, err := s.DB.Overrides(ctx, ids)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
+		}
+		var sightings map[string][]share.Sighting
+		if withSightings {
+			if sightings, err = s.DB.SightingsOf(ctx, ids); err != nil {
+				return nil, err
+			}
 		}
 		for i := range recs {
 			r := &recs[i]
@@ -83,6 +136,10 @@ func (s *Service) Blocklist(ctx context.Context, p *auth.Principal, q BlockQuery
 			pat, err := pattern.Parse(propString(o, "pattern"))
 			if err != nil {
 				continue
+			}
+			var sum *share.SightingSummary
+			if list := sightings[r.ID]; len(list) > 0 {
+				sum = Summarize(r.ID, list, sc.v.OrgID, 0)
 			}
 			_, overridden := overrides[r.ID]
 			for _, a := range pat.Atoms().Atoms {
@@ -100,12 +157,12 @@ func (s *Service) Blocklist(ctx context.Context, p *auth.Principal, q BlockQuery
 					}
 				}
 				seen[key] = true
-				entries = append(entries, BlockEntry{Kind: string(a.Kind), Value: a.Value, StixID: r.ID, TLP: r.TLP})
+				fn(r, a, sum)
 			}
 		}
 		if next == "" {
 			s.record(ctx, p, &log, "blocklist", q.Collection)
-			return entries, withheld, nil
+			return withheld, nil
 		}
 		cursor = next
 	}

@@ -963,26 +963,47 @@ func (db *DB) AddSighting(ctx context.Context, act audit.Actor, s *share.Sightin
 
 // ListSightings returns every sighting of stixID, newest first.
 func (db *DB) ListSightings(ctx context.Context, stixID string) ([]share.Sighting, error) {
-	var out []share.Sighting
+	m, err := db.SightingsOf(ctx, []string{stixID})
+	return m[stixID], err
+}
+
+// SightingsOf returns the sightings of each of ids (newest first), in one
+// query per 500 ids.
+func (db *DB) SightingsOf(ctx context.Context, ids []string) (map[string][]share.Sighting, error) {
+	out := map[string][]share.Sighting{}
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT id, stix_id, reporter_org, reporter_user, anonymous, sector, count, first_seen,
-			last_seen, false_positive, note, sighting_ref, created_at FROM sightings WHERE stix_id = ? ORDER BY created_at DESC, id DESC`), stixID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s share.Sighting
-			var sector string
-			if err := rows.Scan(&s.ID, &s.StixID, &s.ReporterOrgID, &s.ReporterUser, &s.Anonymous, &sector, &s.Count, &s.FirstSeen,
-				&s.LastSeen, &s.FalsePositive, &s.Note, &s.SightingRef, &s.CreatedAt); err != nil {
+		for lo := 0; lo < len(ids); lo += 500 {
+			part := ids[lo:min(lo+500, len(ids))]
+			args := make([]any, len(part))
+			for i, id := range part {
+				args[i] = id
+			}
+			rows, err := tx.QueryContext(ctx, db.rebind(`SELECT id, stix_id, reporter_org, reporter_user, anonymous, sector, count, first_seen,
+				last_seen, false_positive, note, sighting_ref, created_at FROM sightings WHERE stix_id IN (`+placeholders(len(part))+`)
+				ORDER BY created_at DESC, id DESC`), args...)
+			if err != nil {
 				return err
 			}
-			s.Sector = org.Sector(sector)
-			s.FirstSeen, s.LastSeen, s.CreatedAt = s.FirstSeen.UTC(), s.LastSeen.UTC(), s.CreatedAt.UTC()
-			out = append(out, s)
+			for rows.Next() {
+				var s share.Sighting
+				var sector string
+				if err := rows.Scan(&s.ID, &s.StixID, &s.ReporterOrgID, &s.ReporterUser, &s.Anonymous, &sector, &s.Count, &s.FirstSeen,
+					&s.LastSeen, &s.FalsePositive, &s.Note, &s.SightingRef, &s.CreatedAt); err != nil {
+					rows.Close()
+					return err
+				}
+				s.Sector = org.Sector(sector)
+				s.FirstSeen, s.LastSeen, s.CreatedAt = s.FirstSeen.UTC(), s.LastSeen.UTC(), s.CreatedAt.UTC()
+				out[s.StixID] = append(out[s.StixID], s)
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
-		return rows.Err()
+		return nil
 	})
 	return out, err
 }
