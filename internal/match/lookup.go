@@ -1,0 +1,562 @@
+package match
+
+import (
+	"hash/maphash"
+	"net/netip"
+	"unsafe"
+
+	"sakimori/internal/stix/pattern"
+)
+
+// seed hashes the strings of every set of this process (sets read from a
+// snapshot are re-hashed), so that a base and its overlay hash a domain
+// suffix once.
+var seed = maphash.MakeSeed()
+
+// view is what a lookup searches: an optional overlay, whose values win,
+// and a base without the values of the hidden metas.
+type view struct {
+	base, over *Set
+	hidden     map[int32]struct{}
+}
+
+func (v *view) hid(m int32) bool {
+	if v.hidden == nil {
+		return false
+	}
+	_, h := v.hidden[m]
+	return h
+}
+
+// Lookup looks up an observable of kind k (as a log parser found it) and
+// returns the ref of the most specific value that matches it:
+//
+//   - KindIPv4, KindIPv6 (or a CIDR kind): the address (either family;
+//     IPv4-mapped IPv6 is folded to IPv4), exactly, then the longest CIDR
+//     block holding it;
+//   - KindDomain: the name (case and a trailing dot ignored), then each
+//     parent at a label boundary (a.b.evil.example, b.evil.example,
+//     evil.example, example);
+//   - KindURL, KindEmail: the value normalised as pattern.NormalizeURL and
+//     pattern.NormalizeEmail do;
+//   - hashes: the hex digest of the kind's length, in either case.
+//
+// Lookup does not allocate for ASCII values (non-ASCII domains, URLs and
+// e-mail addresses take the allocating normalisers).
+func (s *Set) Lookup(k Kind, v []byte) (ref int32, ok bool) {
+	w := view{base: s}
+	_, ref, ok = w.lookup(k, v)
+	return ref, ok
+}
+
+// LookupIP looks up an address (exact, then longest CIDR block).
+func (s *Set) LookupIP(a netip.Addr) (int32, bool) {
+	w := view{base: s}
+	_, ref, ok := w.lookupAddr(a)
+	return ref, ok
+}
+
+func (w *view) lookup(k Kind, v []byte) (*Set, int32, bool) {
+	switch k {
+	case KindIPv4, KindIPv6, KindCIDR4, KindCIDR6:
+		if u, ok := parseIPv4(v); ok {
+			return w.lookup4(u)
+		}
+		a, ok := parseAddrBytes(v)
+		if !ok {
+			return nil, -1, false
+		}
+		return w.lookupAddr(a)
+	case KindDomain:
+		var buf [256]byte
+		n, st := lowerDomain(buf[:], v)
+		switch st {
+		case normOK:
+			return w.lookupDomain(buf[:n])
+		case normSlow:
+			d, err := pattern.NormalizeDomain(string(v))
+			if err != nil {
+				return nil, -1, false
+			}
+			return w.lookupDomain([]byte(d))
+		}
+		return nil, -1, false
+	case KindURL:
+		var buf [2048]byte
+		n, st := normURL(buf[:], v)
+		switch st {
+		case normOK:
+			return w.lookupExact(KindURL, buf[:n])
+		case normSlow:
+			u, err := pattern.NormalizeURL(string(v))
+			if err != nil {
+				return nil, -1, false
+			}
+			return w.lookupExact(KindURL, []byte(u))
+		}
+		return nil, -1, false
+	case KindEmail:
+		var buf [320]byte
+		n, st := lowerEmail(buf[:], v)
+		switch st {
+		case normOK:
+			return w.lookupExact(KindEmail, buf[:n])
+		case normSlow:
+			e, err := pattern.NormalizeEmail(string(v))
+			if err != nil {
+				return nil, -1, false
+			}
+			return w.lookupExact(KindEmail, []byte(e))
+		}
+		return nil, -1, false
+	case KindMD5, KindSHA1, KindSHA256, KindSHA512:
+		var d [64]byte
+		n := hashSize(k)
+		if !decodeHex(d[:n], v) {
+			return nil, -1, false
+		}
+		return w.lookupExact(k, d[:n])
+	}
+	return nil, -1, false
+}
+
+func (w *view) lookupAddr(a netip.Addr) (*Set, int32, bool) {
+	if !a.IsValid() {
+		return nil, -1, false
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return w.lookup4(u32(a))
+	}
+	hi, lo := halves(a)
+	if o := w.over; o != nil && o.count[KindIPv6] > 0 {
+		if i, ok := o.ip6.find(hi, lo); ok {
+			return o, mkRef(KindIPv6, i), true
+		}
+	}
+	if b := w.base; b != nil && b.count[KindIPv6] > 0 {
+		if i, ok := b.ip6.find(hi, lo); ok && !w.hid(b.ip6.e[i].meta) {
+			return b, mkRef(KindIPv6, i), true
+		}
+	}
+	return w.lookupCIDR(a.WithZone(""), 1)
+}
+
+func (w *view) lookup4(u uint32) (*Set, int32, bool) {
+	if o := w.over; o != nil && o.count[KindIPv4] > 0 {
+		if i, ok := o.ip4.find(u); ok {
+			return o, mkRef(KindIPv4, i), true
+		}
+	}
+	if b := w.base; b != nil && b.count[KindIPv4] > 0 {
+		if i, ok := b.ip4.find(u); ok && !w.hid(b.ip4.e[i].meta) {
+			return b, mkRef(KindIPv4, i), true
+		}
+	}
+	if (w.over == nil || w.over.count[KindCIDR4] == 0) && (w.base == nil || w.base.count[KindCIDR4] == 0) {
+		return nil, -1, false
+	}
+	return w.lookupCIDR(netip.AddrFrom4([4]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)}), 0)
+}
+
+func (w *view) lookupCIDR(a netip.Addr, fam int) (*Set, int32, bool) {
+	oref, obits, ook := w.over.cidrLPM(a, fam, nil)
+	bref, bbits, bok := w.base.cidrLPM(a, fam, w)
+	if ook && (!bok || obits >= bbits) {
+		return w.over, oref, true
+	}
+	if bok {
+		return w.base, bref, true
+	}
+	return nil, -1, false
+}
+
+// cidrLPM returns the longest block of family fam holding a whose meta
+// is not hidden by w.
+func (s *Set) cidrLPM(a netip.Addr, fam int, w *view) (int32, int, bool) {
+	if s == nil || len(s.cidr[fam].pfx) == 0 {
+		return -1, 0, false
+	}
+	c := &s.cidr[fam]
+	ref, ok := c.t.Lookup(a)
+	for ok {
+		i := refIdx(ref)
+		bits := c.pfx[i].Bits()
+		if w == nil || !w.hid(c.metas[i]) {
+			return ref, bits, true
+		}
+		if bits == 0 {
+			break
+		}
+		p, _ := a.Prefix(bits - 1)
+		_, ref, ok = c.t.LookupPrefixLPM(p)
+	}
+	return -1, 0, false
+}
+
+// lookupExact looks up a normalised key of a string or hash kind.
+func (w *view) lookupExact(k Kind, key []byte) (*Set, int32, bool) {
+	h := maphash.Bytes(seed, key)
+	if o := w.over; o != nil && o.count[k] > 0 {
+		if i, ok := o.strs[k].findHash(key, h); ok {
+			return o, mkRef(k, i), true
+		}
+	}
+	if b := w.base; b != nil && b.count[k] > 0 {
+		if i, ok := b.strs[k].findHash(key, h); ok && !w.hid(b.strs[k].e[i].meta) {
+			return b, mkRef(k, i), true
+		}
+	}
+	return nil, -1, false
+}
+
+// lookupDomain looks up a normalised name, then its parents.
+func (w *view) lookupDomain(name []byte) (*Set, int32, bool) {
+	over := w.over != nil && w.over.count[KindDomain] > 0
+	base := w.base != nil && w.base.count[KindDomain] > 0
+	if !over && !base {
+		return nil, -1, false
+	}
+	for {
+		h := maphash.Bytes(seed, name)
+		if over {
+			if i, ok := w.over.strs[KindDomain].findHash(name, h); ok {
+				return w.over, mkRef(KindDomain, i), true
+			}
+		}
+		if base {
+			t := &w.base.strs[KindDomain]
+			if i, ok := t.findHash(name, h); ok && !w.hid(t.e[i].meta) {
+				return w.base, mkRef(KindDomain, i), true
+			}
+		}
+		j := indexDot(name)
+		if j < 0 {
+			return nil, -1, false
+		}
+		name = name[j+1:]
+	}
+}
+
+func indexDot(b []byte) int {
+	for i, c := range b {
+		if c == '.' {
+			return i
+		}
+	}
+	return -1
+}
+
+// Results of the allocation-free normalisers.
+const (
+	normFail = iota // not a valid value: nothing can match
+	normOK          // normalised into the buffer
+	normSlow        // needs the allocating normaliser (non-ASCII, rare forms)
+)
+
+// parseIPv4 parses a dotted-quad IPv4 address as netip does (no leading
+// zeros).
+func parseIPv4[T ~string | ~[]byte](b T) (uint32, bool) {
+	if len(b) < 7 || len(b) > 15 {
+		return 0, false
+	}
+	var out, n uint32
+	digits, dots := 0, 0
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits > 0 && n == 0 {
+				return 0, false
+			}
+			n = n*10 + uint32(c-'0')
+			digits++
+			if n > 255 {
+				return 0, false
+			}
+		case c == '.':
+			if digits == 0 || dots == 3 {
+				return 0, false
+			}
+			out = out<<8 | n
+			n, digits = 0, 0
+			dots++
+		default:
+			return 0, false
+		}
+	}
+	if dots != 3 || digits == 0 {
+		return 0, false
+	}
+	return out<<8 | n, true
+}
+
+// parseAddrBytes parses an IPv6 (or IPv4) address without allocating on
+// success; zones are refused.
+func parseAddrBytes(b []byte) (netip.Addr, bool) {
+	if len(b) == 0 || len(b) > 45 {
+		return netip.Addr{}, false
+	}
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.') {
+			return netip.Addr{}, false
+		}
+	}
+	// The string aliases b only for the duration of the parse; a parsed
+	// Addr without a zone keeps no reference to it.
+	a, err := netip.ParseAddr(unsafe.String(&b[0], len(b)))
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a, true
+}
+
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c - 'a' + 10)
+		t[c-'a'+'A'] = byte(c - 'a' + 10)
+	}
+	return
+}()
+
+// decodeHex decodes exactly len(dst) bytes of hex digits of either case.
+func decodeHex[T ~string | ~[]byte](dst []byte, s T) bool {
+	if len(s) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		h, l := hexVal[s[2*i]], hexVal[s[2*i+1]]
+		if h|l == 0xff {
+			return false
+		}
+		dst[i] = h<<4 | l
+	}
+	return true
+}
+
+// validDomain reports whether s is already a normalised ASCII domain name
+// (what pattern.NormalizeDomain would return unchanged).
+func validDomain(s string) bool {
+	if len(s) == 0 || len(s) > 253 {
+		return false
+	}
+	label, numeric := 0, true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if label == 0 {
+				return false
+			}
+			label, numeric = 0, true
+			continue
+		case c >= '0' && c <= '9':
+		case c >= 'a' && c <= 'z' || c == '-' || c == '_':
+			numeric = false
+		default:
+			return false
+		}
+		label++
+		if label > 63 {
+			return false
+		}
+	}
+	return label > 0 && !numeric
+}
+
+// lowerDomain writes the normalised form of an ASCII domain name into buf
+// (lower case, without a trailing dot); names that are not valid fail.
+func lowerDomain(buf []byte, v []byte) (int, int) {
+	if len(v) > 0 && v[len(v)-1] == '.' {
+		v = v[:len(v)-1]
+	}
+	if len(v) == 0 {
+		return 0, normFail
+	}
+	if len(v) > 253 {
+		for _, c := range v {
+			if c >= 0x80 {
+				return 0, normSlow
+			}
+		}
+		return 0, normFail
+	}
+	label, numeric := 0, true
+	for i, c := range v {
+		switch {
+		case c == '.':
+			if label == 0 {
+				return 0, normFail
+			}
+			label, numeric = 0, true
+			buf[i] = c
+			continue
+		case c >= '0' && c <= '9':
+		case c >= 'a' && c <= 'z' || c == '-' || c == '_':
+			numeric = false
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+			numeric = false
+		case c >= 0x80:
+			return 0, normSlow
+		default:
+			return 0, normFail
+		}
+		buf[i] = c
+		label++
+		if label > 63 {
+			return 0, normFail
+		}
+	}
+	if label == 0 || numeric {
+		return 0, normFail
+	}
+	return len(v), normOK
+}
+
+// lowerEmail writes an ASCII e-mail address in lower case into buf,
+// without a trailing dot after the domain.
+func lowerEmail(buf []byte, v []byte) (int, int) {
+	if len(v) > len(buf) {
+		return 0, normFail
+	}
+	at := -1
+	for i, c := range v {
+		if c >= 0x80 {
+			return 0, normSlow
+		}
+		if c <= ' ' || c == 0x7f {
+			return 0, normFail
+		}
+		if c == '@' {
+			at = i
+		}
+	}
+	if at <= 0 {
+		return 0, normFail
+	}
+	n, st := lowerDomain(buf[at+1:], v[at+1:])
+	if st != normOK {
+		return 0, st
+	}
+	for i := 0; i < at; i++ {
+		c := v[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	buf[at] = '@'
+	return at + 1 + n, normOK
+}
+
+// normURL writes what pattern.NormalizeURL returns for v into buf, for
+// the common forms (scheme://host[:port][/path][?query] in ASCII without
+// user info, IPv6 hosts or percent escapes); other forms return normSlow.
+func normURL(buf []byte, v []byte) (int, int) {
+	if len(v) > len(buf)-1 {
+		return 0, normSlow
+	}
+	for _, c := range v {
+		if c <= ' ' || c == 0x7f {
+			return 0, normFail
+		}
+		if c >= 0x80 || c == '%' || c == '\\' {
+			return 0, normSlow
+		}
+	}
+	// Scheme.
+	i := 0
+	for i < len(v) && v[i] != ':' {
+		c := v[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return 0, normSlow
+		}
+		i++
+	}
+	if i == 0 || i+3 > len(v) || v[i+1] != '/' || v[i+2] != '/' {
+		return 0, normSlow
+	}
+	scheme := v[:i]
+	n := 0
+	for _, c := range scheme {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	n += copy(buf[n:], "://")
+	lowScheme := buf[:i]
+	rest := v[i+3:]
+	end := len(rest)
+	for j, c := range rest {
+		if c == '/' || c == '?' || c == '#' {
+			end = j
+			break
+		}
+	}
+	auth, tail := rest[:end], rest[end:]
+	host, port := auth, []byte(nil)
+	for j, c := range auth {
+		switch {
+		case c == ':':
+			if port != nil {
+				return 0, normSlow
+			}
+			host, port = auth[:j], auth[j+1:]
+			if len(port) == 0 {
+				return 0, normSlow
+			}
+		case port != nil:
+			if c < '0' || c > '9' {
+				return 0, normSlow
+			}
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == '_':
+		default:
+			return 0, normSlow
+		}
+	}
+	if len(host) == 0 {
+		return 0, normFail
+	}
+	if _, ok := parseIPv4(host); ok {
+		n += copy(buf[n:], host)
+	} else {
+		m, st := lowerDomain(buf[n:], host)
+		if st != normOK {
+			return 0, st
+		}
+		n += m
+	}
+	if port != nil {
+		p := string(port)
+		s := string(lowScheme)
+		if !(p == "80" && s == "http" || p == "443" && s == "https" || p == "21" && s == "ftp") {
+			buf[n] = ':'
+			n++
+			n += copy(buf[n:], port)
+		}
+	}
+	for j, c := range tail {
+		if c == '#' {
+			tail = tail[:j]
+			break
+		}
+	}
+	if len(tail) == 0 || tail[0] == '?' {
+		buf[n] = '/'
+		n++
+	}
+	n += copy(buf[n:], tail)
+	return n, normOK
+}

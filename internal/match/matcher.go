@@ -1,0 +1,234 @@
+package match
+
+import (
+	"net/netip"
+	"sync"
+	"sync/atomic"
+)
+
+// Matcher holds the current indicator set and takes incremental updates
+// while lookups continue. Lookups read an immutable snapshot through an
+// atomic pointer and never wait; updates are serialised among themselves.
+//
+// An update (Apply) publishes a new snapshot made of the unchanged base
+// set, a small overlay set built from the indicators added since the
+// base was built, and the base's indicators hidden since (removed, or
+// replaced by a newer version in the overlay). When the overlay grows past
+// 5% of the base (at least MinCompact changes), a new base is built in the
+// background from base and overlay and swapped in; updates that arrive
+// meanwhile are replayed onto it.
+type Matcher struct {
+	cur atomic.Pointer[state]
+
+	mu         sync.Mutex // serialises writers
+	gen        uint64     // bumped by Swap: a background rebuild of an older generation is dropped
+	rebuilding bool
+	pending    []op // updates applied while a rebuild runs, replayed onto its result
+	done       chan struct{}
+}
+
+// MinCompact is the number of changes (added plus removed indicators)
+// below which the overlay is never merged into the base.
+const MinCompact = 1024
+
+type state struct {
+	view
+	ovInds  []Indicator         // the overlay's indicators
+	removed map[string]struct{} // STIX ids whose base values are hidden
+}
+
+type op struct {
+	add    []Indicator
+	remove []string
+}
+
+// Hit is what a Matcher lookup found: a value of one of its sets.
+type Hit struct {
+	Set *Set
+	Ref int32
+}
+
+// Indicator returns the indicator that matched (a new copy).
+func (h Hit) Indicator() *Indicator { return h.Set.Indicator(h.Ref) }
+
+// Kind is the kind of the value that matched (KindCIDR4 for an IPv4
+// observable inside a listed block, KindDomain for a listed parent).
+func (h Hit) Kind() Kind { return h.Set.Kind(h.Ref) }
+
+// Value is the normalised value that matched.
+func (h Hit) Value() string { return h.Set.Value(h.Ref) }
+
+// NewMatcher returns a matcher whose snapshot is s (nil: an empty set).
+func NewMatcher(s *Set) *Matcher {
+	if s == nil {
+		s, _ = Build(nil)
+	}
+	m := &Matcher{}
+	m.cur.Store(&state{view: view{base: s}})
+	return m
+}
+
+// Lookup looks an observable up in the current snapshot (see
+// Set.Lookup): the most specific match wins; at equal specificity the
+// overlay wins. It does not allocate.
+func (m *Matcher) Lookup(k Kind, v []byte) (Hit, bool) {
+	st := m.cur.Load()
+	s, ref, ok := st.view.lookup(k, v)
+	return Hit{Set: s, Ref: ref}, ok
+}
+
+// LookupIP looks an address up in the current snapshot.
+func (m *Matcher) LookupIP(a netip.Addr) (Hit, bool) {
+	st := m.cur.Load()
+	s, ref, ok := st.view.lookupAddr(a)
+	return Hit{Set: s, Ref: ref}, ok
+}
+
+// Set returns one set holding everything the matcher currently matches:
+// the base itself when no update is pending, otherwise a merge of base
+// and overlay built now (and kept as the new base).
+func (m *Matcher) Set() *Set {
+	st := m.cur.Load()
+	if st.over == nil && len(st.hidden) == 0 {
+		return st.base
+	}
+	m.Compact()
+	return m.cur.Load().base
+}
+
+// Swap replaces the whole snapshot by s (a full reload); pending updates
+// and any background rebuild are dropped.
+func (m *Matcher) Swap(s *Set) {
+	if s == nil {
+		s, _ = Build(nil)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gen++
+	m.rebuilding, m.pending = false, nil
+	m.cur.Store(&state{view: view{base: s}})
+}
+
+// Apply removes the indicators with the given STIX ids, then adds add.
+// An added indicator replaces every value the snapshot held for its id
+// (a new version of a STIX indicator). Indicators with a bad kind or value
+// are not taken and are reported by their index in add.
+func (m *Matcher) Apply(add []Indicator, remove []string) []Problem {
+	_, probs := Build(add)
+	if len(probs) > 0 {
+		good := make([]Indicator, 0, len(add)-len(probs))
+		j := 0
+		for i := range add {
+			if j < len(probs) && probs[j].Index == i {
+				j++
+				continue
+			}
+			good = append(good, add[i])
+		}
+		add = good
+	} else {
+		add = append([]Indicator(nil), add...)
+	}
+	remove = append([]string(nil), remove...)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := applyOp(m.cur.Load(), op{add, remove})
+	m.cur.Store(st)
+	if m.rebuilding {
+		m.pending = append(m.pending, op{add, remove})
+	} else {
+		m.maybeRebuild(st)
+	}
+	return probs
+}
+
+// Compact merges the overlay into the base now (after any background
+// rebuild has finished).
+func (m *Matcher) Compact() {
+	m.Wait()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := m.cur.Load()
+	if st.over == nil && len(st.hidden) == 0 {
+		return
+	}
+	m.cur.Store(&state{view: view{base: merge(st.base, st.hidden, st.over)}})
+}
+
+// Wait waits for a background rebuild to finish.
+func (m *Matcher) Wait() {
+	m.mu.Lock()
+	d := m.done
+	m.mu.Unlock()
+	if d != nil {
+		<-d
+	}
+}
+
+// overlaySize is the number of changes a state carries over its base.
+func (st *state) overlaySize() int { return len(st.ovInds) + len(st.removed) }
+
+func (m *Matcher) maybeRebuild(st *state) {
+	if st.overlaySize() <= max(MinCompact, st.base.Len()/20) {
+		return
+	}
+	m.rebuilding = true
+	gen := m.gen
+	done := make(chan struct{})
+	m.done = done
+	go func() {
+		defer close(done)
+		nb := merge(st.base, st.hidden, st.over)
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.gen != gen {
+			return
+		}
+		ns := &state{view: view{base: nb}}
+		for _, o := range m.pending {
+			ns = applyOp(ns, o)
+		}
+		m.rebuilding, m.pending = false, nil
+		m.cur.Store(ns)
+		m.maybeRebuild(ns)
+	}()
+}
+
+// applyOp returns st with the removals and additions of o.
+func applyOp(st *state, o op) *state {
+	drop := make(map[string]struct{}, len(o.remove)+len(o.add))
+	for _, id := range o.remove {
+		drop[id] = struct{}{}
+	}
+	for i := range o.add {
+		if o.add[i].ID != "" {
+			drop[o.add[i].ID] = struct{}{}
+		}
+	}
+	ns := &state{view: view{base: st.base}, removed: make(map[string]struct{}, len(st.removed)+len(drop))}
+	for id := range st.removed {
+		ns.removed[id] = struct{}{}
+	}
+	for id := range drop {
+		ns.removed[id] = struct{}{}
+	}
+	ns.ovInds = make([]Indicator, 0, len(st.ovInds)+len(o.add))
+	for i := range st.ovInds {
+		if _, d := drop[st.ovInds[i].ID]; !d || st.ovInds[i].ID == "" {
+			ns.ovInds = append(ns.ovInds, st.ovInds[i])
+		}
+	}
+	ns.ovInds = append(ns.ovInds, o.add...)
+	if len(ns.ovInds) > 0 {
+		ns.over, _ = Build(ns.ovInds)
+	}
+	for id := range ns.removed {
+		for _, mi := range st.base.metasByID(id) {
+			if ns.hidden == nil {
+				ns.hidden = make(map[int32]struct{})
+			}
+			ns.hidden[mi] = struct{}{}
+		}
+	}
+	return ns
+}
