@@ -1,6 +1,7 @@
 package logscan
 
 import (
+	"bytes"
 	"unicode/utf8"
 )
 
@@ -66,9 +67,38 @@ func eveAction(path string) zact {
 	return zNone
 }
 
+// evePaths are the paths eveAction wants; eveFilter is a quick
+// (length, last byte) pre-check over them.
+var evePaths = []string{"src_ip", "dest_ip", "dns.rrname", "dns.queries.rrname", "dns.answers.rrname", "dns.query.rrname",
+	"dns.rdata", "dns.answers.rdata", "dns.grouped.A", "dns.grouped.AAAA", "dns.grouped.CNAME", "dns.grouped.MX", "dns.grouped.NS",
+	"dns.grouped.PTR", "http.hostname", "http.url", "http.http_refer", "tls.sni", "quic.sni", "fileinfo.md5", "fileinfo.sha1",
+	"fileinfo.sha256", "email.from", "email.to", "email.cc", "smtp.mail_from", "smtp.rcpt_to"}
+
+var eveFilter [64][4]uint64
+
+func init() {
+	for _, p := range evePaths {
+		if eveAction(p) == zNone {
+			panic("logscan: evePaths and eveAction disagree on " + p)
+		}
+		c := p[len(p)-1]
+		eveFilter[len(p)&63][c>>6] |= 1 << (c & 63)
+	}
+}
+
 // rule returns what to do with a string at the current path.
 func (s *Scanner) rule() jrule {
 	j := &s.js
+	if s.format == FormatSuricataEVE {
+		p := j.path
+		if len(p) == 0 {
+			return jrule{}
+		}
+		c := p[len(p)-1]
+		if eveFilter[len(p)&63][c>>6]&(1<<(c&63)) == 0 {
+			return jrule{}
+		}
+	}
 	if r, ok := j.rules[string(j.path)]; ok {
 		return r
 	}
@@ -121,25 +151,29 @@ func (s *Scanner) jsonLine(line []byte) (bool, error) {
 
 // jsonString scans a string starting at b[i] == '"'; it returns the index
 // after the closing quote, the raw contents and whether they hold escapes.
+// Control characters inside strings are tolerated (no normaliser accepts
+// them in a value).
 func jsonString(b []byte, i int) (int, []byte, bool, bool) {
 	i++
 	start := i
-	esc := false
+	q := bytes.IndexByte(b[i:], '"')
+	if q < 0 {
+		return len(b), nil, false, false
+	}
+	if bytes.IndexByte(b[i:i+q], '\\') < 0 {
+		return i + q + 1, b[start : i+q], false, true
+	}
 	for i < len(b) {
-		c := b[i]
-		switch {
-		case c == '"':
-			return i + 1, b[start:i], esc, true
-		case c == '\\':
-			esc = true
+		switch b[i] {
+		case '"':
+			return i + 1, b[start:i], true, true
+		case '\\':
 			i += 2
 			continue
-		case c < 0x20:
-			return i, nil, false, false
 		}
 		i++
 	}
-	return i, nil, false, false
+	return len(b), nil, false, false
 }
 
 func (s *Scanner) jsonValue(b []byte, i, depth int) (int, bool) {
