@@ -35,7 +35,6 @@ type jrule struct {
 
 type jsonState struct {
 	path   []byte
-	intern map[string]string
 	rules  map[string]jrule
 	host   []byte
 	uri    []byte

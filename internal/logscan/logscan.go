@@ -109,7 +109,6 @@ func NewScanner(r io.Reader, f Format) *Scanner {
 	s := &Scanner{r: r, format: f, buf: make([]byte, 64<<10)}
 	s.rec.Observables = make([]match.Observable, 0, 32)
 	s.arena = make([]byte, 0, 4096)
-	s.js.intern = map[string]string{}
 	return s
 }
 
@@ -223,7 +222,8 @@ var errSkip = errors.New("malformed line")
 // Scan calls fn for every record that yields at least one observable, in
 // input order, and returns fn's first error, a read error, or nil at the
 // end of the input. The Record and its observables are reused: they are
-// valid only during the call.
+// valid only during the call. After fn's error Scan may be called again:
+// it resumes with the next line.
 func (s *Scanner) Scan(fn func(*Record) error) error {
 	if s.format == "" {
 		s.detect()

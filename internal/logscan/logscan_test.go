@@ -237,3 +237,33 @@ func TestOffsetsAndCRLF(t *testing.T) {
 		t.Errorf("got %v, want %s", got, want)
 	}
 }
+
+func TestMalformedSkipped(t *testing.T) {
+	cases := []struct {
+		format      Format
+		data        string
+		wantObs     int
+		wantSkipped int64
+		wantRecords int64
+	}{
+		{FormatZeekTSV, "#fields\tid.orig_h\tid.resp_h\n1.1.1.1\t2.2.2.2\nonly-one-column\n3.3.3.3\t4.4.4.4\ta\tb\n5.5.5.5\t6.6.6.6\n", 4, 2, 2},
+		{FormatZeekTSV, "1.1.1.1\t2.2.2.2\n", 0, 1, 0}, // data before #fields
+		{FormatSuricataEVE, "{\"src_ip\":\"1.1.1.1\"}\n{\"src_ip\":\n{\"src_ip\":\"2.2.2.2\"} trailing\n{\"src_ip\":\"3.3.3.3\"}\n", 2, 2, 2},
+		{FormatJSONL, "{\"a\":\"1.1.1.1\"}\n{\"a\":tru}\n{\"a\":\"x\\q\"}\n{\"a\":\"2.2.2.2\"}\n", 2, 2, 2},
+		{FormatAccessLog, "1.1.1.1 - - [d] \"GET / HTTP/1.1\" 200 1\nnonsense\n1.1.1.1 - - [d] no request\n2.2.2.2 - - [d] \"GET / HTTP/1.1\" 200 1\n", 2, 2, 2},
+		{FormatCSV, "src,dst\n1.1.1.1,2.2.2.2\n\"open,3.3.3.3\n\"a\"b,4.4.4.4\n5.5.5.5,6.6.6.6\n", 4, 2, 2},
+	}
+	for _, c := range cases {
+		t.Run(string(c.format), func(t *testing.T) {
+			sc := NewScanner(strings.NewReader(c.data), c.format)
+			n := 0
+			if err := sc.Scan(func(r *Record) error { n += len(r.Observables); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			st := sc.Stats()
+			if n != c.wantObs || st.Skipped != c.wantSkipped || st.Records != c.wantRecords {
+				t.Errorf("observables %d, stats %+v; want %d observables, %d skipped, %d records", n, st, c.wantObs, c.wantSkipped, c.wantRecords)
+			}
+		})
+	}
+}

@@ -24,16 +24,16 @@ import (
 type zact uint8
 
 const (
-	zNone   zact = iota
-	zIP          // address
-	zDomain      // domain name
-	zHost        // domain name or address, maybe with :port
-	zURI         // request target, combined with the host into a URL
-	zURL         // absolute URL
-	zHash        // hex hash
-	zEmail       // e-mail address
-	zAuto        // classify (generic JSON lines)
-	zHostURL     // eve http.hostname: a host that also prefixes http.url
+	zNone    zact = iota
+	zIP           // address
+	zDomain       // domain name
+	zHost         // domain name or address, maybe with :port
+	zURI          // request target, combined with the host into a URL
+	zURL          // absolute URL
+	zHash         // hex hash
+	zEmail        // e-mail address
+	zAuto         // classify (generic JSON lines)
+	zHostURL      // eve http.hostname: a host that also prefixes http.url
 )
 
 // zeekAction chooses what to extract from a Zeek field.
