@@ -15,7 +15,7 @@ import (
 // base was built, and the base's indicators hidden since (removed, or
 // replaced by a newer version in the overlay). When the overlay grows past
 // 5% of the base (at least MinCompact changes), a new base is built in the
-// background from base and overlay and swapped in; updates that arrive
+// background (at most MaxOverlay changes) from base and overlay and swapped in; updates that arrive
 // meanwhile are replayed onto it.
 type Matcher struct {
 	cur atomic.Pointer[state]
@@ -31,9 +31,13 @@ type Matcher struct {
 // below which the overlay is never merged into the base.
 const MinCompact = 1024
 
+// MaxOverlay is the number of changes above which the overlay is always
+// merged (each update rebuilds the overlay, so it must stay small).
+const MaxOverlay = 65536
+
 type state struct {
 	view
-	ovInds  []Indicator         // the overlay's indicators
+	ovInds  [][]Indicator       // the overlay's indicators, one batch per update
 	removed map[string]struct{} // STIX ids whose base values are hidden
 }
 
@@ -166,10 +170,20 @@ func (m *Matcher) Wait() {
 }
 
 // overlaySize is the number of changes a state carries over its base.
-func (st *state) overlaySize() int { return len(st.ovInds) + len(st.removed) }
+func (st *state) overlaySize() int {
+	n := len(st.removed)
+	for _, b := range st.ovInds {
+		n += len(b)
+	}
+	return n
+}
+
+// autoCompact lets Apply start background rebuilds (tests turn it off to
+// compact at chosen points).
+var autoCompact = true
 
 func (m *Matcher) maybeRebuild(st *state) {
-	if st.overlaySize() <= max(MinCompact, st.base.Len()/20) {
+	if !autoCompact || st.overlaySize() <= min(max(MinCompact, st.base.Len()/20), MaxOverlay) {
 		return
 	}
 	m.rebuilding = true
@@ -212,15 +226,32 @@ func applyOp(st *state, o op) *state {
 	for id := range drop {
 		ns.removed[id] = struct{}{}
 	}
-	ns.ovInds = make([]Indicator, 0, len(st.ovInds)+len(o.add))
-	for i := range st.ovInds {
-		if _, d := drop[st.ovInds[i].ID]; !d || st.ovInds[i].ID == "" {
-			ns.ovInds = append(ns.ovInds, st.ovInds[i])
+	ns.ovInds = make([][]Indicator, 0, len(st.ovInds)+1)
+	n := 0
+	for _, batch := range st.ovInds {
+		keep := batch // batches are never modified: shared unless filtered
+		for i := range batch {
+			if _, d := drop[batch[i].ID]; d && batch[i].ID != "" {
+				keep = make([]Indicator, 0, len(batch))
+				for j := range batch {
+					if _, d := drop[batch[j].ID]; !d || batch[j].ID == "" {
+						keep = append(keep, batch[j])
+					}
+				}
+				break
+			}
+		}
+		if len(keep) > 0 {
+			ns.ovInds = append(ns.ovInds, keep)
+			n += len(keep)
 		}
 	}
-	ns.ovInds = append(ns.ovInds, o.add...)
-	if len(ns.ovInds) > 0 {
-		ns.over, _ = Build(ns.ovInds)
+	if len(o.add) > 0 {
+		ns.ovInds = append(ns.ovInds, o.add)
+		n += len(o.add)
+	}
+	if n > 0 {
+		ns.over = buildBatches(ns.ovInds)
 	}
 	for id := range ns.removed {
 		for _, mi := range st.base.metasByID(id) {

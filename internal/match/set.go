@@ -263,17 +263,34 @@ func (s *Set) metasByID(id string) []int32 {
 // left out and reported.
 func Build(inds []Indicator) (*Set, []Problem) {
 	b := newBuilder()
+	probs := b.addIndicators(inds)
+	return b.finish(), probs
+}
+
+// buildBatches builds a set from updates in order: a value of a later
+// batch replaces the same value of an earlier one.
+func buildBatches(batches [][]Indicator) *Set {
+	b := newBuilder()
+	for i, inds := range batches {
+		if i > 0 {
+			b.startOverride()
+		}
+		b.addIndicators(inds)
+	}
+	return b.finish()
+}
+
+func (b *builder) addIndicators(inds []Indicator) []Problem {
 	var probs []Problem
 	var buf []byte
 	for i := range inds {
-		ind := &inds[i]
 		var field, msg string
-		buf, field, msg = b.addIndicator(ind, buf)
+		buf, field, msg = b.addIndicator(&inds[i], buf)
 		if msg != "" {
 			probs = append(probs, Problem{Index: i, Field: field, Message: msg})
 		}
 	}
-	return b.finish(), probs
+	return probs
 }
 
 // builder stages normalised values, then builds the tables.
@@ -282,7 +299,10 @@ type builder struct {
 	metaIdx map[meta]int32
 	lastM   meta
 	lastIdx int32
-	ovFrom  int32 // metas from here on win over earlier ones regardless of score
+	// batch numbers the updates a set is built from: a value of a later
+	// batch replaces that of an earlier one regardless of score.
+	batch     int32
+	metaBatch []int32
 
 	ip4   []u4Entry
 	ip6   []u6Entry
@@ -297,7 +317,7 @@ type pfxEntry struct {
 }
 
 func newBuilder() *builder {
-	return &builder{metaIdx: make(map[meta]int32), lastIdx: -1, ovFrom: math.MaxInt32}
+	return &builder{metaIdx: make(map[meta]int32), lastIdx: -1}
 }
 
 func (b *builder) addMeta(m meta) int32 {
@@ -308,16 +328,17 @@ func (b *builder) addMeta(m meta) int32 {
 	if !ok {
 		idx = int32(len(b.metas))
 		b.metas = append(b.metas, m)
+		b.metaBatch = append(b.metaBatch, b.batch)
 		b.metaIdx[m] = idx
 	}
 	b.lastM, b.lastIdx = m, idx
 	return idx
 }
 
-// startOverride makes every meta added from now on win over the earlier
-// ones (the overlay merged onto a base).
+// startOverride starts a new batch: every value added from now on
+// replaces the same value added before.
 func (b *builder) startOverride() {
-	b.ovFrom = int32(len(b.metas))
+	b.batch++
 	b.metaIdx = make(map[meta]int32)
 	b.lastIdx = -1
 }
@@ -441,8 +462,8 @@ func appendUvarint(a []byte, x uint64) []byte {
 
 // better reports whether meta n should replace meta o for the same value.
 func (b *builder) better(n, o int32) bool {
-	if n >= b.ovFrom && o < b.ovFrom {
-		return true
+	if bn, bo := b.metaBatch[n], b.metaBatch[o]; bn != bo {
+		return bn > bo
 	}
 	mn, mo := &b.metas[n], &b.metas[o]
 	if mn.score != mo.score {

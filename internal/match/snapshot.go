@@ -168,7 +168,7 @@ func ReadSet(r io.Reader) (*Set, error) {
 	}
 	// Metas are appended as they are (not deduplicated) so that indices
 	// in the file stay valid.
-	b.metas = metas
+	b.metas, b.metaBatch = metas, make([]int32, len(metas))
 	for _, k := range Kinds {
 		f := "values." + k.String()
 		cnt := d.uvarint(f)
