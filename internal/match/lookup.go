@@ -3,6 +3,7 @@ package match
 import (
 	"hash/maphash"
 	"net/netip"
+	"sync/atomic"
 	"unsafe"
 
 	"sakimori/internal/stix/pattern"
@@ -12,6 +13,10 @@ import (
 // snapshot are re-hashed), so that a base and its overlay hash a domain
 // suffix once.
 var seed = maphash.MakeSeed()
+
+// prefetchSink keeps the prefetching loads of lookupDomain from being
+// optimised away.
+var prefetchSink atomic.Uint32
 
 // view is what a lookup searches: an optional overlay, whose values win,
 // and a base without the values of the hidden metas.
@@ -68,19 +73,7 @@ func (w *view) lookup(k Kind, v []byte) (*Set, int32, bool) {
 		}
 		return w.lookupAddr(a)
 	case KindDomain:
-		var buf [256]byte
-		n, st := lowerDomain(buf[:], v)
-		switch st {
-		case normOK:
-			return w.lookupDomain(buf[:n])
-		case normSlow:
-			d, err := pattern.NormalizeDomain(string(v))
-			if err != nil {
-				return nil, -1, false
-			}
-			return w.lookupDomain([]byte(d))
-		}
-		return nil, -1, false
+		return w.lookupDomain(v)
 	case KindURL:
 		var buf [2048]byte
 		n, st := normURL(buf[:], v)
@@ -210,32 +203,115 @@ func (w *view) lookupExact(k Kind, key []byte) (*Set, int32, bool) {
 	return nil, -1, false
 }
 
-// lookupDomain looks up a normalised name, then its parents.
-func (w *view) lookupDomain(name []byte) (*Set, int32, bool) {
+// domainClass maps a byte of a domain name to its lower-case form, '.'
+// to itself, non-ASCII bytes to 0xff and bytes not allowed to 0.
+var domainClass = func() (t [256]byte) {
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = 0xff
+	}
+	for c := byte('a'); c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = c, c
+	}
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c
+	}
+	t['-'], t['_'], t['.'] = '-', '_', '.'
+	return
+}()
+
+// lookupDomain looks up a domain name as found (any case, a trailing dot)
+// and then its parents, in one backward pass that lower-cases, checks
+// and hashes every suffix. Non-ASCII names take pattern.NormalizeDomain.
+func (w *view) lookupDomain(v []byte) (*Set, int32, bool) {
 	over := w.over != nil && w.over.count[KindDomain] > 0
 	base := w.base != nil && w.base.count[KindDomain] > 0
 	if !over && !base {
 		return nil, -1, false
 	}
-	for {
-		h := maphash.Bytes(seed, name)
+	if len(v) > 0 && v[len(v)-1] == '.' {
+		v = v[:len(v)-1]
+	}
+	if len(v) == 0 {
+		return nil, -1, false
+	}
+	if len(v) > 253 {
+		return w.lookupDomainSlow(v)
+	}
+	// starts[i] is where suffix i begins, hashes[i] its hash; suffix 0 is
+	// the top-level label, the last one the whole name.
+	var buf [256]byte
+	var starts [128]uint8
+	var hashes [128]uint64
+	n, label := 0, 0
+	numeric := true // the top-level label so far
+	h := domainBasis
+	for i := len(v) - 1; i >= 0; i-- {
+		c := domainClass[v[i]]
+		switch {
+		case c == '.':
+			if label == 0 || n == 0 && numeric {
+				return nil, -1, false
+			}
+			starts[n], hashes[n] = uint8(i+1), mix64(h)
+			n++
+			label = 0
+		case c == 0:
+			return nil, -1, false
+		case c == 0xff:
+			return w.lookupDomainSlow(v)
+		default:
+			if n == 0 && (c < '0' || c > '9') {
+				numeric = false
+			}
+			label++
+			if label > 63 {
+				return nil, -1, false
+			}
+		}
+		buf[i] = c
+		h = (h ^ uint64(c)) * 0x100000001b3
+	}
+	if label == 0 || n == 0 && numeric {
+		return nil, -1, false
+	}
+	starts[n], hashes[n] = 0, mix64(h)
+	n++
+	name := buf[:len(v)]
+	// Touch the first slot of every suffix before probing so that the
+	// cache misses overlap instead of following one another.
+	if base {
+		t := &w.base.strs[KindDomain]
+		var x uint32
+		for i := range n {
+			x += t.e[slotOf(hashes[i], len(t.e))].tag
+		}
+		if x == ^uint32(0) {
+			prefetchSink.Add(1)
+		}
+	}
+	for i := n - 1; i >= 0; i-- {
+		suffix, h := name[starts[i]:], hashes[i]
 		if over {
-			if i, ok := w.over.strs[KindDomain].findHash(name, h); ok {
-				return w.over, mkRef(KindDomain, i), true
+			if j, ok := w.over.strs[KindDomain].findHash(suffix, h); ok {
+				return w.over, mkRef(KindDomain, j), true
 			}
 		}
 		if base {
 			t := &w.base.strs[KindDomain]
-			if i, ok := t.findHash(name, h); ok && !w.hid(t.e[i].meta) {
-				return w.base, mkRef(KindDomain, i), true
+			if j, ok := t.findHash(suffix, h); ok && !w.hid(t.e[j].meta) {
+				return w.base, mkRef(KindDomain, j), true
 			}
 		}
-		j := indexDot(name)
-		if j < 0 {
-			return nil, -1, false
-		}
-		name = name[j+1:]
 	}
+	return nil, -1, false
+}
+
+func (w *view) lookupDomainSlow(v []byte) (*Set, int32, bool) {
+	d, err := pattern.NormalizeDomain(string(v))
+	if err != nil {
+		return nil, -1, false
+	}
+	return w.lookupDomain([]byte(d))
 }
 
 func indexDot(b []byte) int {

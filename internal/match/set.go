@@ -523,7 +523,7 @@ func (b *builder) finish() *Set {
 	}
 	for k := KindDomain; k < numKinds; k++ {
 		t := &s.strs[k]
-		t.fixed, t.arena = hashSize(k), b.arena[k]
+		t.fixed, t.arena, t.domain = hashSize(k), b.arena[k], k == KindDomain
 		t.e = make([]sEntry, tableSize(len(b.strs[k])))
 		for i := range t.e {
 			t.e[i].meta = -1
@@ -625,4 +625,35 @@ func addr6(hi, lo uint64) netip.Addr {
 		b[15-i] = byte(lo >> (8 * i))
 	}
 	return netip.AddrFrom16(b)
+}
+
+// Builder compiles indicators given one at a time (Build without holding
+// every Indicator in memory at once). It is not safe for concurrent use.
+type Builder struct {
+	b   *builder
+	n   int
+	buf []byte
+}
+
+// NewBuilder returns an empty builder.
+func NewBuilder() *Builder { return &Builder{b: newBuilder()} }
+
+// Add normalises and stages one indicator (the same rules as Build); it
+// returns what is wrong with it, Index counting the calls to Add from 0.
+// The builder keeps no reference to ind.
+func (b *Builder) Add(ind *Indicator) *Problem {
+	var field, msg string
+	b.buf, field, msg = b.b.addIndicator(ind, b.buf)
+	b.n++
+	if msg != "" {
+		return &Problem{Index: b.n - 1, Field: field, Message: msg}
+	}
+	return nil
+}
+
+// Finish builds the set; the builder must not be used afterwards.
+func (b *Builder) Finish() *Set {
+	s := b.b.finish()
+	b.b = nil
+	return s
 }

@@ -7,12 +7,12 @@ import (
 )
 
 // The tables below are open-addressing hash tables with linear probing,
-// sized for a load factor of at most 0.75 (slot = the high half of
+// sized for a load factor of at most 0.5 (slot = the high half of
 // hash*size, so any size works). A slot whose meta is negative is empty.
 // Each slot holds the index of the indicator metadata (meta) the value
 // belongs to; a ref is the kind and the slot number.
 
-const maxLoadNum, maxLoadDen = 3, 4
+const maxLoadNum, maxLoadDen = 1, 2
 
 func tableSize(n int) int {
 	s := n*maxLoadDen/maxLoadNum + 1
@@ -122,9 +122,10 @@ func (t *u6Table) find(hi, lo uint64) (int, bool) {
 // a 32-bit tag of the key's hash, the key's offset in the arena and the
 // meta. Variable-length keys are stored with a uvarint length prefix.
 type strTable struct {
-	e     []sEntry
-	arena []byte
-	fixed int // key size for binary keys, 0 for variable length
+	e      []sEntry
+	arena  []byte
+	fixed  int  // key size for binary keys, 0 for variable length
+	domain bool // keys hashed with domainHash
 }
 
 type sEntry struct {
@@ -143,7 +144,26 @@ func (t *strTable) key(off uint32) []byte {
 	return t.arena[start : start+int(l)]
 }
 
-func (t *strTable) hash(k []byte) uint64 { return maphash.Bytes(seed, k) }
+func (t *strTable) hash(k []byte) uint64 {
+	if t.domain {
+		return domainHash(k)
+	}
+	return maphash.Bytes(seed, k)
+}
+
+// domainBasis starts the domain hash: random per process.
+var domainBasis = maphash.Comparable(seed, 0) | 1
+
+// domainHash hashes a name from its last byte to its first (FNV-1a
+// order reversed), so that one backward pass over a name yields the
+// hash of every parent (see suffixHashes).
+func domainHash(k []byte) uint64 {
+	h := domainBasis
+	for i := len(k) - 1; i >= 0; i-- {
+		h = (h ^ uint64(k[i])) * 0x100000001b3
+	}
+	return mix64(h)
+}
 
 // find returns the slot holding k or the empty slot where it would go.
 func (t *strTable) find(k []byte) (int, bool) {
