@@ -277,19 +277,32 @@ func (w *view) lookupDomain(v []byte) (*Set, int32, bool) {
 	starts[n], hashes[n] = 0, mix64(h)
 	n++
 	name := buf[:len(v)]
-	// Touch the first slot of every suffix before probing so that the
-	// cache misses overlap instead of following one another.
+	var mask uint64
+	if over {
+		mask |= w.over.domLabels
+	}
+	if base {
+		mask |= w.base.domLabels
+	}
+	// Touch the first slot of every suffix that may be listed before
+	// probing, so that the cache misses overlap instead of following one
+	// another.
 	if base {
 		t := &w.base.strs[KindDomain]
 		var x uint32
 		for i := range n {
-			x += t.e[slotOf(hashes[i], len(t.e))].tag
+			if mask&(1<<min(i+1, 63)) != 0 {
+				x += t.e[slotOf(hashes[i], len(t.e))].tag
+			}
 		}
 		if x == ^uint32(0) {
 			prefetchSink.Add(1)
 		}
 	}
 	for i := n - 1; i >= 0; i-- {
+		if mask&(1<<min(i+1, 63)) == 0 {
+			continue
+		}
 		suffix, h := name[starts[i]:], hashes[i]
 		if over {
 			if j, ok := w.over.strs[KindDomain].findHash(suffix, h); ok {

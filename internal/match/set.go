@@ -29,6 +29,9 @@ type Set struct {
 	strs  [numKinds]strTable
 	count [numKinds]int
 	total int
+	// domLabels has bit n set when a listed domain has n labels (bit 63:
+	// 63 or more): the subdomain walk probes only those suffixes.
+	domLabels uint64
 
 	idOnce sync.Once
 	byID   map[string][]int32 // STIX id -> metas, built on first use
@@ -540,6 +543,9 @@ func (b *builder) finish() *Set {
 			}
 			t.e[i] = sEntry{tag: uint32(h), off: e.off, meta: e.meta}
 			s.count[k]++
+			if k == KindDomain {
+				s.domLabels |= 1 << min(labels(key), 63)
+			}
 		}
 		b.strs[k] = nil
 	}
@@ -656,4 +662,14 @@ func (b *Builder) Finish() *Set {
 	s := b.b.finish()
 	b.b = nil
 	return s
+}
+
+func labels(name []byte) int {
+	n := 1
+	for _, c := range name {
+		if c == '.' {
+			n++
+		}
+	}
+	return n
 }
