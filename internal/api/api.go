@@ -19,6 +19,7 @@ import (
 	"sakimori/internal/accounts"
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
+	"sakimori/internal/defense"
 	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
 	"sakimori/internal/reporting"
@@ -39,6 +40,9 @@ type Options struct {
 	// Reporting is the incident-reporting service behind the incident,
 	// template, reporting-settings and triage routes.
 	Reporting *reporting.Service
+	// Defense is the receivers' service behind the export, match and
+	// aggregated-sighting routes.
+	Defense *defense.Service
 }
 
 // API is the /api/v1 handler.

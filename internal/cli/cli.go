@@ -23,6 +23,7 @@ import (
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
 	"sakimori/internal/config"
+	"sakimori/internal/defense"
 	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
 	"sakimori/internal/reporting"
@@ -455,6 +456,8 @@ type env struct {
 	exposure *exposure.Service
 	// reporting is the incident-reporting service.
 	reporting *reporting.Service
+	// defense is the receivers' service (compiled sets, exports, scans).
+	defense *defense.Service
 }
 
 // cli is the principal of administrative commands: audited as "cli".
@@ -500,6 +503,7 @@ func (e *env) open(ctx context.Context, requireMigrated bool) error {
 	e.reporting = reporting.New(db, e.log)
 	e.reporting.Intel = e.intel
 	e.reporting.Webhook = &webhook.Sender{UserAgent: "sakimori"}
+	e.defense = defense.New(e.intel, e.log)
 	return nil
 }
 

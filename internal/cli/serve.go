@@ -168,7 +168,7 @@ func (e *env) serve(ctx context.Context, stopSignals context.CancelFunc, ready f
 	if err := e.intel.LoadWarninglists(ctx); err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{Config: e.cfg, DB: e.db, Accounts: e.svc, Intel: e.intel, Exposure: e.exposure, Reporting: e.reporting, Log: e.log,
+	srv, err := server.New(server.Options{Config: e.cfg, DB: e.db, Accounts: e.svc, Intel: e.intel, Exposure: e.exposure, Reporting: e.reporting, Defense: e.defense, Log: e.log,
 		Version: version, Revision: revision})
 	if err != nil {
 		return err

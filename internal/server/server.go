@@ -23,6 +23,7 @@ import (
 	"sakimori/internal/accounts"
 	"sakimori/internal/api"
 	"sakimori/internal/config"
+	"sakimori/internal/defense"
 	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
 	"sakimori/internal/metrics"
@@ -46,6 +47,9 @@ type Options struct {
 	// Reporting is the incident-reporting service (nil: its routes and
 	// pages are off).
 	Reporting *reporting.Service
+	// Defense is the receivers' service (nil: its routes and pages are
+	// off).
+	Defense *defense.Service
 	// TAXII replaces the TAXII 2.1 server (tests); nil means taxii.New
 	// when Intel is set.
 	TAXII http.Handler
@@ -106,12 +110,12 @@ func New(opt Options) (*Server, error) {
 	s.m = newHTTPMetrics(opt.Version, opt.Revision)
 	apiH := opt.API
 	if apiH == nil {
-		apiH = api.New(opt.Accounts, api.Options{MaxBodyBytes: s.cfg.MaxBody, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure, Reporting: opt.Reporting})
+		apiH = api.New(opt.Accounts, api.Options{MaxBodyBytes: s.cfg.MaxBody, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure, Reporting: opt.Reporting, Defense: opt.Defense})
 	}
 	webH := opt.Web
 	if webH == nil {
 		var err error
-		webH, err = web.New(opt.Accounts, web.Options{SecureCookies: s.cfg.SecureCookies, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure, Reporting: opt.Reporting,
+		webH, err = web.New(opt.Accounts, web.Options{SecureCookies: s.cfg.SecureCookies, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure, Reporting: opt.Reporting, Defense: opt.Defense,
 			TrustedOrigins: s.cfg.TrustedOrigins})
 		if err != nil {
 			return nil, fmt.Errorf("server: dashboard: %w", err)

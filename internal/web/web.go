@@ -32,6 +32,7 @@ import (
 
 	"sakimori/internal/accounts"
 	"sakimori/internal/auth"
+	"sakimori/internal/defense"
 	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
 	"sakimori/internal/reporting"
@@ -56,6 +57,9 @@ type Options struct {
 	// Reporting is the incident-reporting service behind the report,
 	// approval, deadline, template, settings and triage pages.
 	Reporting *reporting.Service
+	// Defense is the receivers' service behind the export and log-test
+	// pages.
+	Defense *defense.Service
 }
 
 //go:embed templates static
@@ -171,6 +175,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.exposureRoutes(mux)
 	s.incidentRoutes(mux)
 	s.reportingAdminRoutes(mux)
+	s.defenseRoutes(mux)
 
 	mux.Handle("/", s.public(s.notFound))
 }

@@ -1,0 +1,147 @@
+package defense
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"time"
+
+	"sakimori/internal/apperr"
+	"sakimori/internal/auth"
+	"sakimori/internal/export"
+	"sakimori/internal/logscan"
+	"sakimori/internal/match"
+)
+
+// Hit is one observable of a log that matched an indicator.
+type Hit struct {
+	Line      int64            `json:"line"`
+	Offset    int64            `json:"offset"`
+	Field     string           `json:"field,omitempty"`
+	Observed  string           `json:"observed"`
+	Indicator *match.Indicator `json:"indicator"`
+}
+
+// ScanResult is the outcome of a scan.
+type ScanResult struct {
+	Format logscan.Format `json:"format"`
+	Stats  logscan.Stats  `json:"stats"`
+	Hits   []Hit          `json:"hits"`
+	// Truncated: more hits than MaxHits were found; Seen still counts
+	// them all.
+	Truncated bool   `json:"truncated"`
+	Seen      []Seen `json:"seen"`
+}
+
+// MaxHits bounds the hits a scan returns (the aggregates count every one).
+const MaxHits = 10000
+
+// ScanSet scans r (format f, or detected when "") against set, calling
+// nothing on the network: what `sakimori match` does offline and what the
+// service does for a pasted excerpt. Hits are timed at now.
+func ScanSet(set *match.Set, r io.Reader, f logscan.Format, now time.Time) (*ScanResult, error) {
+	sc := logscan.NewScanner(r, f)
+	res := &ScanResult{Hits: []Hit{}}
+	var tally Tally
+	err := sc.Scan(func(rec *logscan.Record) error {
+		for i := range rec.Observables {
+			o := &rec.Observables[i]
+			ref, ok := set.Lookup(o.Kind, o.Value)
+			if !ok {
+				continue
+			}
+			ind := set.Indicator(ref)
+			tally.Add(ind, now)
+			if len(res.Hits) < MaxHits {
+				res.Hits = append(res.Hits, Hit{Line: rec.Line, Offset: rec.Offset, Field: o.Field, Observed: string(o.Value), Indicator: ind})
+			} else {
+				res.Truncated = true
+			}
+		}
+		return nil
+	})
+	res.Format, res.Stats, res.Seen = sc.Format(), sc.Stats(), tally.List()
+	return res, err
+}
+
+// MaxScanBytes bounds a log excerpt scanned on the server (the dashboard's
+// test page and the API); larger logs are scanned with `sakimori match`.
+const MaxScanBytes = 8 << 20
+
+// Scan scans a log excerpt against what p may apply under f.
+func (s *Service) Scan(ctx context.Context, p *auth.Principal, data []byte, format logscan.Format, f Filter) (*ScanResult, error) {
+	if len(data) > MaxScanBytes {
+		return nil, apperr.Invalid("log", "at most %d MiB on the server; scan larger logs with sakimori match", MaxScanBytes>>20)
+	}
+	if format != "" && !validFormat(format) {
+		return nil, apperr.Invalid("format", "unknown log format %q", format)
+	}
+	c, err := s.Compile(ctx, p, f)
+	if err != nil {
+		return nil, err
+	}
+	return ScanSet(c.Set, bytes.NewReader(data), format, s.Now())
+}
+
+func validFormat(f logscan.Format) bool {
+	for _, x := range logscan.Formats {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// Export renders what p may apply under f in format into a buffer, with
+// its strong ETag (the digest of the bytes).
+func (s *Service) Export(ctx context.Context, p *auth.Principal, format export.Format, f Filter, opt export.Options) (*Rendered, error) {
+	if !validExport(format) {
+		return nil, apperr.Invalid("format", "unknown export format %q", format)
+	}
+	c, err := s.Compile(ctx, p, f)
+	if err != nil {
+		return nil, err
+	}
+	// Deterministic output: the header time is the newest change, not now,
+	// so an unchanged set renders to the same bytes (and ETag).
+	if opt.Generated.IsZero() {
+		for _, in := range c.Indicators {
+			if in.Modified.After(opt.Generated) {
+				opt.Generated = in.Modified
+			}
+		}
+		if opt.Generated.IsZero() {
+			opt.Generated = time.Unix(0, 0).UTC()
+		}
+	}
+	var buf bytes.Buffer
+	st, err := export.Write(&buf, format, c.Indicators, opt)
+	if err != nil {
+		return nil, err
+	}
+	return &Rendered{Body: buf.Bytes(), ContentType: export.ContentType(format), FileName: export.FileName(format, opt),
+		ETag: etagOf(buf.Bytes()), Stats: st, Withheld: c.Withheld}, nil
+}
+
+// Rendered is one rendered export.
+type Rendered struct {
+	Body        []byte
+	ContentType string
+	FileName    string
+	ETag        string
+	Stats       export.Stats
+	Withheld    int
+}
+
+func validExport(f export.Format) bool {
+	for _, x := range export.Formats {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+func etagOf(b []byte) string {
+	return `"` + digestBytes(b)[:32] + `"`
+}
