@@ -102,6 +102,9 @@ func (s *Service) Export(ctx context.Context, p *auth.Principal, format export.F
 	if err != nil {
 		return nil, err
 	}
+	if len(opt.Kinds) == 0 {
+		opt.Kinds = f.Kinds // e.g. the one kind of a Suricata dataset file
+	}
 	// Deterministic output: the header time is the newest change, not now,
 	// so an unchanged set renders to the same bytes (and ETag).
 	if opt.Generated.IsZero() {
