@@ -171,6 +171,9 @@ func (s *Set) cidrLPM(a netip.Addr, fam int, w *view) (int32, int, bool) {
 		return -1, 0, false
 	}
 	c := &s.cidr[fam]
+	if fam == 0 && !c.covers(u32(a)) {
+		return -1, 0, false
+	}
 	ref, ok := c.t.Lookup(a)
 	for ok {
 		i := refIdx(ref)

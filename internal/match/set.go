@@ -77,6 +77,28 @@ type cidrSet struct {
 	t     *bart.Table[int32] // prefix -> ref
 	pfx   []netip.Prefix
 	metas []int32
+	// cover (IPv4 only) has bit n set when some block holds an address of
+	// the /24 n: most addresses skip the tree (2 MB, cache-resident).
+	cover []uint64
+}
+
+func (c *cidrSet) setCover(p netip.Prefix) {
+	if c.cover == nil {
+		c.cover = make([]uint64, 1<<24/64)
+	}
+	lo := u32(p.Addr()) >> 8
+	n := uint32(1)
+	if p.Bits() < 24 {
+		n = 1 << (24 - p.Bits())
+	}
+	for i := lo; i < lo+n; i++ {
+		c.cover[i>>6] |= 1 << (i & 63)
+	}
+}
+
+// covers reports whether some IPv4 block may hold u.
+func (c *cidrSet) covers(u uint32) bool {
+	return c.cover[u>>14]&(1<<(u>>8&63)) != 0
 }
 
 const (
@@ -520,6 +542,9 @@ func (b *builder) finish() *Set {
 			c.pfx = append(c.pfx, e.p)
 			c.metas = append(c.metas, e.meta)
 			c.t.Insert(e.p, mkRef(KindCIDR4+Kind(fam), i))
+			if fam == 0 {
+				c.setCover(e.p)
+			}
 		}
 		s.count[KindCIDR4+Kind(fam)] = len(c.pfx)
 		b.cidr[fam] = nil

@@ -2,6 +2,8 @@ package match
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"errors"
 	"net/netip"
 	"strings"
@@ -301,6 +303,40 @@ func FuzzReadSet(f *testing.F) {
 		s2, err := ReadSet(&out)
 		if err != nil || s2.Len() != s.Len() {
 			t.Fatalf("re-read: %v, %d != %d", err, s2.Len(), s.Len())
+		}
+	})
+}
+
+// FuzzReadSetBody fuzzes the body behind a valid header and checksum, so
+// that the parser itself is reached.
+func FuzzReadSetBody(f *testing.F) {
+	var buf bytes.Buffer
+	testSet(f).WriteTo(&buf)
+	b := buf.Bytes()
+	f.Add(b[8 : len(b)-12])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var in bytes.Buffer
+		in.WriteString("SKMSET1\n")
+		in.Write(body)
+		var tr [12]byte
+		binary.LittleEndian.PutUint64(tr[:], uint64(len(body)))
+		binary.LittleEndian.PutUint32(tr[8:], crc32.Checksum(body, crcTable))
+		in.Write(tr[:])
+		s, err := ReadSet(&in)
+		if err != nil {
+			var ae *apperr.Error
+			if !errors.As(err, &ae) || ae.Field == "" {
+				t.Fatalf("error without a field: %v", err)
+			}
+			return
+		}
+		for _, k := range Kinds {
+			for ref := range s.Refs(k) {
+				if s.Indicator(ref) == nil {
+					t.Fatal("bad ref")
+				}
+			}
 		}
 	})
 }
