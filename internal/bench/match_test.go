@@ -27,7 +27,7 @@ func TestMatchQuick(t *testing.T) {
 	for _, r := range rs {
 		got[r.Name] = r
 	}
-	for _, w := range []string{"match/bytes-per-ipv4", "match/bytes-per-domain", "match/build", "match/lookup-1core", "match/lookup-2cores", "match/lookup-ipv4-1core",
+	for _, w := range []string{"match/bytes-per-ipv4", "match/bytes-per-domain", "match/build", "match/lookup-1core", "match/lookup-2cores", "match/lookup-ipv4-1core", "match/lookup-batch-1core", "match/lookup-batch-ipv4-1core",
 		"match/domain-walk", "match/snapshot-write", "match/snapshot-read", "match/apply"} {
 		if r, ok := got[w]; !ok || r.Value <= 0 || r.N <= 0 {
 			t.Errorf("%s: %+v", w, r)

@@ -263,3 +263,58 @@ func applyOp(st *state, o op) *state {
 	}
 	return ns
 }
+
+// LookupBatch looks up every observable of obs as Lookup does and stores
+// the result in out[i] (out must be at least as long as obs; out[i].Set
+// is nil where nothing matched). It returns the number of matches.
+//
+// Addresses of a batch are looked up in two passes, first touching the
+// table slot of each, then probing, so that their memory accesses
+// overlap: on a set larger than the CPU caches a batch of 16 to 64
+// observables costs a fraction of as many calls to Lookup. It does not
+// allocate.
+func (m *Matcher) LookupBatch(obs []Observable, out []Hit) int {
+	st := m.cur.Load()
+	out = out[:len(obs)]
+	const chunk = 32
+	var keys [chunk]uint32
+	var isV4 [chunk]bool
+	n := 0
+	for lo := 0; lo < len(obs); lo += chunk {
+		part := obs[lo:min(lo+chunk, len(obs))]
+		var x uint32
+		t := &st.base.ip4
+		size := len(t.e)
+		for i := range part {
+			isV4[i] = false
+			if k := part[i].Kind; k == KindIPv4 || k == KindIPv6 || k == KindCIDR4 || k == KindCIDR6 {
+				if u, ok := parseIPv4(part[i].Value); ok {
+					keys[i], isV4[i] = u, true
+					if size > 0 {
+						x += t.e[slotOf(mix64(uint64(u)), size)].key
+					}
+				}
+			}
+		}
+		if x == ^uint32(0) {
+			prefetchSink.Add(1)
+		}
+		for i := range part {
+			var s *Set
+			var ref int32
+			var ok bool
+			if isV4[i] {
+				s, ref, ok = st.view.lookup4(keys[i])
+			} else {
+				s, ref, ok = st.view.lookup(part[i].Kind, part[i].Value)
+			}
+			if ok {
+				out[lo+i] = Hit{Set: s, Ref: ref}
+				n++
+			} else {
+				out[lo+i] = Hit{Ref: -1}
+			}
+		}
+	}
+	return n
+}

@@ -433,3 +433,42 @@ func BenchmarkLookupDomainWalk(b *testing.B) {
 		s.Lookup(KindDomain, qs[i&4095])
 	}
 }
+
+// TestLookupBatch: the batch answers as Lookup does, without allocating.
+func TestLookupBatch(t *testing.T) {
+	s := testSet(t)
+	m := NewMatcher(s)
+	m.Apply([]Indicator{ind(KindIPv4, "192.0.2.77", "o")}, []string{"i-c24"})
+	r := rand.New(rand.NewPCG(5, 5))
+	var obs []Observable
+	for i := range 100 {
+		switch i % 4 {
+		case 0:
+			obs = append(obs, Observable{Kind: KindIPv4, Value: fmt.Appendf(nil, "192.0.2.%d", r.IntN(100))})
+		case 1:
+			obs = append(obs, Observable{Kind: KindIPv4, Value: fmt.Appendf(nil, "10.1.%d.%d", r.IntN(4), r.IntN(256))})
+		case 2:
+			obs = append(obs, Observable{Kind: KindDomain, Value: []byte(randDomain(r) + ".evil.example")})
+		default:
+			obs = append(obs, Observable{Kind: KindIPv6, Value: fmt.Appendf(nil, "::ffff:192.0.2.%d", r.IntN(3))})
+		}
+	}
+	out := make([]Hit, len(obs))
+	n := m.LookupBatch(obs, out)
+	want := 0
+	for i, o := range obs {
+		h, ok := m.Lookup(o.Kind, o.Value)
+		if ok {
+			want++
+		}
+		if ok != (out[i].Set != nil) || ok && (h.Set != out[i].Set || h.Ref != out[i].Ref) {
+			t.Errorf("%s %s: batch %+v, Lookup %+v %v", o.Kind, o.Value, out[i], h, ok)
+		}
+	}
+	if n != want || n == 0 {
+		t.Errorf("batch matched %d, Lookup %d", n, want)
+	}
+	if a := testing.AllocsPerRun(50, func() { m.LookupBatch(obs, out) }); a != 0 {
+		t.Errorf("LookupBatch: %.1f allocs", a)
+	}
+}

@@ -3,8 +3,8 @@ package match
 import (
 	"bytes"
 	"encoding/binary"
-	"hash/crc32"
 	"errors"
+	"hash/crc32"
 	"net/netip"
 	"strings"
 	"testing"
