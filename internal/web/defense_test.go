@@ -155,6 +155,7 @@ func TestDefenseExports(t *testing.T) {
 			{en, "format=suricata&sid_base=-3", "sid_base", "from 1 to 2000000000"},
 			{en, "format=suricata-dataset&kind=ipv4&kind=domain", "kind", "exactly one kind"},
 			{en, "format=word", "format", "Not one of the choices"},
+			{en, "collection=nosuch", "collection", "Choose a collection you can read"},
 		} {
 			p := c.c.get("/defense/exports?"+c.query).must(t, http.StatusBadRequest)
 			if got := p.fieldError(c.input); !strings.Contains(got, c.msg) {
@@ -258,6 +259,14 @@ func TestDefenseLogTest(t *testing.T) {
 		p = c.post("/defense/test", url.Values{"log": {"  "}}).must(t, http.StatusBadRequest)
 		if got := p.fieldError("log"); got == "" {
 			t.Errorf("no error on an empty log")
+		}
+
+		p = c.post("/defense/test", url.Values{"log": {strings.Repeat("a", defense.MaxScanBytes+1)}}).must(t, http.StatusBadRequest)
+		if got := p.fieldError("log"); !strings.Contains(got, "8 MiB") {
+			t.Errorf("oversized log: error %q", got)
+		}
+		if nav := p.nav(); !strings.Contains(nav, `href="/defense/exports" aria-current="page"`) {
+			t.Errorf("the test page does not mark the defense section: %s", nav)
 		}
 
 		// CSRF missing → 403, nothing stored.
