@@ -15,10 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"sakimori/internal/accounts"
+	"sakimori/internal/api"
 	"sakimori/internal/auth"
 	"sakimori/internal/defense"
 	"sakimori/internal/intel"
 	"sakimori/internal/intel/inteltest"
+	"sakimori/internal/org"
 	"sakimori/internal/share"
 	"sakimori/internal/stix"
 	"sakimori/internal/store"
@@ -516,4 +519,51 @@ func FuzzParseSetCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMatchRealAPI runs match --server against the real API handler: the
+// set comes from GET /api/v1/match/set (a 304 with the saved ETag), and
+// --report stores sightings through POST /api/v1/sightings/aggregated.
+func TestMatchRealAPI(t *testing.T) {
+	dsn, x := matchWorld(t, store.SQLite)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	accts := accounts.New(db, inteltest.Quiet)
+	in := intel.New(db, inteltest.Quiet)
+	srv := httptest.NewServer(api.New(accts, api.Options{Log: inteltest.Quiet, Intel: in, Defense: defense.New(in, inteltest.Quiet)}))
+	defer srv.Close()
+	secret, _, err := accts.CreateToken(ctx, auth.System("test"), "op-a-analyst@op-a.example.jp",
+		accounts.TokenRequest{Name: "match", Scopes: []org.Scope{org.ScopeRead, org.ScopeWrite}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	text := writeFile(t, dir, "notes.txt", matchText)
+	cache := filepath.Join(dir, "cache.skm")
+	env := map[string]string{"SAKIMORI_TOKEN": secret}
+	r := x("", env, "match", text, "--server", srv.URL, "--save-set", cache)
+	if r.code != 1 || strings.Count(r.stdout, "\n") != 4 {
+		t.Fatalf("server: %v", r)
+	}
+	if r := x("", env, "match", text, "--server", srv.URL, "--save-set", cache); r.code != 1 || !strings.Contains(r.stderr, "unchanged") {
+		t.Errorf("second run, want the cached set: %v", r)
+	}
+	if r := x("", env, "match", text, "--server", srv.URL, "--kind", "ipv4"); r.code != 0 {
+		t.Errorf("--kind ipv4: %v", r)
+	}
+	r = x("", env, "match", text, "--server", srv.URL, "--report", "--dry-run")
+	if r.code != 1 || !strings.Contains(r.stderr, "would send 3 sighting(s), 0 rejected") || sightingsOf(t, dsn, idDomain) != 0 {
+		t.Errorf("dry run: %v", r)
+	}
+	r = x("", env, "match", text, "--server", srv.URL, "--report")
+	if r.code != 1 || !strings.Contains(r.stderr, "sent 3 sighting(s), 0 rejected") || sightingsOf(t, dsn, idDomain) != 1 {
+		t.Errorf("report: %v", r)
+	}
+	if r := x("", env, "match", text, "--server", srv.URL, "--max-age", "0"); r.code != 2 || !strings.Contains(r.stderr, "--max-age") {
+		t.Errorf("bad filter: %v", r)
+	}
 }
