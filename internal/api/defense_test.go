@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -671,4 +672,38 @@ func TestETagMatches(t *testing.T) {
 func (f *defenseFixture) call(t *testing.T, method, path, who string, b any, want int) resp {
 	t.Helper()
 	return (&exposureFixture{intelFixture: f.intelFixture, c: f.c}).call(t, method, path, who, b, want)
+}
+
+// FuzzDefenseQuery drives the query and header parsers of the defense
+// routes: they never panic, an accepted sid_base is in range, and a tag
+// always matches itself (also weakly and within a list).
+func FuzzDefenseQuery(f *testing.F) {
+	f.Add("sid_base=9100000&name=edge&zone=rpz.example.", `"abc"`)
+	f.Add("sid_base=-1", `W/"x", "y"`)
+	f.Add("kind=ipv4,domain&max_age=30d&max_tlp=amber%2Bstrict", "*")
+	f.Fuzz(func(t *testing.T, query, etag string) {
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return
+		}
+		if opt, err := exportOptions(q); err == nil && opt.SIDBase != 0 && (opt.SIDBase < 1 || opt.SIDBase > 2_000_000_000) {
+			t.Fatalf("sid_base %d accepted", opt.SIDBase)
+		}
+		if fl, err := defense.ParseFilter(q); err == nil {
+			v := fl.Values()
+			optionValues(export.Options{Name: "x"}, v)
+			if _, err := defense.ParseFilter(v); err != nil {
+				t.Fatalf("the echoed query %q does not parse: %v", v.Encode(), err)
+			}
+		}
+		if strings.ContainsAny(etag, ",") || strings.TrimSpace(etag) != etag || etag == "" || strings.HasPrefix(etag, "W/") {
+			etagMatches(etag, `"abc"`)
+			return
+		}
+		for _, h := range []string{etag, "W/" + etag, `"zz", ` + etag} {
+			if !etagMatches(h, etag) {
+				t.Fatalf("%q does not match %q", h, etag)
+			}
+		}
+	})
 }
