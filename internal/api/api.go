@@ -122,7 +122,7 @@ func pathMatches(pattern, path string) bool {
 // the response.
 func (a *API) handler(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !acceptsJSON(r.Header.Get("Accept")) {
+		if !rt.Raw && !acceptsJSON(r.Header.Get("Accept")) {
 			writeError(w, apperr.New(apperr.CodeNotAcceptable, "this endpoint only produces application/json"), 0)
 			return
 		}

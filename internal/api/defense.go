@@ -103,15 +103,15 @@ func (a *API) defenseRoutes() []route {
 		{Method: "GET", Path: "/api/v1/exports", ID: "listExportFormats", Tag: tag, Scope: org.ScopeRead, Status: 200, Resp: "ExportFormatList",
 			Summary: "The export formats with their media types and the kinds each can express, and for each the URL to poll with the filter given here applied",
 			Query:   filterAndExport, h: a.listExportFormats},
-		{Method: "GET", Path: "/api/v1/exports/{format}", ID: "exportIndicators", Tag: tag, Scope: org.ScopeRead, Status: 200,
+		{Method: "GET", Path: "/api/v1/exports/{format}", ID: "exportIndicators", Raw: true, Tag: tag, Scope: org.ScopeRead, Status: 200,
 			Summary: "The indicators you may apply, in {format} (see GET /api/v1/exports), as the file the tool loads unchanged, with the format's Content-Type, " +
 				"a Content-Disposition file name, a strong ETag (send it back in If-None-Match: 304 while nothing changed) and the counts in " +
 				ExportedHeader + ", " + SkippedHeader + " and " + WithheldHeader + ". misp-feed is the whole feed as a tar.gz",
 			Query: filterAndExport, h: a.exportIndicators},
-		{Method: "GET", Path: "/api/v1/exports/misp-feed/{file}", ID: "getMISPFeedFile", Tag: tag, Scope: org.ScopeRead, Status: 200,
+		{Method: "GET", Path: "/api/v1/exports/misp-feed/{file}", ID: "getMISPFeedFile", Raw: true, Tag: tag, Scope: org.ScopeRead, Status: 200,
 			Summary: "One file of the MISP feed, for MISP's feed fetcher: manifest.json, <event uuid>.json or hashes.csv, with a strong ETag",
 			Query:   filterAndExport, h: a.getMISPFeedFile},
-		{Method: "GET", Path: "/api/v1/match/set", ID: "getMatchSet", Tag: tag, Scope: org.ScopeRead, Status: 200,
+		{Method: "GET", Path: "/api/v1/match/set", ID: "getMatchSet", Raw: true, Tag: tag, Scope: org.ScopeRead, Status: 200,
 			Summary: "The compiled indicator set you may apply, as a binary snapshot (" + SetContentType + ") for sakimori match --server, " +
 				"with a strong ETag (If-None-Match: 304 while nothing changed) and the counts in " + IndicatorsHeader + " and " + WithheldHeader,
 			Query: filterParams, h: a.getMatchSet},

@@ -188,6 +188,17 @@ func TestDefenseExports(t *testing.T) {
 				t.Errorf("%s: %s missing:\n%s", fm, needle, r.Body)
 			}
 		}
+		// Files are served whatever a poller accepts; JSON routes still
+		// negotiate.
+		if r := f.get("GET", "/api/v1/exports/txt", "op-a-analyst", "Accept", "text/plain"); r.Status != 200 {
+			t.Errorf("txt with Accept: text/plain: %d", r.Status)
+		}
+		if r := f.get("GET", "/api/v1/match/set", "op-a-analyst", "Accept", "application/vnd.sakimori.set"); r.Status != 200 {
+			t.Errorf("set with its own Accept: %d", r.Status)
+		}
+		if r := f.get("GET", "/api/v1/exports", "op-a-analyst", "Accept", "text/plain"); r.Status != 406 {
+			t.Errorf("JSON listing with Accept: text/plain: %d", r.Status)
+		}
 		// A filter narrows: only domains, nothing under AMBER.
 		r := f.get("GET", "/api/v1/exports/txt?kind=domain&max_tlp=green", "op-a-analyst")
 		if r.Status != 200 || !bytes.Contains(r.Body, []byte(dDomain)) || bytes.Contains(r.Body, []byte(dIP)) || bytes.Contains(r.Body, []byte(dAmber)) {

@@ -33,7 +33,10 @@ type route struct {
 	BodyTypes map[string]string
 	// Also are further success statuses with their response schema names.
 	Also map[int]string
-	h    func(*call) (int, any, error)
+	// Raw routes answer with files in their own media types (exports,
+	// the compiled set): any Accept header is taken.
+	Raw bool
+	h   func(*call) (int, any, error)
 }
 
 type param struct {
