@@ -263,24 +263,7 @@ func (a *API) getMISPFeedFile(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	cp, err := c.def().Compile(c.r.Context(), c.p, f)
-	if err != nil {
-		return 0, nil, err
-	}
-	// As defense.Service.Export renders the tar.gz: the selected kinds,
-	// and the newest change as the generation time (stable bytes).
-	if len(opt.Kinds) == 0 {
-		opt.Kinds = f.Kinds
-	}
-	for _, in := range cp.Indicators {
-		if in.Modified.After(opt.Generated) {
-			opt.Generated = in.Modified
-		}
-	}
-	if opt.Generated.IsZero() {
-		opt.Generated = time.Unix(0, 0).UTC()
-	}
-	files, st, err := export.MISPFeed(cp.Indicators, opt)
+	files, st, withheld, err := c.def().MISPFeed(c.r.Context(), c.p, f, opt)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -295,7 +278,7 @@ func (a *API) getMISPFeedFile(c *call) (int, any, error) {
 	h := c.w.Header()
 	h.Set(ExportedHeader, strconv.Itoa(st.Written))
 	h.Set(SkippedHeader, strconv.Itoa(st.Skipped))
-	h.Set(WithheldHeader, strconv.Itoa(cp.Withheld))
+	h.Set(WithheldHeader, strconv.Itoa(withheld))
 	serveTagged(c, b, ctype, name, strongETag(b))
 	return 0, nil, errWritten
 }

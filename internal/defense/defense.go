@@ -39,8 +39,9 @@ type Service struct {
 	// revoked, expired or warninglisted indicator disappears within it.
 	CacheFor time.Duration
 
-	mu    sync.Mutex
-	cache map[string]*Compiled
+	mu      sync.Mutex
+	cache   map[string]*Compiled
+	renders map[string]*Rendered
 }
 
 // New returns a service over the sharing service.

@@ -3,6 +3,7 @@ package defense
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"time"
 
@@ -93,20 +94,56 @@ func validFormat(f logscan.Format) bool {
 }
 
 // Export renders what p may apply under f in format into a buffer, with
-// its strong ETag (the digest of the bytes).
+// its strong ETag (the digest of the bytes). A rendering of the same
+// compiled content, format and options is reused (pollers that get 304
+// cost a set compilation, not a rendering).
 func (s *Service) Export(ctx context.Context, p *auth.Principal, format export.Format, f Filter, opt export.Options) (*Rendered, error) {
 	if !validExport(format) {
 		return nil, apperr.Invalid("format", "unknown export format %q", format)
 	}
-	c, err := s.Compile(ctx, p, f)
+	c, opt, err := s.prepare(ctx, p, f, opt)
 	if err != nil {
 		return nil, err
 	}
-	if len(opt.Kinds) == 0 {
-		opt.Kinds = f.Kinds // e.g. the one kind of a Suricata dataset file
+	key := fmt.Sprintf("%s|%s|%+v", c.Digest, format, opt)
+	if r := s.rendered(key); r != nil {
+		return r, nil
 	}
-	// Deterministic output: the header time is the newest change, not now,
-	// so an unchanged set renders to the same bytes (and ETag).
+	var buf bytes.Buffer
+	st, err := export.Write(&buf, format, c.Indicators, opt)
+	if err != nil {
+		return nil, err
+	}
+	r := &Rendered{Body: buf.Bytes(), ContentType: export.ContentType(format), FileName: export.FileName(format, opt),
+		ETag: etagOf(buf.Bytes()), Stats: st, Withheld: c.Withheld}
+	s.keepRendered(key, r)
+	return r, nil
+}
+
+// MISPFeed renders what p may apply under f as a MISP feed's files
+// (manifest.json, one <uuid>.json per event, hashes.csv), for serving
+// them one by one.
+func (s *Service) MISPFeed(ctx context.Context, p *auth.Principal, f Filter, opt export.Options) (map[string][]byte, export.Stats, int, error) {
+	c, opt, err := s.prepare(ctx, p, f, opt)
+	if err != nil {
+		return nil, export.Stats{}, 0, err
+	}
+	files, st, err := export.MISPFeed(c.Indicators, opt)
+	return files, st, c.Withheld, err
+}
+
+// prepare compiles and completes the options: the kinds from the filter
+// (a Suricata dataset file holds one) and, for deterministic output, the
+// header time from the newest change rather than now, so an unchanged set
+// renders to the same bytes (and ETag).
+func (s *Service) prepare(ctx context.Context, p *auth.Principal, f Filter, opt export.Options) (*Compiled, export.Options, error) {
+	c, err := s.Compile(ctx, p, f)
+	if err != nil {
+		return nil, opt, err
+	}
+	if len(opt.Kinds) == 0 {
+		opt.Kinds = f.Kinds
+	}
 	if opt.Generated.IsZero() {
 		for _, in := range c.Indicators {
 			if in.Modified.After(opt.Generated) {
@@ -117,13 +154,28 @@ func (s *Service) Export(ctx context.Context, p *auth.Principal, format export.F
 			opt.Generated = time.Unix(0, 0).UTC()
 		}
 	}
-	var buf bytes.Buffer
-	st, err := export.Write(&buf, format, c.Indicators, opt)
-	if err != nil {
-		return nil, err
+	return c, opt, nil
+}
+
+// maxRendered bounds the renderings kept.
+const maxRendered = 64
+
+func (s *Service) rendered(key string) *Rendered {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.renders[key]
+}
+
+func (s *Service) keepRendered(key string, r *Rendered) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.renders == nil {
+		s.renders = map[string]*Rendered{}
 	}
-	return &Rendered{Body: buf.Bytes(), ContentType: export.ContentType(format), FileName: export.FileName(format, opt),
-		ETag: etagOf(buf.Bytes()), Stats: st, Withheld: c.Withheld}, nil
+	if len(s.renders) >= maxRendered {
+		clear(s.renders) // simple and bounded; pollers repopulate it
+	}
+	s.renders[key] = r
 }
 
 // Rendered is one rendered export.

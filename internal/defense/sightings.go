@@ -107,6 +107,10 @@ func (s *Service) ReportSightings(ctx context.Context, p *auth.Principal, seen [
 			rep.Rejected = append(rep.Rejected, rejected(a, err))
 			continue
 		}
+		if sg.LastSeen.After(s.Now().Add(5 * time.Minute)) {
+			rep.Rejected = append(rep.Rejected, rejected(a, apperr.Invalid("last_seen", "is in the future")))
+			continue
+		}
 		if dryRun {
 			if _, err := s.Intel.Sightings(ctx, p, a.IndicatorID); err != nil {
 				rep.Rejected = append(rep.Rejected, rejected(a, err))

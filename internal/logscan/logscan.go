@@ -75,11 +75,11 @@ type Record struct {
 
 // Stats counts what a scan saw.
 type Stats struct {
-	Lines       int64 // lines read, including headers, comments and skipped lines
-	Records     int64 // data records parsed (with or without observables)
-	Observables int64
-	Skipped     int64 // malformed lines
-	TooLong     int64 // lines over MaxLine, skipped
+	Lines       int64 `json:"lines"`       // lines read, including headers, comments and skipped lines
+	Records     int64 `json:"records"`     // data records parsed (with or without observables)
+	Observables int64 `json:"observables"` //
+	Skipped     int64 `json:"skipped"`     // malformed lines
+	TooLong     int64 `json:"too_long"`    // lines over MaxLine, skipped
 }
 
 // Scanner reads log records from an io.Reader.

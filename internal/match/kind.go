@@ -9,6 +9,7 @@
 package match
 
 import (
+	"fmt"
 	"time"
 
 	"sakimori/internal/marking"
@@ -48,6 +49,24 @@ func (k Kind) String() string {
 	return "kind(" + string(rune('0'+k)) + ")"
 }
 
+// MarshalText writes the kind's name (JSON, CSV).
+func (k Kind) MarshalText() ([]byte, error) {
+	if k == KindNone || k >= numKinds {
+		return nil, fmt.Errorf("match: no kind %d", k)
+	}
+	return []byte(kindNames[k]), nil
+}
+
+// UnmarshalText reads a kind's name.
+func (k *Kind) UnmarshalText(b []byte) error {
+	v, ok := ParseKind(string(b))
+	if !ok {
+		return fmt.Errorf("match: no kind %q", b)
+	}
+	*k = v
+	return nil
+}
+
 // ParseKind returns the kind named s (as String prints it).
 func ParseKind(s string) (Kind, bool) {
 	for k := KindIPv4; k < numKinds; k++ {
@@ -63,18 +82,18 @@ func (k Kind) IsHash() bool { return k >= KindMD5 && k <= KindSHA512 }
 
 // Indicator is one value of the compiled set and what a hit reports.
 type Indicator struct {
-	Kind  Kind
-	Value string // normalised as package stix/pattern normalises atoms
+	Kind  Kind   `json:"kind"`
+	Value string `json:"value"` // normalised as package stix/pattern normalises atoms
 	// ID is the STIX indicator id; Name its name, if any.
-	ID   string
-	Name string
-	TLP  marking.TLP
+	ID   string      `json:"id"`
+	Name string      `json:"name,omitempty"`
+	TLP  marking.TLP `json:"tlp"`
 	// Confidence is STIX confidence 0-100, or -1 when not given.
-	Confidence int
+	Confidence int `json:"confidence"`
 	// Score is sakimori's indicator score 0-100 (package score).
-	Score      int
-	Modified   time.Time
-	ValidUntil *time.Time
+	Score      int        `json:"score"`
+	Modified   time.Time  `json:"modified"`
+	ValidUntil *time.Time `json:"valid_until,omitempty"`
 }
 
 // Observable is one value found in a log record, before matching.
