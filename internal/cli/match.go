@@ -454,7 +454,7 @@ type matchRun struct {
 	header   bool
 	tally    defense.Tally
 	hits     int64
-	distinct map[int32]struct{}
+	distinct map[string]struct{} // indicator ids
 	stats    logscan.Stats
 }
 
@@ -496,7 +496,7 @@ func runMatch(ctx context.Context, e *env, o *matchOpts) error {
 		os.Remove(o.saveSet + ".etag") // the file is no longer the server's
 	}
 
-	r := &matchRun{e: e, o: o, set: set, out: bufio.NewWriterSize(e.Stdout, 64<<10), distinct: map[int32]struct{}{}}
+	r := &matchRun{e: e, o: o, set: set, out: bufio.NewWriterSize(e.Stdout, 64<<10), distinct: map[string]struct{}{}}
 	if o.json {
 		r.enc = json.NewEncoder(r.out)
 		r.enc.SetEscapeHTML(false)
@@ -505,18 +505,27 @@ func runMatch(ctx context.Context, e *env, o *matchOpts) error {
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
+	// An interrupt (Ctrl-C on tail -F | sakimori match) ends the scan
+	// cleanly: the summary is printed and, with --report, the report sent.
+	// A second interrupt kills the process.
+	sctx, stop := signalContext(ctx)
 	start := time.Now()
 	failed := 0
 	for _, name := range files {
-		if ctx.Err() != nil {
+		if sctx.Err() != nil {
 			break
 		}
-		if err := r.scanFile(name); err != nil {
+		if err := r.scanFile(sctx, name); err != nil {
 			r.out.Flush()
+			if sctx.Err() != nil && ctx.Err() == nil {
+				fmt.Fprintf(e.Stderr, "sakimori match: interrupted in %s\n", name)
+				break
+			}
 			fmt.Fprintf(e.Stderr, "sakimori match: %s: %v\n", name, err)
 			failed++
 		}
 	}
+	stop()
 	if err := r.out.Flush(); err != nil {
 		return err
 	}
@@ -531,12 +540,12 @@ func runMatch(ctx context.Context, e *env, o *matchOpts) error {
 		fmt.Fprintf(e.Stderr, "skipped %d malformed line(s), %d line(s) longer than %d bytes\n", r.stats.Skipped, r.stats.TooLong, logscan.MaxLine)
 	}
 	if o.report {
-		if err := r.sendReport(ctx, p, token); err != nil {
+		if err := r.sendReport(ctx, p, token); err != nil { // ctx: not cancelled by the interrupt
 			return err
 		}
 	}
 	switch {
-	case failed > 0 || ctx.Err() != nil:
+	case failed > 0 || ctx.Err() != nil: // the caller's context, not an interrupt
 		return &failure{exitUsage}
 	case r.hits > 0:
 		return &failure{exitHits}
@@ -546,15 +555,34 @@ func runMatch(ctx context.Context, e *env, o *matchOpts) error {
 
 // scanFile scans one file (or standard input for "-"), printing hits as
 // they are found.
-func (r *matchRun) scanFile(name string) error {
-	var in io.Reader = r.e.Stdin
-	if name != "-" {
+func (r *matchRun) scanFile(ctx context.Context, name string) error {
+	var in io.Reader
+	if name == "-" {
+		// Standard input may block (a pipe from tail -F): read it in a
+		// goroutine so that an interrupt ends the scan at once.
+		pr, pw := io.Pipe()
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			_, err := io.Copy(pw, r.e.Stdin)
+			pw.CloseWithError(err)
+		}()
+		go func() {
+			select {
+			case <-ctx.Done():
+				pw.CloseWithError(ctx.Err())
+			case <-done:
+			}
+		}()
+		defer pr.Close()
+		in = pr
+	} else {
 		f, err := os.Open(name)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		in = f
+		in = ctxReader{ctx, f}
 	}
 	sc := logscan.NewScanner(in, r.o.logFormat)
 	err := sc.Scan(func(rec *logscan.Record) error {
@@ -568,7 +596,9 @@ func (r *matchRun) scanFile(name string) error {
 			found = true
 			ind := r.set.Indicator(ref)
 			r.hits++
-			r.distinct[ref] = struct{}{}
+			if _, ok := r.distinct[ind.ID]; !ok {
+				r.distinct[ind.ID] = struct{}{}
+			}
 			if r.o.report {
 				r.tally.Add(ind, time.Now())
 			}
@@ -588,6 +618,19 @@ func (r *matchRun) scanFile(name string) error {
 	r.stats.Skipped += st.Skipped
 	r.stats.TooLong += st.TooLong
 	return err
+}
+
+// ctxReader stops reading when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // hitJSON is a hit as --json prints it.
@@ -650,7 +693,10 @@ func loadSetFile(path string, f defense.Filter, now time.Time) (*match.Set, erro
 	if err != nil {
 		return nil, withFlag("--set", err)
 	}
-	var inds []match.Indicator
+	var (
+		inds    []match.Indicator
+		fromCSV bool
+	)
 	if bytes.HasPrefix(data, []byte("SKMSET1")) {
 		set, err := match.ReadSet(bytes.NewReader(data))
 		if err != nil {
@@ -662,17 +708,27 @@ func loadSetFile(path string, f defense.Filter, now time.Time) (*match.Set, erro
 		inds = setIndicators(set)
 	} else if inds, err = parseSetCSV(bytes.NewReader(data)); err != nil {
 		return nil, withFlag("--set", err)
+	} else {
+		fromCSV = true
 	}
-	kept := inds[:0]
+	var (
+		kept []match.Indicator
+		rows []int // CSV row of each kept indicator (the header is row 1)
+	)
 	for i := range inds {
 		if keep(f, &inds[i], now) {
 			kept = append(kept, inds[i])
+			rows = append(rows, i+2)
 		}
 	}
 	set, problems := match.Build(kept)
 	if len(problems) > 0 {
 		p := problems[0]
-		return nil, withFlag("--set", apperr.Invalid("set", "%d indicator value(s) not usable; the first (row %d): %s: %s", len(problems), p.Index+2, p.Field, p.Message))
+		where := ""
+		if fromCSV && p.Index >= 0 && p.Index < len(rows) {
+			where = fmt.Sprintf(" (row %d)", rows[p.Index])
+		}
+		return nil, withFlag("--set", apperr.Invalid("set", "%d indicator value(s) not usable; the first%s: %s: %s", len(problems), where, p.Field, p.Message))
 	}
 	return set, nil
 }

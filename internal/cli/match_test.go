@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 	"sakimori/internal/defense"
 	"sakimori/internal/intel"
 	"sakimori/internal/intel/inteltest"
+	"sakimori/internal/match"
 	"sakimori/internal/org"
 	"sakimori/internal/share"
 	"sakimori/internal/stix"
@@ -356,7 +358,7 @@ func TestMatchCommand(t *testing.T) {
 				{[]string{text, "--set", snap, "--max-tlp", "blue"}, "--max-tlp"},
 				{[]string{text, "--set", filepath.Join(dir, "none.skm")}, "--set"},
 				{[]string{text, "--set", garbage}, "--set"},
-				{[]string{text, "--set", badCSV}, "--set"},
+				{[]string{text, "--set", badCSV}, "(row 2)"},
 				{[]string{text, "--set", snap, "--token-stdin"}, "--token-stdin"},
 				{[]string{text, "--server", "ftp://x.example"}, "--server"},
 				{[]string{text, "--server", "http://127.0.0.1:1"}, "--server"}, // no token
@@ -566,4 +568,44 @@ func TestMatchRealAPI(t *testing.T) {
 	if r := x("", env, "match", text, "--server", srv.URL, "--max-age", "0"); r.code != 2 || !strings.Contains(r.stderr, "--max-age") {
 		t.Errorf("bad filter: %v", r)
 	}
+}
+
+// An interrupt ends a scan of a blocked standard input at once.
+func TestMatchStdinInterrupt(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	pw2 := make(chan struct{})
+	go func() { // one line with a hit, then silence, like tail -F
+		io.WriteString(pw, "seen 203.0.113.45\n")
+		close(pw2)
+	}()
+	set, _ := matchBuild(t)
+	var out bytes.Buffer
+	r := &matchRun{e: &env{IO: &IO{Stdin: pr, Stdout: &out, Stderr: io.Discard}}, o: &matchOpts{}, set: set, out: bufio.NewWriter(&out),
+		distinct: map[string]struct{}{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-pw2; time.Sleep(50 * time.Millisecond); cancel() }()
+	done := make(chan error, 1)
+	go func() { done <- r.scanFile(ctx, "-") }()
+	select {
+	case err := <-done:
+		if err == nil || r.hits != 1 || !strings.Contains(out.String(), "203.0.113.45") {
+			t.Errorf("err %v hits %d out %q", err, r.hits, out.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("scan of a blocked stdin not interrupted")
+	}
+}
+
+func matchBuild(t *testing.T) (*match.Set, []match.Indicator) {
+	t.Helper()
+	inds, err := parseSetCSV(strings.NewReader("type,value,indicator_id\nipv4,203.0.113.45," + idIP + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, problems := match.Build(inds)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	return set, inds
 }
