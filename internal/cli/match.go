@@ -266,23 +266,10 @@ func collectionErr(err error, f defense.Filter) error {
 
 // exportMISPDir writes a MISP feed's files into dir.
 func exportMISPDir(ctx context.Context, e *env, p *auth.Principal, f defense.Filter, opt export.Options, dir string) error {
-	c, err := e.defense.Compile(ctx, p, f)
+	// The same files as the API serves under /api/v1/export/misp-feed/.
+	files, st, withheld, err := e.defense.MISPFeed(ctx, p, f, opt)
 	if err != nil {
 		return collectionErr(err, f)
-	}
-	// As defense.Export does: the newest change, not now, so that an
-	// unchanged set writes the same files.
-	for _, in := range c.Indicators {
-		if in.Modified.After(opt.Generated) {
-			opt.Generated = in.Modified
-		}
-	}
-	if opt.Generated.IsZero() {
-		opt.Generated = time.Unix(0, 0).UTC()
-	}
-	files, st, err := export.MISPFeed(c.Indicators, opt)
-	if err != nil {
-		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return withFlag("-o", err)
@@ -305,7 +292,7 @@ func exportMISPDir(ctx context.Context, e *env, p *auth.Principal, f defense.Fil
 			return withFlag("-o", err)
 		}
 	}
-	fmt.Fprintf(e.Stderr, "export misp-feed: %d file(s) in %s; %s\n", len(files), dir, exportStats(st, c.Withheld))
+	fmt.Fprintf(e.Stderr, "export misp-feed: %d file(s) in %s; %s\n", len(files), dir, exportStats(st, withheld))
 	return nil
 }
 
