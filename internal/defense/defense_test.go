@@ -200,6 +200,17 @@ func TestExportETagAndRevocation(t *testing.T) {
 		if c.ETag == a.ETag || strings.Contains(string(c.Body), "203.0.113.7") {
 			t.Fatalf("after revocation: %s\n%s", c.ETag, c.Body)
 		}
+		// Expired: gone at the next poll too (the store's clock moves on).
+		until := time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04:05Z")
+		ingest(t, w, "nco-analyst", "advisories", indicator(8, "[ipv4-addr:value = '203.0.113.88']", `,"valid_until":"`+until+`"`))
+		if d, _ := s.Export(ctx, opa, export.FormatTXT, defense.Filter{}, export.Options{}); !strings.Contains(string(d.Body), "203.0.113.88") {
+			t.Fatalf("valid indicator missing:\n%s", d.Body)
+		}
+		db.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+		defer func() { db.Now = time.Now }()
+		if d, _ := s.Export(ctx, opa, export.FormatTXT, defense.Filter{}, export.Options{}); strings.Contains(string(d.Body), "203.0.113.88") {
+			t.Fatalf("expired indicator still exported:\n%s", d.Body)
+		}
 		if _, err := s.Export(ctx, opa, "nope", defense.Filter{}, export.Options{}); apperr.CodeOf(err) != apperr.CodeInvalid {
 			t.Errorf("unknown format: %v", err)
 		}
