@@ -16,6 +16,7 @@ import (
 // virtual host (https when its port is 443, else http) — the plain combined
 // format has no host, so paths alone are skipped; CONNECT targets as
 // hosts; and the referrer URL ("referrer"). The user agent is ignored.
+// The bracketed date ("[30/Nov/2026:09:00:00 +0900]") is the record time.
 
 func nextField(b []byte) (tok, rest []byte) {
 	i := 0
@@ -86,6 +87,9 @@ func (s *Scanner) accessLine(line []byte) (bool, error) {
 	end := bytes.IndexByte(line[br:], ']')
 	if end < 0 {
 		return false, errSkip
+	}
+	if sec, ok := parseCLF(line[br+1 : br+end]); ok {
+		s.rec.Time = s.unixNano(sec, 0)
 	}
 	rest := line[br+end+1:]
 	req, rest, ok := quoted(rest)

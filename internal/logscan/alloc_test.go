@@ -80,9 +80,12 @@ func TestZeroAllocs(t *testing.T) {
 			}
 			sc := NewScanner(&cycleReader{head: head, body: body}, c.format)
 			n, limit := 0, 0
-			obs := 0
+			obs, timed := 0, 0
 			fn := func(r *Record) error {
 				obs += len(r.Observables)
+				if r.Time != 0 {
+					timed++
+				}
 				n++
 				if n >= limit {
 					return errStop
@@ -102,6 +105,9 @@ func TestZeroAllocs(t *testing.T) {
 			}
 			if obs == 0 {
 				t.Error("no observables")
+			}
+			if c.format != FormatText && timed == 0 {
+				t.Error("no record times")
 			}
 			if st := sc.Stats(); st.Records == 0 {
 				t.Errorf("stats %+v", st)

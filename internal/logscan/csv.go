@@ -14,17 +14,28 @@ import (
 // domain with the plain-text heuristic); when no column name matches,
 // every cell is. Cells are RFC 4180 fields separated by commas; a quoted
 // field cannot span lines (such a line is malformed and skipped).
+//
+// The record time is the first column named ts, time, timestamp, date,
+// first, first_seen, start or "date first seen" (nfdump), holding ISO 8601
+// or epoch seconds (milliseconds above 1e12). nfdump writes local time
+// without a zone ("2026-11-30 09:00:00.123"); such values are taken for
+// UTC, so they are off by the exporter's UTC offset.
 
 var csvKeywords = []string{"src", "dst", "dest", "source", "ip", "addr", "host", "domain", "url", "hash", "md5", "sha1", "sha256", "sha512", "email", "mail", "sender", "recipient", "query", "sni", "client", "server", "remote"}
 
 // csvExact are short column names of flow tools (nfdump's sa, da, nh, ra).
 var csvExact = map[string]bool{"sa": true, "da": true, "nh": true, "ra": true}
 
+// csvTimeNames are the column names that hold the record time.
+var csvTimeNames = map[string]bool{"ts": true, "time": true, "timestamp": true, "date": true, "first": true,
+	"first_seen": true, "start": true, "date first seen": true}
+
 type csvState struct {
 	header bool
 	names  []string
 	cls    []bool
 	all    bool
+	tsCol  int // column of the record time, -1 for none
 }
 
 func (s *Scanner) csvLine(line []byte) (bool, error) {
@@ -35,9 +46,13 @@ func (s *Scanner) csvLine(line []byte) (bool, error) {
 	if !c.header {
 		c.header = true
 		c.all = true
+		c.tsCol = -1
 		ok := csvFields(line, func(i int, v []byte) {
 			name := strings.ToLower(strings.TrimSpace(string(v)))
 			c.names = append(c.names, name)
+			if c.tsCol < 0 && csvTimeNames[name] {
+				c.tsCol = i
+			}
 			want := csvExact[name]
 			for _, k := range csvKeywords {
 				if strings.Contains(name, k) {
@@ -59,6 +74,9 @@ func (s *Scanner) csvLine(line []byte) (bool, error) {
 		name := ""
 		if i < len(c.names) {
 			name = c.names[i]
+		}
+		if i == c.tsCol {
+			s.rec.Time = s.timeValue(bytes.TrimSpace(v))
 		}
 		if c.all || i < len(c.cls) && c.cls[i] {
 			s.addAuto(bytes.TrimSpace(v), name)

@@ -32,6 +32,9 @@ func scanCheck(t *testing.T, data []byte, format Format) {
 		if r.Line < 1 || r.Offset < 0 || r.Offset >= int64(len(data))+1 {
 			t.Fatalf("bad position line %d offset %d", r.Line, r.Offset)
 		}
+		if r.Time != 0 && (r.Time < MinTime || r.Time > sc.maxTime) {
+			t.Fatalf("line %d: time %d (%s) out of bounds", r.Line, r.Time, fmtTime(r.Time))
+		}
 		for _, o := range r.Observables {
 			if msg := checkObservable(o); msg != "" {
 				t.Fatalf("line %d: %s %q (field %q): %s", r.Line, o.Kind, o.Value, o.Field, msg)

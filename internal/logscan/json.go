@@ -17,6 +17,12 @@ import (
 // fileinfo.md5/sha1/sha256, email.from/to/cc and smtp.mail_from/rcpt_to.
 // Alerts' own fields (signature, metadata, ...) are ignored.
 //
+// The record time is a top-level key: "ts" in Zeek JSON (epoch seconds, or
+// ISO 8601 in Zeek's JSON::TS_ISO8601 mode), "timestamp" in EVE
+// ("2026-11-30T09:00:00.123456+0900"), the first of "timestamp", "ts",
+// "@timestamp" or "time" in generic JSON lines (ISO 8601 string or epoch
+// seconds, milliseconds above 1e12). A string with escapes is not read.
+//
 // Generic JSON lines: every string value is classified (URL, e-mail, IP
 // address, hash by hex length, domain with the plain-text heuristic;
 // strings with white space go through the plain-text extractor), with the
@@ -118,6 +124,23 @@ func (s *Scanner) rule() jrule {
 		j.rules[p] = r
 	}
 	return r
+}
+
+// jsonTimeKey reports whether the current path, a top-level key, holds the
+// record time.
+func (s *Scanner) jsonTimeKey() bool {
+	p := s.js.path
+	switch s.format {
+	case FormatZeekJSON:
+		return string(p) == "ts"
+	case FormatSuricataEVE:
+		return string(p) == "timestamp"
+	}
+	switch string(p) {
+	case "timestamp", "ts", "@timestamp", "time":
+		return true
+	}
+	return false
 }
 
 func skipWS(b []byte, i int) int {
@@ -260,6 +283,9 @@ func (s *Scanner) jsonValue(b []byte, i, depth int) (int, bool) {
 		if !ok {
 			return end, false
 		}
+		if depth == 1 && !esc && s.rec.Time == 0 && s.jsonTimeKey() {
+			s.rec.Time = s.timeValue(raw)
+		}
 		if len(j.path) <= 512 {
 			if r := s.rule(); r.act != zNone {
 				v := raw
@@ -298,6 +324,11 @@ func (s *Scanner) jsonValue(b []byte, i, depth int) (int, bool) {
 				continue
 			}
 			break
+		}
+		if depth == 1 && i > st && s.rec.Time == 0 && s.jsonTimeKey() {
+			if sec, nsec, ok := parseEpoch(b[st:i]); ok {
+				s.rec.Time = s.unixNano(sec, nsec)
+			}
 		}
 		return i, i > st
 	}

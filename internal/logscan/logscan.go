@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"time"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/match"
@@ -68,6 +69,20 @@ const DetectSize = 4096
 type Record struct {
 	Line   int64 // 1-based line number
 	Offset int64 // byte offset of the line in the input
+	// Time is when the logged event happened, in Unix nanoseconds (UTC),
+	// or 0 when the line has no time the scanner understands. Sources:
+	// Zeek TSV the "ts" column (else the first column of #types time);
+	// Zeek JSON "ts"; Suricata EVE "timestamp"; generic JSON lines the
+	// first top-level "timestamp", "ts", "@timestamp" or "time"; access
+	// logs the bracketed date; CSV the first column named ts, time,
+	// timestamp, date, first, first_seen, start or "date first seen";
+	// plain text an ISO 8601 date and time at the start of the line (not
+	// syslog's year-less "Nov 30 09:00:00"). Epoch values are seconds
+	// with an optional fraction, or milliseconds above 1e12; ISO 8601
+	// values without a zone (nfdump's local "2026-11-30 09:00:00.123") are
+	// taken for UTC. Times before MinTime (2000-01-01) or more than
+	// MaxFuture (a day) after NewScanner are reported as 0.
+	Time int64
 	// Observables are valid only during the callback: their values alias
 	// the scanner's buffers.
 	Observables []match.Observable
@@ -94,8 +109,10 @@ type Scanner struct {
 	readErr    error
 	pos        int64 // input offset of buf[0]
 
-	rec   Record
-	arena []byte
+	rec     Record
+	arena   []byte
+	maxTime int64 // latest acceptable Record.Time (creation + MaxFuture)
+	maxSec  int64 // maxTime in seconds
 
 	zeek zeekState
 	js   jsonState
@@ -107,6 +124,7 @@ type Scanner struct {
 // from the first DetectSize bytes.
 func NewScanner(r io.Reader, f Format) *Scanner {
 	s := &Scanner{r: r, format: f, buf: make([]byte, 64<<10)}
+	s.setMaxTime(time.Now().UnixNano() + maxFuture)
 	s.rec.Observables = make([]match.Observable, 0, 32)
 	s.arena = make([]byte, 0, 4096)
 	return s
@@ -241,6 +259,7 @@ func (s *Scanner) Scan(fn func(*Record) error) error {
 		}
 		s.rec.Observables = s.rec.Observables[:0]
 		s.arena = s.arena[:0]
+		s.rec.Time = 0
 		data, err := s.parseLine(line)
 		if err != nil {
 			s.stats.Skipped++

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sakimori/internal/match"
 	"sakimori/internal/stix/pattern"
@@ -16,14 +17,24 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// dump renders every observable as "line<TAB>kind<TAB>field<TAB>value".
+// fmtTime renders a Record.Time for golden files ("-" for 0).
+func fmtTime(t int64) string {
+	if t == 0 {
+		return "-"
+	}
+	return time.Unix(0, t).UTC().Format(time.RFC3339Nano)
+}
+
+// dump renders every observable as
+// "line<TAB>time<TAB>kind<TAB>field<TAB>value" (time as RFC 3339 UTC, "-"
+// when the record has none).
 func dump(t testing.TB, data []byte, f Format) (string, Stats) {
 	t.Helper()
 	sc := NewScanner(bytes.NewReader(data), f)
 	var b strings.Builder
 	err := sc.Scan(func(r *Record) error {
 		for _, o := range r.Observables {
-			fmt.Fprintf(&b, "%d\t%s\t%s\t%s\n", r.Line, o.Kind, o.Field, o.Value)
+			fmt.Fprintf(&b, "%d\t%s\t%s\t%s\t%s\n", r.Line, fmtTime(r.Time), o.Kind, o.Field, o.Value)
 			if msg := checkObservable(o); msg != "" {
 				t.Errorf("line %d: %s %q (field %s): %s", r.Line, o.Kind, o.Value, o.Field, msg)
 			}

@@ -19,6 +19,11 @@ import (
 // .mov, .sh, .py, .md and .so in plain text, which is the accepted price
 // of not reporting every file name as a domain). The host of every URL is
 // reported too, as a domain or an IP address.
+//
+// The record time is an ISO 8601 date and time at the start of the line
+// (after spaces and one '['), e.g. "2026-11-30T09:00:00Z" or
+// "2026-11-30 09:00:00,123"; syslog's "Nov 30 09:00:00" has no year and is
+// not read.
 
 type textState struct{}
 
@@ -166,6 +171,7 @@ func (s *Scanner) textLine(line []byte) (bool, error) {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return false, nil
 	}
+	s.rec.Time = s.timePrefix(line)
 	s.extractText(line, "")
 	return true, nil
 }

@@ -18,7 +18,8 @@ import (
 //	any     fields typed addr, set[addr] or vector[addr]; string fields
 //	        whose name contains "host"
 //
-// user_agent and the ja3 fingerprints are ignored. Zeek JSON logs use the
+// The record time (Record.Time) is the "ts" column, else the first column
+// typed time. user_agent and the ja3 fingerprints are ignored. Zeek JSON logs use the
 // same rules by name (no types: names ending in _h or _addr are addresses).
 
 type zact uint8
@@ -86,6 +87,7 @@ type zeekState struct {
 	types    []string
 	plan     []zcol
 	planned  bool
+	tsCol    int // column of the record time, -1 for none
 	host     []byte
 	uri      []byte
 	unescBuf []byte
@@ -159,6 +161,12 @@ func splitStrings(b, sep []byte) []string {
 
 func (z *zeekState) makePlan() {
 	z.plan = z.plan[:0]
+	z.tsCol = -1
+	for i, name := range z.fields {
+		if name == "ts" {
+			z.tsCol = i
+		}
+	}
 	for i, name := range z.fields {
 		typ := ""
 		if i < len(z.types) {
@@ -166,6 +174,9 @@ func (z *zeekState) makePlan() {
 		}
 		set := strings.HasPrefix(typ, "set[") || strings.HasPrefix(typ, "vector[") ||
 			typ == "" && (name == "answers" || name == "tx_hosts" || name == "rx_hosts")
+		if z.tsCol < 0 && typ == "time" {
+			z.tsCol = i
+		}
 		z.plan = append(z.plan, zcol{act: zeekAction(name, typ), field: name, set: set})
 	}
 	z.planned = true
@@ -212,6 +223,9 @@ func (s *Scanner) zeekTSV(line []byte) (bool, error) {
 		}
 		if c := &z.plan[col]; c.act != zNone {
 			s.zeekValue(c, v)
+		}
+		if col == z.tsCol {
+			s.rec.Time = s.timeValue(v)
 		}
 		col++
 		if last {
