@@ -587,7 +587,7 @@ func (r *matchRun) scanFile(ctx context.Context, name string) error {
 				r.distinct[ind.ID] = struct{}{}
 			}
 			if r.o.report {
-				r.tally.Add(ind, time.Now())
+				r.tally.Add(ind, defense.SeenAt(rec.Time, time.Now()))
 			}
 			if err := r.printHit(name, rec, ob, ind); err != nil {
 				return err

@@ -226,6 +226,10 @@ func TestSightingsReport(t *testing.T) {
 		if err != nil || len(res.Seen) != 2 || res.Seen[0].Count != 2 {
 			t.Fatalf("scan: %v %+v", err, res)
 		}
+		// First and last seen are the log's times (Zeek ts), not the scan's.
+		if want := time.Unix(1764460800, 0).UTC(); !res.Seen[0].FirstSeen.Equal(want) || !res.Seen[0].LastSeen.Equal(want) {
+			t.Fatalf("seen at %v..%v, want %v", res.Seen[0].FirstSeen, res.Seen[0].LastSeen, want)
+		}
 		seen := append(res.Seen, defense.Seen{IndicatorID: "indicator--00000007-0000-4000-8000-00000000d0d0", Count: 1, FirstSeen: time.Now(), LastSeen: time.Now()})
 		dry, err := s.ReportSightings(ctx, opa, seen, true, true)
 		if err != nil || !dry.DryRun || len(dry.Sightings) != 2 || len(dry.Rejected) != 1 {
@@ -273,4 +277,20 @@ func TestSnapshotMatchesLikeTheSet(t *testing.T) {
 			t.Fatalf("set %d hits, snapshot %d", len(a.Hits), len(b.Hits))
 		}
 	})
+}
+
+func TestSeenAt(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		rec  int64
+		want time.Time
+	}{
+		{0, now},
+		{now.Add(-time.Hour).UnixNano(), now.Add(-time.Hour)},
+		{now.Add(time.Hour).UnixNano(), now}, // a clock ahead never makes a sighting in the future
+	} {
+		if got := defense.SeenAt(c.rec, now); !got.Equal(c.want) {
+			t.Errorf("SeenAt(%d) = %v, want %v", c.rec, got, c.want)
+		}
+	}
 }

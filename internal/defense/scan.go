@@ -39,7 +39,8 @@ const MaxHits = 10000
 
 // ScanSet scans r (format f, or detected when "") against set, calling
 // nothing on the network: what `sakimori match` does offline and what the
-// service does for a pasted excerpt. Hits are timed at now.
+// service does for a pasted excerpt. Hits are timed by their log records
+// (SeenAt), or at now when a line has no time.
 func ScanSet(set *match.Set, r io.Reader, f logscan.Format, now time.Time) (*ScanResult, error) {
 	sc := logscan.NewScanner(r, f)
 	res := &ScanResult{Hits: []Hit{}}
@@ -52,7 +53,7 @@ func ScanSet(set *match.Set, r io.Reader, f logscan.Format, now time.Time) (*Sca
 				continue
 			}
 			ind := set.Indicator(ref)
-			tally.Add(ind, now)
+			tally.Add(ind, SeenAt(rec.Time, now))
 			if len(res.Hits) < MaxHits {
 				res.Hits = append(res.Hits, Hit{Line: rec.Line, Offset: rec.Offset, Field: o.Field, Observed: string(o.Value), Indicator: ind})
 			} else {

@@ -23,6 +23,20 @@ type Seen struct {
 	LastSeen    time.Time `json:"last_seen"`
 }
 
+// SeenAt is when a log record's event happened for a sighting: the
+// record's own time when the log has one (package logscan), otherwise
+// now; never later than now.
+func SeenAt(recordTime int64, now time.Time) time.Time {
+	if recordTime == 0 {
+		return now
+	}
+	t := time.Unix(0, recordTime)
+	if t.After(now) {
+		return now
+	}
+	return t
+}
+
 // Tally aggregates hits per indicator.
 type Tally struct {
 	by map[string]*Seen
