@@ -136,17 +136,23 @@ func (w *view) lookupAddr(a netip.Addr) (*Set, int32, bool) {
 }
 
 func (w *view) lookup4(u uint32) (*Set, int32, bool) {
+	// The base's /24 cover word is read first, so that its cache miss
+	// overlaps the exact table's.
+	var cover uint64
+	if b := w.base; b != nil && b.count[KindCIDR4] > 0 {
+		cover = b.cidr[0].cover[u>>14]
+	}
 	if o := w.over; o != nil && o.count[KindIPv4] > 0 {
 		if i, ok := o.ip4.find(u); ok {
 			return o, mkRef(KindIPv4, i), true
 		}
 	}
 	if b := w.base; b != nil && b.count[KindIPv4] > 0 {
-		if i, ok := b.ip4.find(u); ok && !w.hid(b.ip4.e[i].meta) {
+		if i, ok := b.ip4.find(u); ok && !w.hid(b.ip4.meta[i]) {
 			return b, mkRef(KindIPv4, i), true
 		}
 	}
-	if (w.over == nil || w.over.count[KindCIDR4] == 0) && (w.base == nil || w.base.count[KindCIDR4] == 0) {
+	if (w.over == nil || w.over.count[KindCIDR4] == 0) && cover&(1<<(u>>8&63)) == 0 {
 		return nil, -1, false
 	}
 	return w.lookupCIDR(netip.AddrFrom4([4]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)}), 0)
@@ -320,6 +326,37 @@ func (w *view) lookupDomain(v []byte) (*Set, int32, bool) {
 		}
 	}
 	return nil, -1, false
+}
+
+// prefetchDomain prefetches the first table slot of every suffix of the
+// name v that may be listed, without checking the name (a batch's first
+// pass; the lookup checks it).
+func (s *Set) prefetchDomain(v []byte) {
+	t := &s.strs[KindDomain]
+	size := len(t.e)
+	if size == 0 || len(v) > 253 {
+		return
+	}
+	if len(v) > 0 && v[len(v)-1] == '.' {
+		v = v[:len(v)-1]
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(t.e)))
+	const slot = unsafe.Sizeof(sEntry{})
+	mask := s.domLabels
+	h, labels := domainBasis, 1
+	for i := len(v) - 1; i >= 0; i-- {
+		c := domainClass[v[i]]
+		if c == '.' {
+			if mask&(1<<min(labels, 63)) != 0 {
+				prefetch(p + slot*uintptr(slotOf(mix64(h), size)))
+			}
+			labels++
+		}
+		h = (h ^ uint64(c)) * 0x100000001b3
+	}
+	if mask&(1<<min(labels, 63)) != 0 {
+		prefetch(p + slot*uintptr(slotOf(mix64(h), size)))
+	}
 }
 
 func (w *view) lookupDomainSlow(v []byte) (*Set, int32, bool) {

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Matcher holds the current indicator set and takes incremental updates
@@ -268,9 +269,10 @@ func applyOp(st *state, o op) *state {
 // the result in out[i] (out must be at least as long as obs; out[i].Set
 // is nil where nothing matched). It returns the number of matches.
 //
-// Addresses of a batch are looked up in two passes, first touching the
-// table slot of each, then probing, so that their memory accesses
-// overlap: on a set larger than the CPU caches a batch of 16 to 64
+// IPv4 addresses and domains of a batch are looked up in two passes,
+// first touching the memory each lookup will read (the address's bucket
+// and /24 cover word, the table slot of each parent of a domain that may
+// be listed), then probing, so that their memory accesses overlap: on a set larger than the CPU caches a batch of 16 to 64
 // observables costs a fraction of as many calls to Lookup. It does not
 // allocate.
 func (m *Matcher) LookupBatch(obs []Observable, out []Hit) int {
@@ -282,22 +284,26 @@ func (m *Matcher) LookupBatch(obs []Observable, out []Hit) int {
 	n := 0
 	for lo := 0; lo < len(obs); lo += chunk {
 		part := obs[lo:min(lo+chunk, len(obs))]
-		var x uint32
-		t := &st.base.ip4
-		size := len(t.e)
+		base := st.base
+		t := &base.ip4
+		var cover uintptr
+		if base.count[KindCIDR4] > 0 {
+			cover = uintptr(unsafe.Pointer(unsafe.SliceData(base.cidr[0].cover)))
+		}
 		for i := range part {
 			isV4[i] = false
-			if k := part[i].Kind; k == KindIPv4 || k == KindIPv6 || k == KindCIDR4 || k == KindCIDR6 {
+			switch part[i].Kind {
+			case KindIPv4, KindIPv6, KindCIDR4, KindCIDR6:
 				if u, ok := parseIPv4(part[i].Value); ok {
 					keys[i], isV4[i] = u, true
-					if size > 0 {
-						x += t.e[slotOf(mix64(uint64(u)), size)].key
+					t.prefetch(u)
+					if cover != 0 {
+						prefetch(cover + 8*uintptr(u>>14))
 					}
 				}
+			case KindDomain:
+				base.prefetchDomain(part[i].Value)
 			}
-		}
-		if x == ^uint32(0) {
-			prefetchSink.Add(1)
 		}
 		for i := range part {
 			var s *Set

@@ -150,7 +150,7 @@ func (s *Set) metaOf(ref int32) int32 {
 	i := refIdx(ref)
 	switch k := refKind(ref); k {
 	case KindIPv4:
-		return s.ip4.e[i].meta
+		return s.ip4.meta[i]
 	case KindIPv6:
 		return s.ip6.e[i].meta
 	case KindCIDR4:
@@ -170,7 +170,7 @@ func (s *Set) valid(ref int32) bool {
 	i := refIdx(ref)
 	switch k := refKind(ref); k {
 	case KindIPv4:
-		return i < len(s.ip4.e) && s.ip4.e[i].meta >= 0
+		return i < s.ip4.len()
 	case KindIPv6:
 		return i < len(s.ip6.e) && s.ip6.e[i].meta >= 0
 	case KindCIDR4:
@@ -191,7 +191,7 @@ func (s *Set) Value(ref int32) string {
 	i := refIdx(ref)
 	switch k := refKind(ref); k {
 	case KindIPv4:
-		u := s.ip4.e[i].key
+		u := s.ip4.key(i)
 		return netip.AddrFrom4([4]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)}).String()
 	case KindIPv6:
 		return addr6(s.ip6.e[i].hi, s.ip6.e[i].lo).String()
@@ -241,8 +241,8 @@ func (s *Set) Refs(k Kind) iter.Seq[int32] {
 		}
 		switch k {
 		case KindIPv4:
-			for i := range s.ip4.e {
-				if s.ip4.e[i].meta >= 0 && !yield(mkRef(k, i)) {
+			for i := range s.ip4.len() {
+				if !yield(mkRef(k, i)) {
 					return
 				}
 			}
@@ -500,18 +500,8 @@ func (b *builder) better(n, o int32) bool {
 func (b *builder) finish() *Set {
 	s := &Set{metas: b.metas}
 	// IPv4
-	s.ip4 = newU4Table(len(b.ip4))
-	for _, e := range b.ip4 {
-		i, found := s.ip4.find(e.key)
-		if found {
-			if b.better(e.meta, s.ip4.e[i].meta) {
-				s.ip4.e[i].meta = e.meta
-			}
-			continue
-		}
-		s.ip4.e[i] = e
-		s.count[KindIPv4]++
-	}
+	s.ip4 = newU4Table(b.ip4, b.better)
+	s.count[KindIPv4] = s.ip4.len()
 	b.ip4 = nil
 	s.ip6 = newU6Table(len(b.ip6))
 	for _, e := range b.ip6 {
@@ -607,9 +597,9 @@ func merge(base *Set, hidden map[int32]struct{}, over *Set) *Set {
 
 // addSet stages every value of s whose meta remaps to a meta of b.
 func (b *builder) addSet(s *Set, remap []int32) {
-	for i := range s.ip4.e {
-		if e := s.ip4.e[i]; e.meta >= 0 && remap[e.meta] >= 0 {
-			b.ip4 = append(b.ip4, u4Entry{key: e.key, meta: remap[e.meta]})
+	for i := range s.ip4.len() {
+		if m := remap[s.ip4.meta[i]]; m >= 0 {
+			b.ip4 = append(b.ip4, u4Entry{key: s.ip4.key(i), meta: m})
 		}
 	}
 	for i := range s.ip6.e {

@@ -87,7 +87,7 @@ func (s *Set) WriteTo(w io.Writer) (int64, error) {
 			i := refIdx(ref)
 			switch k {
 			case KindIPv4:
-				binary.BigEndian.PutUint32(v[:], s.ip4.e[i].key)
+				binary.BigEndian.PutUint32(v[:], s.ip4.key(i))
 				c.write(v[:4])
 			case KindIPv6:
 				binary.BigEndian.PutUint64(v[:], s.ip6.e[i].hi)
