@@ -3,23 +3,16 @@ package web_test
 import (
 	"context"
 	"html"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"sakimori/internal/accounts"
-	"sakimori/internal/audit"
-	"sakimori/internal/auth"
 	"sakimori/internal/defense"
 	"sakimori/internal/intel"
 	"sakimori/internal/intel/inteltest"
-	"sakimori/internal/org"
 	"sakimori/internal/stix"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
@@ -69,25 +62,7 @@ func newDefenseEnv(t testing.TB, db *store.DB) *defenseEnv {
 	ingest("council-red", 2, defRedIP)
 	def := defense.New(w.Svc, inteltest.Quiet)
 	def.CacheFor = 0
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := accounts.New(db, log)
-	h, err := web.New(svc, web.Options{Log: log, Version: "test", Intel: w.Svc, Defense: def})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, db: db, svc: svc, srv: srv, orgs: w.Orgs, users: map[string]*org.User{}}
-	for _, u := range w.Users {
-		if err := db.SetPassword(ctx, audit.Actor{Name: "test"}, u.ID, hash); err != nil {
-			t.Fatal(err)
-		}
-		e.users[u.Email] = u
-	}
+	e := serveWorld(t, db, w, web.Options{Defense: def})
 	return &defenseEnv{env: e, w: w}
 }
 

@@ -10,8 +10,8 @@ package web
 // into service calls and results into pages.
 
 import (
-	"encoding/json"
 	"cmp"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"

@@ -13,7 +13,9 @@ import (
 	"testing"
 
 	"sakimori/internal/accounts"
+	"sakimori/internal/audit"
 	"sakimori/internal/auth"
+	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/org"
 	"sakimori/internal/store"
 	"sakimori/internal/web"
@@ -229,3 +231,38 @@ func accountsReq(name string) accounts.TokenRequest {
 }
 
 func accountsPatchLocale(l string) accounts.UserPatch { return accounts.UserPatch{Locale: &l} }
+
+// serveWorld serves the dashboard over db with the services in opt (Log,
+// Version and Intel filled in when empty) for the organisations and users
+// of w, every user with the test password.
+func serveWorld(t testing.TB, db *store.DB, w *inteltest.World, opt web.Options) *env {
+	t.Helper()
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opt.Version == "" {
+		opt.Version = "test"
+	}
+	if opt.Intel == nil {
+		opt.Intel = w.Svc
+	}
+	svc := accounts.New(db, opt.Log)
+	h, err := web.New(svc, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, db: db, svc: svc, srv: srv, orgs: w.Orgs, users: map[string]*org.User{}}
+	for _, u := range w.Users {
+		if err := db.SetPassword(context.Background(), audit.Actor{Name: "test"}, u.ID, hash); err != nil {
+			t.Fatal(err)
+		}
+		e.users[u.Email] = u
+	}
+	return e
+}

@@ -2,22 +2,15 @@ package web_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"sakimori/internal/accounts"
-	"sakimori/internal/audit"
-	"sakimori/internal/auth"
 	"sakimori/internal/incident"
 	"sakimori/internal/intel/inteltest"
-	"sakimori/internal/org"
 	"sakimori/internal/report"
 	"sakimori/internal/reporting"
 	"sakimori/internal/reporting/reportingtest"
@@ -48,30 +41,10 @@ func incEmail(name string) string {
 
 func newIncEnv(t testing.TB, db *store.DB) *incEnv {
 	t.Helper()
-	ctx := context.Background()
 	w := reportingtest.New(t, db)
-	act := audit.Actor{Name: "test"}
 	rep := reporting.New(db, inteltest.Quiet)
 	rep.Intel = w.Svc
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := accounts.New(db, log)
-	h, err := web.New(svc, web.Options{Log: log, Version: "test", Intel: w.Svc, Reporting: rep})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, db: db, svc: svc, srv: srv, orgs: w.Orgs, users: map[string]*org.User{}}
-	for _, u := range w.Users {
-		if err := db.SetPassword(ctx, act, u.ID, hash); err != nil {
-			t.Fatal(err)
-		}
-		e.users[u.Email] = u
-	}
+	e := serveWorld(t, db, w, web.Options{Reporting: rep})
 	return &incEnv{env: e, w: w, rep: rep}
 }
 

@@ -5,20 +5,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
-	"sakimori/internal/accounts"
 	"sakimori/internal/audit"
-	"sakimori/internal/auth"
 	"sakimori/internal/intel"
 	"sakimori/internal/intel/inteltest"
-	"sakimori/internal/org"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
 	"sakimori/internal/web"
@@ -44,25 +39,7 @@ func newIntelEnv(t testing.TB, db *store.DB) *intelEnv {
 	t.Helper()
 	ctx := context.Background()
 	w := inteltest.New(t, db)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := accounts.New(db, log)
-	h, err := web.New(svc, web.Options{Log: log, Version: "test", Intel: w.Svc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, db: db, svc: svc, srv: srv, orgs: w.Orgs, users: map[string]*org.User{}}
-	for _, u := range w.Users {
-		if err := db.SetPassword(ctx, audit.Actor{Name: "test"}, u.ID, hash); err != nil {
-			t.Fatal(err)
-		}
-		e.users[u.Email] = u
-	}
+	e := serveWorld(t, db, w, web.Options{})
 	wl := `{"name":"Test resolvers","description":"documentation resolvers","version":1,"type":"cidr",` +
 		`"list":["192.0.2.0/24"],"matching_attributes":["ip-src","ip-dst"]}`
 	if _, err := w.Svc.PutWarninglist(ctx, w.P("platform"), "test-resolvers.json", []byte(wl)); err != nil {

@@ -2,23 +2,16 @@ package web_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 
-	"sakimori/internal/accounts"
-	"sakimori/internal/audit"
-	"sakimori/internal/auth"
 	"sakimori/internal/exposure"
 	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/marking"
-	"sakimori/internal/org"
 	"sakimori/internal/registry"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
@@ -53,25 +46,7 @@ func newExposureEnv(t testing.TB, db *store.DB) *exposureEnv {
 	w := inteltest.New(t, db)
 	x := exposure.New(db, inteltest.Quiet)
 	x.Viewer = w.Svc.Viewer
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := accounts.New(db, log)
-	h, err := web.New(svc, web.Options{Log: log, Version: "test", Intel: w.Svc, Exposure: x})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, db: db, svc: svc, srv: srv, orgs: w.Orgs, users: map[string]*org.User{}}
-	for _, u := range w.Users {
-		if err := db.SetPassword(ctx, audit.Actor{Name: "test"}, u.ID, hash); err != nil {
-			t.Fatal(err)
-		}
-		e.users[u.Email] = u
-	}
+	e := serveWorld(t, db, w, web.Options{Exposure: x})
 	xe := &exposureEnv{env: e, w: w, x: x}
 	notify := func(user string, c *registry.Computer) *registry.Computer {
 		t.Helper()

@@ -2,10 +2,7 @@ package web_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,7 +13,6 @@ import (
 	"time"
 
 	"sakimori/internal/audit"
-	"sakimori/internal/auth"
 	"sakimori/internal/exposure"
 	"sakimori/internal/i18n"
 	"sakimori/internal/incident"
@@ -29,8 +25,6 @@ import (
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
 	"sakimori/internal/web"
-
-	"sakimori/internal/accounts"
 )
 
 // reportingEnv is the dashboard over the inteltest world with the
@@ -65,29 +59,11 @@ func newReportingEnv(t testing.TB, db *store.DB, withExposure ...bool) *reportin
 		w.Users[u.name] = usr
 	}
 	rep := reporting.New(db, inteltest.Quiet)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := accounts.New(db, log)
-	opt := web.Options{Log: log, Version: "test", Intel: w.Svc, Reporting: rep}
+	opt := web.Options{Reporting: rep}
 	if len(withExposure) > 0 && withExposure[0] {
 		opt.Exposure = exposure.New(db, inteltest.Quiet)
 	}
-	h, err := web.New(svc, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, db: db, svc: svc, srv: srv, orgs: w.Orgs, users: map[string]*org.User{}}
-	for _, u := range w.Users {
-		if err := db.SetPassword(ctx, act, u.ID, hash); err != nil {
-			t.Fatal(err)
-		}
-		e.users[u.Email] = u
-	}
+	e := serveWorld(t, db, w, opt)
 	return &reportingEnv{env: e, w: w, rep: rep, x: opt.Exposure}
 }
 
