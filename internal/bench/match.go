@@ -31,10 +31,10 @@ const (
 	// metadata (a feed indicator lists many addresses).
 	MatchValuesPerIndicator = 1000
 	matchQueries            = 1 << 20
-	// MatchManyBatch is the batch size of the LookupMany figures: its
-	// working memory (observables, records, results) stays in the L2
-	// cache; 16k and 64k measured no faster on the full set.
-	MatchManyBatch = 1 << 12
+	// MatchManyBatch is the batch size of the LookupMany figures: large
+	// enough that the sorted probes of a batch share pages and cache
+	// lines, small enough for a scanner to buffer (about 16k records).
+	MatchManyBatch = 1 << 14
 )
 
 var matchMod = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
