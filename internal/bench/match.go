@@ -31,10 +31,6 @@ const (
 	// metadata (a feed indicator lists many addresses).
 	MatchValuesPerIndicator = 1000
 	matchQueries            = 1 << 20
-	// MatchManyBatch is the batch size of the LookupMany figures: large
-	// enough that the sorted probes of a batch share pages and cache
-	// lines, small enough for a scanner to buffer (about 16k records).
-	MatchManyBatch = 1 << 14
 )
 
 var matchMod = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -264,48 +260,6 @@ func runMatch(ctx context.Context, cfg Config, progress io.Writer) ([]Result, er
 	took = time.Since(start)
 	emit(Result{Name: "match/lookup-batch-ipv4-1core", Value: float64(len(ob4)*rounds) / took.Seconds(), Unit: "lookups/s", N: int64(len(ob4) * rounds),
 		Note: "the IPv4 part alone through Matcher.LookupBatch, 64 a call"})
-	// Large batches through LookupMany: probes sorted by position.
-	manyRun := func(obs []match.Observable, rounds int, sc *match.Scratch, hits []match.Hit) int {
-		n := 0
-		for range rounds {
-			for lo := 0; lo < len(obs); lo += MatchManyBatch {
-				n += m.LookupMany(obs[lo:min(lo+MatchManyBatch, len(obs))], hits, sc)
-			}
-		}
-		return n
-	}
-	manyHits := make([]match.Hit, MatchManyBatch)
-	sc := new(match.Scratch)
-	manyRun(obs[:min(len(obs), MatchManyBatch)], 1, sc, manyHits) // warm the scratch
-	runtime.GC()
-	start = time.Now()
-	mhits := manyRun(obs, rounds, sc, manyHits)
-	took = time.Since(start)
-	if mhits != hits*rounds {
-		return out, fmt.Errorf("match: LookupMany matched %d, Lookup %d", mhits, hits*rounds)
-	}
-	emit(Result{Name: "match/lookup-many-1core", Value: float64(len(obs)*rounds) / took.Seconds(), Unit: "lookups/s", N: int64(len(obs) * rounds),
-		Note: fmt.Sprintf("the same mix through Matcher.LookupMany, %d observables a call: probe positions computed, counting-sorted into a reused Scratch, probed in position order, results scattered back", MatchManyBatch)})
-	var wgm sync.WaitGroup
-	start = time.Now()
-	for g := range 2 {
-		wgm.Add(1)
-		go func() {
-			defer wgm.Done()
-			gsc, gh := new(match.Scratch), make([]match.Hit, MatchManyBatch)
-			manyRun(obs[g*len(obs)/2:(g+1)*len(obs)/2], 2*rounds, gsc, gh)
-		}()
-	}
-	wgm.Wait()
-	took = time.Since(start)
-	emit(Result{Name: "match/lookup-many-2cores", Value: float64(len(obs)*2*rounds) / took.Seconds(), Unit: "lookups/s", N: int64(len(obs) * 2 * rounds),
-		Note: fmt.Sprintf("Matcher.LookupMany on two goroutines, each with its own Scratch, %d observables a call (GOMAXPROCS %d; the first call of each allocates its Scratch)", MatchManyBatch, runtime.GOMAXPROCS(0))})
-	var msm0, msm1 runtime.MemStats
-	runtime.ReadMemStats(&msm0)
-	manyRun(obs, 1, sc, manyHits)
-	runtime.ReadMemStats(&msm1)
-	emit(Result{Name: "match/lookup-many-allocs", Value: float64(msm1.Mallocs-msm0.Mallocs) / float64(len(obs)), Unit: "allocs/op", N: int64(len(obs)),
-		Note: "MemStats.Mallocs delta over the mix through LookupMany with a warm Scratch"})
 	var wg sync.WaitGroup
 	start = time.Now()
 	for g := range 2 {
