@@ -126,6 +126,16 @@ func (e *Error) WithField(prefix string) *Error {
 	return &c
 }
 
+// Prefix puts path before the field of an application error (WithField);
+// other errors are returned as they are.
+func Prefix(err error, path string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.WithField(path)
+	}
+	return err
+}
+
 // As extracts the *Error from err. Errors that are not application errors
 // become CodeInternal with a generic message, so internals never leak.
 func As(err error) *Error {

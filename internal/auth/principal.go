@@ -36,6 +36,16 @@ func (p *Principal) OrgID() string {
 	return p.User.OrgID
 }
 
+// ActingOrgID is the organisation p acts for: its Org (a system principal
+// acting for an organisation, as the demo seeder and the CLI do, has Org
+// but no User), else its user's; "" for none.
+func (p *Principal) ActingOrgID() string {
+	if p != nil && p.Org != nil {
+		return p.Org.ID
+	}
+	return p.OrgID()
+}
+
 // Actor returns the audit identity of the principal.
 func (p *Principal) Actor() audit.Actor {
 	if p == nil {

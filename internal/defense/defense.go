@@ -195,7 +195,7 @@ func (s *Service) Indicators(ctx context.Context, p *auth.Principal, f Filter) (
 	out := make([]match.Indicator, 0, len(vals))
 	for i := range vals {
 		v := &vals[i]
-		k, ok := kindOf(v.Kind)
+		k, ok := match.ParseKind(v.Kind)
 		if !ok || !f.keep(v, k, now) {
 			continue
 		}
@@ -207,11 +207,6 @@ func (s *Service) Indicators(ctx context.Context, p *auth.Principal, f Filter) (
 			Score: v.Score, Modified: v.Modified, ValidUntil: v.ValidUntil})
 	}
 	return out, withheld, nil
-}
-
-// kindOf maps an atom kind to the engine's.
-func kindOf(atom string) (match.Kind, bool) {
-	return match.ParseKind(atom)
 }
 
 // Compiled is a compiled set for one reader and filter.

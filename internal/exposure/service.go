@@ -61,15 +61,6 @@ func (s *Service) viewer(ctx context.Context, p *auth.Principal) (marking.Viewer
 	return v, nil
 }
 
-// orgOf is the organisation p acts for (a system principal acting for an
-// organisation, as the demo seeder and CLI do, has Org but no User).
-func orgOf(p *auth.Principal) string {
-	if p != nil && p.Org != nil {
-		return p.Org.ID
-	}
-	return p.OrgID()
-}
-
 // index returns the matching index, reloading it when the registry changed
 // since it was built (on this node or another).
 func (s *Service) index(ctx context.Context) (*Index, error) {
@@ -123,7 +114,7 @@ type NotifyResult struct {
 // vulnerability of its products.
 func (s *Service) Notify(ctx context.Context, p *auth.Principal, c *registry.Computer) (*NotifyResult, error) {
 	if c.OrgID == "" {
-		c.OrgID = orgOf(p)
+		c.OrgID = p.ActingOrgID()
 	}
 	if err := auth.Authorize(p, auth.ActRegistryWrite, auth.Target{OrgID: c.OrgID}); err != nil {
 		return nil, err
@@ -172,7 +163,7 @@ type ImportProblem struct {
 // once per computer.
 func (s *Service) NotifyAll(ctx context.Context, p *auth.Principal, orgID string, cs []registry.Computer, rows []int) (*ImportResult, error) {
 	if orgID == "" {
-		orgID = orgOf(p)
+		orgID = p.ActingOrgID()
 	}
 	if err := auth.Authorize(p, auth.ActRegistryWrite, auth.Target{OrgID: orgID}); err != nil {
 		return nil, err
@@ -271,7 +262,7 @@ func (s *Service) Computer(ctx context.Context, p *auth.Principal, id string) (*
 // AllOrgs).
 func (s *Service) Computers(ctx context.Context, p *auth.Principal, q store.ComputerQuery, allOrgs bool) ([]registry.Computer, int, error) {
 	if q.OrgID == "" && !allOrgs {
-		q.OrgID = orgOf(p)
+		q.OrgID = p.ActingOrgID()
 	}
 	if q.OrgID == "" {
 		if err := auth.Authorize(p, auth.ActExposureOverview, auth.Target{}); err != nil {
@@ -324,7 +315,7 @@ func (s *Service) PutVuln(ctx context.Context, p *auth.Principal, v *vuln.Vulner
 		return nil, err
 	}
 	if v.OwnerOrgID == "" {
-		v.OwnerOrgID = orgOf(p)
+		v.OwnerOrgID = p.ActingOrgID()
 	}
 	if v.Source == "" {
 		v.Source = "manual"
@@ -618,7 +609,7 @@ func (s *Service) Rematch(ctx context.Context, p *auth.Principal) (*RematchResul
 // government, with q.OrgID empty and allOrgs) of every organisation.
 func (s *Service) Exposures(ctx context.Context, p *auth.Principal, q store.ExposureQuery, allOrgs bool) ([]vuln.Exposure, error) {
 	if q.OrgID == "" && !allOrgs {
-		q.OrgID = orgOf(p)
+		q.OrgID = p.ActingOrgID()
 	}
 	if q.OrgID == "" {
 		if err := auth.Authorize(p, auth.ActExposureOverview, auth.Target{}); err != nil {
@@ -688,10 +679,10 @@ func (s *Service) SetExposureState(ctx context.Context, p *auth.Principal, compu
 
 // Notices lists the notices of the principal's organisation.
 func (s *Service) Notices(ctx context.Context, p *auth.Principal, vulnID string) ([]vuln.Notice, error) {
-	if err := auth.Authorize(p, auth.ActExposureRead, auth.Target{OrgID: orgOf(p)}); err != nil {
+	if err := auth.Authorize(p, auth.ActExposureRead, auth.Target{OrgID: p.ActingOrgID()}); err != nil {
 		return nil, err
 	}
-	return s.DB.ListNotices(ctx, store.NoticeQuery{OrgID: orgOf(p), VulnID: vulnID})
+	return s.DB.ListNotices(ctx, store.NoticeQuery{OrgID: p.ActingOrgID(), VulnID: vulnID})
 }
 
 // Notice returns a notice of the principal's organisation (or any, for the
@@ -737,7 +728,7 @@ func (s *Service) RequestVendor(ctx context.Context, p *auth.Principal, r *vuln.
 		return apperr.Invalid("vendor_org_id", "%s is not a vendor or supplier", o.Slug)
 	}
 	r.VendorOrgID = o.ID
-	r.FromOrgID, r.RequestedBy = orgOf(p), p.Actor().UserID
+	r.FromOrgID, r.RequestedBy = p.ActingOrgID(), p.Actor().UserID
 	if r.DueAt.IsZero() {
 		r.DueAt = s.Now().UTC().Add(14 * 24 * time.Hour)
 	}
@@ -764,7 +755,7 @@ func (s *Service) Request(ctx context.Context, p *auth.Principal, id string) (*v
 func (s *Service) Requests(ctx context.Context, p *auth.Principal, q store.RequestQuery) ([]vuln.Request, error) {
 	gov := p.Org != nil && p.Org.Kind.IsGovernment()
 	if !gov {
-		q.VendorOrgID = orgOf(p)
+		q.VendorOrgID = p.ActingOrgID()
 	}
 	if err := auth.Authorize(p, auth.ActVendorRequestRead, auth.Target{OrgID: q.VendorOrgID}); err != nil {
 		return nil, err
@@ -786,7 +777,7 @@ func (s *Service) ActOnRequest(ctx context.Context, p *auth.Principal, id string
 	if err != nil {
 		return nil, err
 	}
-	vendorSide := orgOf(p) == r.VendorOrgID
+	vendorSide := p.ActingOrgID() == r.VendorOrgID
 	switch a.Kind {
 	case "acknowledge", "answer", "decline":
 		if err := auth.Authorize(p, auth.ActVendorRequestAnswer, auth.Target{OrgID: r.VendorOrgID}); err != nil {

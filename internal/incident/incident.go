@@ -318,7 +318,7 @@ func (in *Incident) Validate(now time.Time) error {
 	}
 	in.Content.Normalize()
 	if err := in.Content.Validate(now); err != nil {
-		return prefixErr(err, "content.")
+		return apperr.Prefix(err, "content")
 	}
 	for _, c := range []struct {
 		name string
@@ -480,7 +480,7 @@ func (t *Template) Validate(now time.Time) error {
 	}
 	t.Content.Normalize()
 	if err := t.Content.Validate(now); err != nil {
-		return prefixErr(err, "content.")
+		return apperr.Prefix(err, "content")
 	}
 	return nil
 }
@@ -548,16 +548,6 @@ func checkTLP(field, s string) error {
 		return nil
 	}
 	return apperr.Invalid(field, "must be clear, green, amber, amber+strict or red")
-}
-
-// prefixErr puts p before an invalid error's field.
-func prefixErr(err error, p string) error {
-	if ae, ok := err.(*apperr.Error); ok && ae.Field != "" {
-		c := *ae
-		c.Field = p + c.Field
-		return &c
-	}
-	return err
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

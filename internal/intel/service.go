@@ -109,14 +109,6 @@ func (s *Service) markingGroups(ctx context.Context) ([]marking.Group, error) {
 	return out, nil
 }
 
-// orgOf is the organisation p acts for ("" for none).
-func orgOf(p *auth.Principal) string {
-	if p != nil && p.Org != nil {
-		return p.Org.ID
-	}
-	return p.OrgID()
-}
-
 // markObject is what Entitled needs about an object of label t owned by
 // owner in collection c.
 func markObject(c *share.Collection, t marking.TLP, owner string) marking.Object {
@@ -322,7 +314,7 @@ func redactGroup(p *auth.Principal, g *share.Group) {
 	if p.IsSystem() || p.Has(org.RolePlatformAdmin) {
 		return
 	}
-	o := orgOf(p)
+	o := p.ActingOrgID()
 	if o == g.OwnerOrgID || g.HasOrg(o) || p.User != nil && g.HasUser(p.User.ID) || p.Org != nil && p.Org.Kind.IsGovernment() {
 		return
 	}

@@ -64,7 +64,7 @@ func (s *Service) summary(ctx context.Context, p *auth.Principal, id string) (*s
 	if err != nil {
 		return nil, err
 	}
-	return Summarize(id, list, orgOf(p), 20), nil
+	return Summarize(id, list, p.ActingOrgID(), 20), nil
 }
 
 // Summarize aggregates sightings for viewer org viewerOrg, keeping the

@@ -149,7 +149,7 @@ func (s *Service) Override(ctx context.Context, p *auth.Principal, id, reason st
 	if _, err := s.visibleObject(ctx, p, id); err != nil {
 		return nil, err
 	}
-	o := &share.Override{StixID: id, UserID: p.Actor().UserID, OrgID: orgOf(p), Reason: reason}
+	o := &share.Override{StixID: id, UserID: p.Actor().UserID, OrgID: p.ActingOrgID(), Reason: reason}
 	if err := s.DB.PutOverride(ctx, p.Actor(), o); err != nil {
 		return nil, err
 	}

@@ -267,10 +267,10 @@ func (t Trigger) Validate() error {
 
 func (c Clock) validate() error {
 	if err := c.Trigger.Validate(); err != nil {
-		return prefix(err, "trigger")
+		return apperr.Prefix(err, "trigger")
 	}
 	if err := c.Offset.Validate(); err != nil {
-		return prefix(err, "offset")
+		return apperr.Prefix(err, "offset")
 	}
 	return nil
 }
@@ -285,13 +285,13 @@ func (s Stage) Validate() error {
 		return apperr.Invalid("id", "must be lower-case letters, digits, '_', '.', '-' (at most 64)")
 	}
 	if err := validateText(s.Name); err != nil {
-		return prefix(err, "name")
+		return apperr.Prefix(err, "name")
 	}
 	if err := s.Trigger.Validate(); err != nil {
-		return prefix(err, "trigger")
+		return apperr.Prefix(err, "trigger")
 	}
 	if err := s.Offset.Validate(); err != nil {
-		return prefix(err, "offset")
+		return apperr.Prefix(err, "offset")
 	}
 	if len(s.OffsetIf) > maxList {
 		return apperr.Invalid("offset_if", "at most %d conditional offsets", maxList)
@@ -308,12 +308,12 @@ func (s Stage) Validate() error {
 			return apperr.Invalid(p+".condition", "must be a condition key (lower-case letters, digits, '_', '.')")
 		}
 		if err := c.Offset.Validate(); err != nil {
-			return prefix(err, p+".offset")
+			return apperr.Prefix(err, p+".offset")
 		}
 	}
 	for i, c := range s.AtMost {
 		if err := c.validate(); err != nil {
-			return prefix(err, fmt.Sprintf("at_most[%d]", i))
+			return apperr.Prefix(err, fmt.Sprintf("at_most[%d]", i))
 		}
 	}
 	seen := map[string]bool{}
@@ -367,7 +367,7 @@ func (r Regime) Validate() error {
 		return apperr.Invalid("id", "must be lower-case letters, digits, '_', '.', '-' (at most 64)")
 	}
 	if err := validateText(r.Name); err != nil {
-		return prefix(err, "name")
+		return apperr.Prefix(err, "name")
 	}
 	if strings.TrimSpace(r.Jurisdiction) == "" {
 		return apperr.Invalid("jurisdiction", "is required")
@@ -402,7 +402,7 @@ func (r Regime) Validate() error {
 	for i, s := range r.Stages {
 		p := fmt.Sprintf("stages[%d]", i)
 		if err := s.Validate(); err != nil {
-			return prefix(err, p)
+			return apperr.Prefix(err, p)
 		}
 		if _, dup := index[s.ID]; dup {
 			return apperr.Invalid(p+".id", "duplicate stage id %q", s.ID)
@@ -481,7 +481,7 @@ func (r Regime) Stage(id string) (Stage, bool) {
 // reporting while the ordinance is pending). Conditional offsets are kept.
 func (r Regime) WithStageOffset(stageID string, o Offset) (Regime, error) {
 	if err := o.Validate(); err != nil {
-		return r, prefix(err, "offset")
+		return r, apperr.Prefix(err, "offset")
 	}
 	c := r
 	c.Stages = append([]Stage(nil), r.Stages...)
@@ -496,14 +496,6 @@ func (r Regime) WithStageOffset(stageID string, o Offset) (Regime, error) {
 		return c, nil
 	}
 	return r, apperr.Invalid("stage", "regime %q has no stage %q", r.ID, stageID)
-}
-
-func prefix(err error, p string) error {
-	var e *apperr.Error
-	if errors.As(err, &e) {
-		return e.WithField(p)
-	}
-	return err
 }
 
 // loadZone loads an IANA zone; Asia/Tokyo falls back to a fixed +09:00

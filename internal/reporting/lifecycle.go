@@ -34,7 +34,7 @@ type NewIncident struct {
 // one is named.
 func (s *Service) Create(ctx context.Context, p *auth.Principal, n NewIncident) (*incident.Incident, error) {
 	if n.OrgID == "" {
-		n.OrgID = orgOf(p)
+		n.OrgID = p.ActingOrgID()
 	}
 	if err := s.authorizeOwn(p, auth.ActReportWrite, n.OrgID); err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ type Query struct {
 
 // List returns p's organisation's incidents, or those submitted to it.
 func (s *Service) List(ctx context.Context, p *auth.Principal, q Query) ([]incident.Incident, error) {
-	me := orgOf(p)
+	me := p.ActingOrgID()
 	if me == "" {
 		return nil, apperr.Invalid("org", "choose the organisation to act for")
 	}
@@ -318,7 +318,7 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View,
 	if err != nil {
 		return nil, err
 	}
-	me := orgOf(p)
+	me := p.ActingOrgID()
 	gov := isGov(p)
 	if role == RoleReporter {
 		subs, err := s.DB.Submissions(ctx, store.SubmissionQuery{IncidentID: id})
@@ -355,6 +355,16 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View,
 				v.Versions = append(v.Versions, VersionInfo{N: x.Version, SavedAt: x.SubmittedAt, SavedBy: x.SubmittedBy, Submitted: true})
 			}
 		}
+		govOrg := map[string]bool{} // organisation id -> government, read once each
+		government := func(id string) bool {
+			g, ok := govOrg[id]
+			if !ok {
+				o, err := s.DB.GetOrg(ctx, id)
+				g = err == nil && o.Kind.IsGovernment()
+				govOrg[id] = g
+			}
+			return g
+		}
 		v.Events = slices.DeleteFunc(evs, func(e incident.Event) bool {
 			if e.GovOnly {
 				return !(gov && role == RoleReceiver)
@@ -364,7 +374,7 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View,
 			}
 			// Shared events between the reporter and one receiver (an
 			// information request, feedback) are not shown to the others.
-			return e.OrgID != in.OrgID && e.OrgID != me && !(gov && role == RoleReceiver && isGovOrg(ctx, s, e.OrgID))
+			return e.OrgID != in.OrgID && e.OrgID != me && !(gov && role == RoleReceiver && government(e.OrgID))
 		})
 		v.Can = Can{Receive: role == RoleReceiver && auth.Can(p, auth.ActReportReceive, auth.Target{}), Comment: role == RoleReceiver && auth.Can(p, auth.ActReportReceive, auth.Target{})}
 		v.Timeline = []regime.Due{}
@@ -376,13 +386,6 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View,
 		v.Submissions = []incident.Submission{}
 	}
 	return v, nil
-}
-
-// isGovOrg reports whether id is a government organisation (receivers
-// share their analysis with each other, not with partners).
-func isGovOrg(ctx context.Context, s *Service, id string) bool {
-	o, err := s.DB.GetOrg(ctx, id)
-	return err == nil && o.Kind.IsGovernment()
 }
 
 func (s *Service) can(p *auth.Principal, in *incident.Incident) Can {
@@ -462,7 +465,7 @@ func timelineOf(in *incident.Incident, subs []incident.Submission, all []regime.
 // once and every submission in one query. Incidents of other
 // organisations are left out.
 func (s *Service) Deadlines(ctx context.Context, p *auth.Principal, ins []incident.Incident) (map[string][]regime.Due, error) {
-	me := orgOf(p)
+	me := p.ActingOrgID()
 	if err := s.authorizeOwn(p, auth.ActReportRead, me); err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ type Task struct {
 // roles, open information requests to p's organisation, and deadlines
 // due soon or overdue of its open incidents.
 func (s *Service) Tasks(ctx context.Context, p *auth.Principal) ([]Task, error) {
-	me := orgOf(p)
+	me := p.ActingOrgID()
 	if err := s.authorizeOwn(p, auth.ActReportRead, me); err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (s *Service) Queue(ctx context.Context, p *auth.Principal, q Query) ([]inci
 
 // Reminders lists p's organisation's recent reminders.
 func (s *Service) Reminders(ctx context.Context, p *auth.Principal, limit int) ([]incident.Reminder, error) {
-	me := orgOf(p)
+	me := p.ActingOrgID()
 	if err := s.authorizeOwn(p, auth.ActReportRead, me); err != nil {
 		return nil, err
 	}

@@ -69,13 +69,6 @@ const (
 	RolePartner  = "partner"  // a linked organisation it was submitted to
 )
 
-func orgOf(p *auth.Principal) string {
-	if p != nil && p.Org != nil {
-		return p.Org.ID
-	}
-	return p.OrgID()
-}
-
 func isGov(p *auth.Principal) bool { return p != nil && p.Org != nil && p.Org.Kind.IsGovernment() }
 
 func actorName(p *auth.Principal) string {
@@ -100,7 +93,7 @@ func actorID(p *auth.Principal) string {
 
 // event is an incident event by p.
 func event(p *auth.Principal, kind, text string, shared bool) incident.Event {
-	return incident.Event{ActorID: actorID(p), ActorName: actorName(p), OrgID: orgOf(p), Kind: kind, Shared: shared, Text: text}
+	return incident.Event{ActorID: actorID(p), ActorName: actorName(p), OrgID: p.ActingOrgID(), Kind: kind, Shared: shared, Text: text}
 }
 
 // load returns the incident and p's role towards it. Anyone else gets
@@ -124,7 +117,7 @@ func (s *Service) roleOf(ctx context.Context, p *auth.Principal, in *incident.In
 	if p.IsSystem() && (p.Org == nil || p.Org.ID == in.OrgID) {
 		return RoleReporter, nil
 	}
-	me := orgOf(p)
+	me := p.ActingOrgID()
 	if me == in.OrgID {
 		if err := auth.Authorize(p, auth.ActReportRead, auth.Target{OrgID: in.OrgID}); err != nil {
 			return "", err
@@ -203,7 +196,7 @@ func (s *Service) receive(ctx context.Context, p *auth.Principal, id string, fn 
 	}
 	// The receiver gets its own view back, never the stored row (which
 	// holds the reporter's current draft).
-	return s.receivedView(ctx, p, in, orgOf(p))
+	return s.receivedView(ctx, p, in, p.ActingOrgID())
 }
 
 // ---- settings, regimes, templates --------------------------------------------
@@ -212,7 +205,7 @@ func (s *Service) receive(ctx context.Context, p *auth.Principal, id string, fn 
 // secret only for its administrators).
 func (s *Service) Settings(ctx context.Context, p *auth.Principal, orgID string) (*incident.Settings, error) {
 	if orgID == "" {
-		orgID = orgOf(p)
+		orgID = p.ActingOrgID()
 	}
 	if err := s.authorizeOwn(p, auth.ActReportRead, orgID); err != nil {
 		return nil, err
@@ -230,7 +223,7 @@ func (s *Service) Settings(ctx context.Context, p *auth.Principal, orgID string)
 // PutSettings replaces an organisation's reporting settings.
 func (s *Service) PutSettings(ctx context.Context, p *auth.Principal, st *incident.Settings) error {
 	if st.OrgID == "" {
-		st.OrgID = orgOf(p)
+		st.OrgID = p.ActingOrgID()
 	}
 	if err := s.authorizeOwn(p, auth.ActReportSettings, st.OrgID); err != nil {
 		return err
@@ -245,7 +238,7 @@ func (s *Service) PutSettings(ctx context.Context, p *auth.Principal, st *incide
 			r.Certainty = regime.CertaintyCustom
 		}
 		if err := r.Validate(); err != nil {
-			return prefix(err, "custom["+itoa(i)+"].")
+			return apperr.Prefix(err, "custom["+itoa(i)+"]")
 		}
 		if _, ok := builtin(r.ID); ok {
 			return apperr.Invalid("custom["+itoa(i)+"].id", "%s is a built-in regime; choose another id", r.ID)
@@ -347,7 +340,7 @@ func (s *Service) regimesOf(st *incident.Settings) ([]regime.Regime, error) {
 			}
 			nr, err := r.WithStageOffset(sid, off)
 			if err != nil {
-				return nil, prefix(err, "offsets."+key+".")
+				return nil, apperr.Prefix(err, "offsets."+key)
 			}
 			all[i] = nr
 		}
@@ -359,7 +352,7 @@ func (s *Service) regimesOf(st *incident.Settings) ([]regime.Regime, error) {
 // own, with its offsets).
 func (s *Service) Regimes(ctx context.Context, p *auth.Principal, orgID string) ([]regime.Regime, error) {
 	if orgID == "" {
-		orgID = orgOf(p)
+		orgID = p.ActingOrgID()
 	}
 	st, err := s.DB.ReportingSettings(ctx, orgID)
 	if err != nil {
@@ -371,7 +364,7 @@ func (s *Service) Regimes(ctx context.Context, p *auth.Principal, orgID string) 
 // Templates lists an organisation's report templates.
 func (s *Service) Templates(ctx context.Context, p *auth.Principal, orgID string) ([]incident.Template, error) {
 	if orgID == "" {
-		orgID = orgOf(p)
+		orgID = p.ActingOrgID()
 	}
 	if err := s.authorizeOwn(p, auth.ActReportRead, orgID); err != nil {
 		return nil, err
@@ -385,7 +378,7 @@ func (s *Service) Template(ctx context.Context, p *auth.Principal, id string) (*
 	if err != nil {
 		return nil, err
 	}
-	if !p.IsSystem() && t.OrgID != orgOf(p) {
+	if !p.IsSystem() && t.OrgID != p.ActingOrgID() {
 		return nil, apperr.NotFound("template", id)
 	}
 	return t, nil
@@ -394,7 +387,7 @@ func (s *Service) Template(ctx context.Context, p *auth.Principal, id string) (*
 // PutTemplate creates (no id) or replaces a template.
 func (s *Service) PutTemplate(ctx context.Context, p *auth.Principal, t *incident.Template) error {
 	if t.OrgID == "" {
-		t.OrgID = orgOf(p)
+		t.OrgID = p.ActingOrgID()
 	}
 	if err := s.authorizeOwn(p, auth.ActReportWrite, t.OrgID); err != nil {
 		return err
@@ -468,15 +461,6 @@ func (s *Service) recipients(ctx context.Context, o *org.Organisation, st *incid
 		return nil, apperr.Invalid("recipients", "no government organisation to report to: set the recipients in the reporting settings")
 	}
 	return out, nil
-}
-
-func prefix(err error, p string) error {
-	if ae, ok := err.(*apperr.Error); ok && ae.Field != "" {
-		c := *ae
-		c.Field = p + c.Field
-		return &c
-	}
-	return err
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -234,7 +234,7 @@ func (s *Service) Acknowledge(ctx context.Context, p *auth.Principal, id, submis
 	if err := checkLen("authority_ref", authorityRef, 200); err != nil {
 		return nil, err
 	}
-	me := orgOf(p)
+	me := p.ActingOrgID()
 	sub, err := s.DB.Submission(ctx, submissionID)
 	if err != nil || sub.IncidentID != id || sub.Recipient != me {
 		return nil, apperr.NotFound("submission", submissionID)
@@ -283,7 +283,7 @@ func (s *Service) RequestInfo(ctx context.Context, p *auth.Principal, id string,
 		if !in.State.Open() {
 			return nil, apperr.Conflict("state", "the report is %s", in.State)
 		}
-		req := incident.InfoRequest{ID: store.NewID(), FromOrg: orgOf(p), Question: r.Question, Fields: r.Fields, Due: r.Due,
+		req := incident.InfoRequest{ID: store.NewID(), FromOrg: p.ActingOrgID(), Question: r.Question, Fields: r.Fields, Due: r.Due,
 			State: "open", CreatedBy: actorName(p), CreatedAt: now}
 		in.InfoRequests = append(in.InfoRequests, req)
 		switch in.State {
@@ -348,7 +348,7 @@ func (s *Service) SetTriage(ctx context.Context, p *auth.Principal, id string, t
 	}
 	if t.Assignee != "" {
 		u, err := s.DB.GetUser(ctx, t.Assignee)
-		if err != nil || u.OrgID != orgOf(p) || u.Disabled {
+		if err != nil || u.OrgID != p.ActingOrgID() || u.Disabled {
 			return nil, apperr.Invalid("assignee", "%q is not an active user of your organisation", t.Assignee)
 		}
 		t.Assignee, t.AssigneeName = u.ID, u.DisplayName
@@ -395,7 +395,7 @@ func (s *Service) AddLink(ctx context.Context, p *auth.Principal, id string, l i
 		if slices.ContainsFunc(in.Links, func(x incident.Link) bool { return x.Kind == l.Kind && x.Ref == l.Ref }) {
 			return nil, apperr.Conflict("ref", "already linked to %s %s", l.Kind, l.Ref)
 		}
-		l.By, l.At = orgOf(p), s.now()
+		l.By, l.At = p.ActingOrgID(), s.now()
 		in.Links = append(in.Links, l)
 		ev := event(p, "linked", l.Kind+" "+l.Ref+noteSuffix(l.Note), false)
 		ev.GovOnly = true
@@ -517,7 +517,7 @@ type FieldChange struct {
 func (s *Service) Diff(ctx context.Context, p *auth.Principal, id string, from, to int) ([]FieldChange, error) {
 	a, err := s.Version(ctx, p, id, from)
 	if err != nil {
-		return nil, prefix(err, "from")
+		return nil, apperr.Prefix(err, "from")
 	}
 	b, err := s.Version(ctx, p, id, to)
 	if err != nil {
@@ -552,7 +552,7 @@ func (s *Service) Version(ctx context.Context, p *auth.Principal, id string, n i
 	if role == RoleReporter {
 		return s.DB.IncidentVersion(ctx, id, n)
 	}
-	subs, err := s.DB.Submissions(ctx, store.SubmissionQuery{IncidentID: id, Recipient: orgOf(p)})
+	subs, err := s.DB.Submissions(ctx, store.SubmissionQuery{IncidentID: id, Recipient: p.ActingOrgID()})
 	if err != nil {
 		return nil, err
 	}
@@ -576,7 +576,7 @@ func (s *Service) Submission(ctx context.Context, p *auth.Principal, id, subID s
 		return nil, err
 	}
 	sub, err := s.DB.Submission(ctx, subID)
-	if err != nil || sub.IncidentID != id || role != RoleReporter && sub.Recipient != orgOf(p) {
+	if err != nil || sub.IncidentID != id || role != RoleReporter && sub.Recipient != p.ActingOrgID() {
 		return nil, apperr.NotFound("submission", subID)
 	}
 	return sub, nil
