@@ -80,7 +80,7 @@ func runReporting(ctx context.Context, cfg Config, progress io.Writer) ([]Result
 		in.Regimes = append(in.Regimes, incident.RegimeChoice{Regime: r.ID, Reportable: incident.ReportableYes})
 	}
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
-	loc := reporting.Tokyo
+	loc := report.JST
 	iters := 20_000
 	if cfg.Quick {
 		iters = 1_000

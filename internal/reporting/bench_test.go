@@ -7,8 +7,8 @@ import (
 	"sakimori/internal/bench"
 	"sakimori/internal/incident"
 	"sakimori/internal/regime"
+	"sakimori/internal/report"
 	"sakimori/internal/reportexport"
-	"sakimori/internal/reporting"
 )
 
 // BenchmarkTimelineAllRegimes computes one incident's deadlines under
@@ -26,7 +26,7 @@ func BenchmarkTimelineAllRegimes(b *testing.B) {
 	for b.Loop() {
 		n := 0
 		for i, r := range regs {
-			n += len(r.Timeline(in.Facts(in.Regimes[i], nil), reporting.Tokyo, nil, now))
+			n += len(r.Timeline(in.Facts(in.Regimes[i], nil), report.JST, nil, now))
 		}
 		if n == 0 {
 			b.Fatal("no stages")

@@ -445,7 +445,7 @@ func timelineOf(in *incident.Incident, subs []incident.Submission, all []regime.
 		if regime.CheckFacts(f) != nil {
 			continue
 		}
-		out = append(out, r.Timeline(f, Tokyo, hol, now)...)
+		out = append(out, r.Timeline(f, report.JST, hol, now)...)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i].Due, out[j].Due

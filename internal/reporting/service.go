@@ -54,14 +54,6 @@ func New(db *store.DB, log *slog.Logger) *Service {
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
-// Tokyo is where Japanese deadlines are counted and times are shown.
-var Tokyo = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Tokyo"); err == nil {
-		return l
-	}
-	return time.FixedZone("JST", 9*3600)
-}()
-
 // Roles of a reader towards one incident.
 const (
 	RoleReporter = "reporter" // the reporting organisation

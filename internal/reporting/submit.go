@@ -293,7 +293,7 @@ func (s *Service) RequestInfo(ctx context.Context, p *auth.Principal, id string,
 		orgID, ref = in.OrgID, in.Ref
 		text := r.Question
 		if r.Due != nil {
-			text += " (due " + r.Due.In(Tokyo).Format("2006-01-02 15:04 MST") + ")"
+			text += " (due " + r.Due.In(report.JST).Format("2006-01-02 15:04 MST") + ")"
 		}
 		return &store.IncidentChange{
 			Events: []incident.Event{event(p, "info_requested", text, true)},
