@@ -30,6 +30,12 @@ func (r xrun) String() string {
 // world (nco, op-a, op-b, ven, ... with "<org>-analyst" users) and returns
 // a runner of command lines against it.
 func exposureWorld(t *testing.T, d store.Dialect) func(stdin string, args ...string) xrun {
+	return seededWorld(t, d, func(t testing.TB, db *store.DB) { inteltest.New(t, db) })
+}
+
+// seededWorld migrates a fresh store of dialect d, seeds it with seed and
+// returns a runner of command lines against it.
+func seededWorld(t *testing.T, d store.Dialect, seed func(testing.TB, *store.DB)) func(stdin string, args ...string) xrun {
 	t.Helper()
 	ctx := context.Background()
 	dsn := storetest.DSN(t, d)
@@ -40,7 +46,7 @@ func exposureWorld(t *testing.T, d store.Dialect) func(stdin string, args ...str
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	inteltest.New(t, db)
+	seed(t, db)
 	db.Close()
 	return func(stdin string, args ...string) xrun {
 		t.Helper()

@@ -39,7 +39,7 @@ var incidentFields = map[string]string{
 var regimeFields = map[string]string{"regimes": "--set"}
 
 // jst formats t in Japan time, where reports count their deadlines.
-func jst(t time.Time) string { return t.In(reporting.Tokyo).Format("2006-01-02 15:04 MST") }
+func jst(t time.Time) string { return t.In(report.JST).Format("2006-01-02 15:04 MST") }
 
 func jstp(t *time.Time) string {
 	if t == nil {

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -19,30 +17,7 @@ import (
 // ministry ("min"), the police ("npa", never a receiver) and op-a's
 // reporter and legal and executive approvers.
 func incidentWorld(t *testing.T, d store.Dialect) func(stdin string, args ...string) xrun {
-	t.Helper()
-	ctx := context.Background()
-	dsn := storetest.DSN(t, d)
-	db, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	reportingtest.New(t, db)
-	db.Close()
-	return func(stdin string, args ...string) xrun {
-		t.Helper()
-		var out, errb bytes.Buffer
-		getenv := func(k string) string {
-			if k == "SAKIMORI_DB" {
-				return dsn
-			}
-			return ""
-		}
-		code := Run(ctx, args, strings.NewReader(stdin), &out, &errb, getenv)
-		return xrun{code, out.String(), errb.String()}
-	}
+	return seededWorld(t, d, func(t testing.TB, db *store.DB) { reportingtest.New(t, db) })
 }
 
 // TestIncidentCommands drives a report from peacetime settings and a
