@@ -403,8 +403,15 @@ func Timelines(regimes []Regime, f Facts, loc *time.Location, holidays Holidays,
 	for _, r := range regimes {
 		all = append(all, r.Timeline(f, loc, holidays, now)...)
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		a, b := all[i].Due, all[j].Due
+	SortDues(all)
+	return all
+}
+
+// SortDues orders stages by deadline, waiting and undated ones last, the
+// order among equals kept.
+func SortDues(ds []Due) {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i].Due, ds[j].Due
 		switch {
 		case a == nil:
 			return false
@@ -413,5 +420,4 @@ func Timelines(regimes []Regime, f Facts, loc *time.Location, holidays Holidays,
 		}
 		return a.Before(*b)
 	})
-	return all
 }

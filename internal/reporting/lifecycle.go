@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -414,7 +413,22 @@ func (s *Service) can(p *auth.Principal, in *incident.Incident) Can {
 // timeline computes the deadlines of every regime chosen for the
 // incident and not decided as not reportable.
 func (s *Service) timeline(ctx context.Context, in *incident.Incident, subs []incident.Submission) ([]regime.Due, error) {
-	st, err := s.DB.ReportingSettings(ctx, in.OrgID)
+	or, err := s.orgRegimes(ctx, in.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	return timelineOf(in, subs, or.all, or.hol, s.now()), nil
+}
+
+// orgRegimes are an organisation's regimes (with its offsets) and
+// holidays: what its deadlines are computed from.
+type orgRegimes struct {
+	all []regime.Regime
+	hol regime.Holidays
+}
+
+func (s *Service) orgRegimes(ctx context.Context, orgID string) (*orgRegimes, error) {
+	st, err := s.DB.ReportingSettings(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -426,7 +440,7 @@ func (s *Service) timeline(ctx context.Context, in *incident.Incident, subs []in
 	if err != nil {
 		return nil, err
 	}
-	return timelineOf(in, subs, all, hol, s.now()), nil
+	return &orgRegimes{all, hol}, nil
 }
 
 // timelineOf computes the deadlines of every regime chosen for the
@@ -447,16 +461,7 @@ func timelineOf(in *incident.Incident, subs []incident.Submission, all []regime.
 		}
 		out = append(out, r.Timeline(f, report.JST, hol, now)...)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i].Due, out[j].Due
-		switch {
-		case a == nil:
-			return false
-		case b == nil:
-			return true
-		}
-		return a.Before(*b)
-	})
+	regime.SortDues(out)
 	return out
 }
 
@@ -492,10 +497,6 @@ func (s *Service) deadlines(ctx context.Context, ins []incident.Incident, only s
 			subs[x.IncidentID] = append(subs[x.IncidentID], x)
 		}
 	}
-	type orgRegimes struct {
-		all []regime.Regime
-		hol regime.Holidays
-	}
 	cache := map[string]*orgRegimes{}
 	for i := range ins {
 		in := &ins[i]
@@ -504,19 +505,10 @@ func (s *Service) deadlines(ctx context.Context, ins []incident.Incident, only s
 		}
 		or := cache[in.OrgID]
 		if or == nil {
-			st, err := s.DB.ReportingSettings(ctx, in.OrgID)
-			if err != nil {
+			var err error
+			if or, err = s.orgRegimes(ctx, in.OrgID); err != nil {
 				return nil, err
 			}
-			all, err := s.regimesOf(st)
-			if err != nil {
-				return nil, err
-			}
-			hol, err := regime.NewHolidays(st.Holidays...)
-			if err != nil {
-				return nil, err
-			}
-			or = &orgRegimes{all, hol}
 			cache[in.OrgID] = or
 		}
 		out[in.ID] = timelineOf(in, subs[in.ID], or.all, or.hol, s.now())
