@@ -47,7 +47,7 @@ const (
 )
 
 // SetContentType is the media type of a compiled set snapshot.
-const SetContentType = "application/vnd.sakimori.set"
+const SetContentType = match.SnapshotContentType
 
 // revalidate is the Cache-Control of polled downloads: keep a copy, but
 // ask (If-None-Match) before every use.

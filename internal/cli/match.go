@@ -879,7 +879,7 @@ func fetchSet(ctx context.Context, e *env, o *matchOpts, token string) (*match.S
 		return nil, withFlag("--server", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/vnd.sakimori.set, application/json") // errors come as JSON
+	req.Header.Set("Accept", match.SnapshotContentType+", application/json") // errors come as JSON
 	req.Header.Set("User-Agent", "sakimori-match")
 	var cached []byte
 	if o.saveSet != "" {

@@ -31,6 +31,9 @@ import (
 // process's hash seed or table layout.
 const snapshotMagic = "SKMSET1\n"
 
+// SnapshotContentType is the media type of a snapshot served over HTTP.
+const SnapshotContentType = "application/vnd.sakimori.set"
+
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 type countingWriter struct {
