@@ -519,11 +519,18 @@ func (s *Service) deadlines(ctx context.Context, ins []incident.Incident, only s
 // Timeline returns the incident's deadlines (the reporting organisation
 // only).
 func (s *Service) Timeline(ctx context.Context, p *auth.Principal, id string) ([]regime.Due, error) {
-	v, err := s.Get(ctx, p, id)
+	in, role, err := s.load(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
-	return v.Timeline, nil
+	if role != RoleReporter {
+		return []regime.Due{}, nil // as in Get: deadlines are the reporter's
+	}
+	subs, err := s.DB.Submissions(ctx, store.SubmissionQuery{IncidentID: id})
+	if err != nil {
+		return nil, err
+	}
+	return s.timeline(ctx, in, subs)
 }
 
 // Edit is a change of an incident by its organisation. Nil fields stay.
