@@ -307,12 +307,15 @@ func (db *DB) AuditHead(ctx context.Context) (audit.Anchor, error) {
 	return a, mapErr(err)
 }
 
-func clampLimit(n int) int {
+func clampLimit(n int) int { return limitOr(n, 50, 1000) }
+
+// limitOr is n, or def when n is not positive, at most max.
+func limitOr(n, def, max int) int {
 	switch {
 	case n <= 0:
-		return 50
-	case n > 1000:
-		return 1000
+		return def
+	case n > max:
+		return max
 	}
 	return n
 }

@@ -222,13 +222,7 @@ func (db *DB) ListIncidents(ctx context.Context, q IncidentQuery) ([]incident.In
 	if len(where) > 0 {
 		w = " WHERE " + strings.Join(where, " AND ")
 	}
-	limit := q.Limit
-	switch {
-	case limit <= 0:
-		limit = 100
-	case limit > 1000:
-		limit = 1000
-	}
+	limit := limitOr(q.Limit, 100, 1000)
 	out, err := collect(ctx, db.r, db.rebind("SELECT "+incidentCols+" FROM incidents"+w+" ORDER BY updated_at DESC, id DESC LIMIT ?"), append(args, limit), scanIncident)
 	return out, mapErr(err)
 }
@@ -455,13 +449,7 @@ func (db *DB) Submissions(ctx context.Context, q SubmissionQuery) ([]incident.Su
 	if len(where) > 0 {
 		w = " WHERE " + strings.Join(where, " AND ")
 	}
-	limit := q.Limit
-	switch {
-	case limit <= 0:
-		limit = 1000
-	case limit > 10000:
-		limit = 10000
-	}
+	limit := limitOr(q.Limit, 1000, 10000)
 	out, err := collect(ctx, db.r, db.rebind("SELECT "+submissionCols+" FROM incident_submissions"+w+" ORDER BY submitted_at, id LIMIT ?"), append(args, limit), scanSubmission)
 	return out, mapErr(err)
 }
@@ -713,12 +701,7 @@ func scanReminder(r scanner) (*incident.Reminder, error) {
 // Reminders returns an organisation's reminders not dismissed, newest
 // first (limit: default 100, at most 1000).
 func (db *DB) Reminders(ctx context.Context, orgID string, limit int) ([]incident.Reminder, error) {
-	switch {
-	case limit <= 0:
-		limit = 100
-	case limit > 1000:
-		limit = 1000
-	}
+	limit = limitOr(limit, 100, 1000)
 	out, err := collect(ctx, db.r, db.rebind(`SELECT incident_id, regime, stage, kind, due, org_id, created_at, webhook, dismissed_at FROM incident_reminders
 		WHERE org_id = ? AND dismissed_at IS NULL ORDER BY created_at DESC, due DESC, incident_id, regime, stage, kind LIMIT ?`), []any{orgID, limit}, scanReminder)
 	return out, mapErr(err)
