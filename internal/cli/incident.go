@@ -103,6 +103,10 @@ func incidentCommand(path, args string, nargs [2]int, fields map[string]string, 
 			if err != nil {
 				return err
 			}
+			// Submissions and information requests notify the
+			// organisation's webhook in the background: deliver before the
+			// command ends.
+			defer xc.e.reporting.WaitWebhooks()
 			return body(ctx, xc, id, args)
 		}
 	})
@@ -978,7 +982,7 @@ reminder is recorded once per stage, deadline and kind and goes to the organisat
 					return err
 				}
 				n, err := e.reporting.RemindAll(ctx)
-				reporting.WaitWebhooks()
+				e.reporting.WaitWebhooks()
 				if err != nil {
 					return err
 				}

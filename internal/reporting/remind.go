@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"sakimori/internal/apperr"
@@ -197,17 +196,15 @@ func (s *Service) Start(ctx context.Context, interval time.Duration) {
 	}()
 }
 
-var pending sync.WaitGroup
-
 // notifyAsync sends a report event to the organisation's webhook in the
 // background (a slow receiver never holds up a submission).
 func (s *Service) notifyAsync(orgID, typ string, data map[string]any) {
 	if s.Webhook == nil {
 		return
 	}
-	pending.Add(1)
+	s.webhooks.Add(1)
 	go func() {
-		defer pending.Done()
+		defer s.webhooks.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		st, err := s.DB.ReportingSettings(ctx, orgID)
@@ -220,5 +217,6 @@ func (s *Service) notifyAsync(orgID, typ string, data map[string]any) {
 	}()
 }
 
-// WaitWebhooks waits for background webhook deliveries (tests, shutdown).
-func WaitWebhooks() { pending.Wait() }
+// WaitWebhooks waits for the background webhook deliveries of s (a command
+// that ends right after a change, tests).
+func (s *Service) WaitWebhooks() { s.webhooks.Wait() }

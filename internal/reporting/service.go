@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"sakimori/internal/apperr"
@@ -42,6 +43,8 @@ type Service struct {
 	Webhook *webhook.Sender
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+
+	webhooks sync.WaitGroup // deliveries in flight (notifyAsync)
 }
 
 // New returns a service over db.
