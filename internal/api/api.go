@@ -17,13 +17,17 @@ import (
 	"strings"
 
 	"sakimori/internal/accounts"
+	"sakimori/internal/alerting"
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
+	"sakimori/internal/correlate"
 	"sakimori/internal/defense"
 	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
+	"sakimori/internal/push"
 	"sakimori/internal/reporting"
 	"sakimori/internal/server/reqinfo"
+	"sakimori/internal/weather"
 )
 
 // Options configure the API.
@@ -43,6 +47,13 @@ type Options struct {
 	// Defense is the receivers' service behind the export, match and
 	// aggregated-sighting routes.
 	Defense *defense.Service
+	// Push, Correlate, Alerting and Weather are the government-analysis
+	// services (issue #7) behind the event-stream, webhook-subscription,
+	// cluster, alert, threat-weather and feedback routes.
+	Push      *push.Service
+	Correlate *correlate.Service
+	Alerting  *alerting.Service
+	Weather   *weather.Service
 }
 
 // API is the /api/v1 handler.

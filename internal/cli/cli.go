@@ -20,14 +20,18 @@ import (
 	"strings"
 
 	"sakimori/internal/accounts"
+	"sakimori/internal/alerting"
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
 	"sakimori/internal/config"
+	"sakimori/internal/correlate"
 	"sakimori/internal/defense"
 	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
+	"sakimori/internal/push"
 	"sakimori/internal/reporting"
 	"sakimori/internal/store"
+	"sakimori/internal/weather"
 	"sakimori/internal/webhook"
 )
 
@@ -458,6 +462,14 @@ type env struct {
 	reporting *reporting.Service
 	// defense is the receivers' service (compiled sets, exports, scans).
 	defense *defense.Service
+	// push delivers events (SSE, webhooks, NATS between nodes).
+	push *push.Service
+	// correlate is the cross-organisation correlation engine.
+	correlate *correlate.Service
+	// alerting is the alert service.
+	alerting *alerting.Service
+	// weather is the threat-weather and report-feedback service.
+	weather *weather.Service
 }
 
 // cli is the principal of administrative commands: audited as "cli".
@@ -504,6 +516,11 @@ func (e *env) open(ctx context.Context, requireMigrated bool) error {
 	e.reporting.Intel = e.intel
 	e.reporting.Webhook = &webhook.Sender{UserAgent: "sakimori"}
 	e.defense = defense.New(e.intel, e.log)
+	// Government analysis (issue #7): each wire step is in its own file.
+	e.wirePush()
+	e.wireCorrelate()
+	e.wireAlerting()
+	e.wireWeather()
 	return nil
 }
 

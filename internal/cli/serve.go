@@ -68,6 +68,10 @@ the credentials that still work.`,
 				if err != nil {
 					return err
 				}
+				ares, err := demo.SeedAnalysis(ctx, demo.Analysis{Intel: e.intel, Reporting: e.reporting, Correlate: e.correlate, Alerting: e.alerting})
+				if err != nil {
+					return err
+				}
 				return e.serve(ctx, stop, func(url string) error {
 					creds, rotated, err := demo.EnsureCredentials(ctx, e.svc, e.cfg.DataDir, url)
 					if err != nil {
@@ -80,6 +84,7 @@ the credentials that still work.`,
 					fmt.Fprintf(w, "Sharing:     %s (new this run); TAXII 2.1 at %s/taxii2/\n", ires, url)
 					fmt.Fprintf(w, "Registry:    %s (new this run)\n", xres)
 					fmt.Fprintf(w, "Reporting:   %s (new this run)\n", rres)
+					fmt.Fprintf(w, "Analysis:    %s\n", ares)
 					state := "reused"
 					if rotated > 0 {
 						state = fmt.Sprintf("%d of %d users got a new password and API token", rotated, len(creds.Users))
@@ -168,7 +173,8 @@ func (e *env) serve(ctx context.Context, stopSignals context.CancelFunc, ready f
 	if err := e.intel.LoadWarninglists(ctx); err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{Config: e.cfg, DB: e.db, Accounts: e.svc, Intel: e.intel, Exposure: e.exposure, Reporting: e.reporting, Defense: e.defense, Log: e.log,
+	srv, err := server.New(server.Options{Config: e.cfg, DB: e.db, Accounts: e.svc, Intel: e.intel, Exposure: e.exposure, Reporting: e.reporting, Defense: e.defense,
+		Push: e.push, Correlate: e.correlate, Alerting: e.alerting, Weather: e.weather, Log: e.log,
 		Version: version, Revision: revision})
 	if err != nil {
 		return err
@@ -183,6 +189,7 @@ func (e *env) serve(ctx context.Context, stopSignals context.CancelFunc, ready f
 	workers.Add(1)
 	go func() { defer workers.Done(); e.feedPoller().Run(workCtx) }() // remote TAXII/MISP feeds (docs/feeds.md)
 	e.reporting.Start(workCtx, time.Minute)                           // incident deadline reminders (docs/reporting.md)
+	e.push.Start(workCtx)                                             // webhook deliveries, NATS between nodes (docs/push.md)
 	ln, url, err := srv.Listen()
 	if err != nil {
 		return &usageError{err.Error()}

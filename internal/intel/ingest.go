@@ -384,6 +384,7 @@ func (s *Service) process(ctx context.Context, p *auth.Principal, c *share.Colle
 			return err
 		}
 		s.afterStore(ctx, p, c, news, stored)
+		s.notifyStored(ctx, p, c, news, stored)
 		if progress != nil {
 			progress(j)
 		}
@@ -635,7 +636,9 @@ func (s *Service) afterStore(ctx context.Context, p *auth.Principal, c *share.Co
 		}
 		if err := s.DB.AddSighting(ctx, p.Actor(), sg); err != nil {
 			s.Log.Warn("sighting object not counted", "id", n.StixID, "err", err)
+			continue
 		}
+		s.notifySighting(ctx, sg)
 	}
 }
 

@@ -207,6 +207,9 @@ func (s *Service) Delete(ctx context.Context, p *auth.Principal, collRef, id str
 	if apperr.CodeOf(err) == apperr.CodeForbidden {
 		_ = s.authorizeAuditedErr(ctx, p, auth.ActIntelDelete, err, "stix_object", id)
 	}
+	if err == nil {
+		s.notifyDeleted(ctx, c, ts)
+	}
 	return ts, err
 }
 
@@ -226,7 +229,11 @@ func (s *Service) DeleteFromSource(ctx context.Context, p *auth.Principal, collR
 	if !vm.Last && !vm.First && len(vm.Times) == 0 {
 		vm.All = true
 	}
-	return s.DB.DeleteObjectsFromSource(ctx, p.Actor(), c.ID, id, vm, source, v.OrgID)
+	ts, err := s.DB.DeleteObjectsFromSource(ctx, p.Actor(), c.ID, id, vm, source, v.OrgID)
+	if err == nil {
+		s.notifyDeleted(ctx, c, ts)
+	}
+	return ts, err
 }
 
 // Deletions returns the tombstones of a collection after seq that the

@@ -23,6 +23,7 @@ import (
 	"sakimori/internal/apperr"
 	"sakimori/internal/audit"
 	"sakimori/internal/auth"
+	"sakimori/internal/event"
 	"sakimori/internal/marking"
 	"sakimori/internal/org"
 	"sakimori/internal/share"
@@ -39,6 +40,13 @@ type Service struct {
 	BatchSize int
 	// MaxPage bounds TAXII and API pages (default 1000).
 	MaxPage int
+
+	// Events receives indicator events after each change commits (nil:
+	// none are published).
+	Events event.Publisher
+	// Observers learn of stored objects and sightings (the correlation
+	// engine); see Observer.
+	Observers []Observer
 
 	lists atomic.Pointer[warninglist.Set]
 	// listsLoaded is set once the lists were read from the store.

@@ -47,7 +47,11 @@ func (s *Service) AddSighting(ctx context.Context, p *auth.Principal, sg *share.
 	if p.User != nil {
 		sg.ReporterUser = p.User.ID
 	}
-	return s.DB.AddSighting(ctx, p.Actor(), sg)
+	if err := s.DB.AddSighting(ctx, p.Actor(), sg); err != nil {
+		return err
+	}
+	s.notifySighting(ctx, sg)
+	return nil
 }
 
 // Sightings returns the aggregated sightings of an object p may see.

@@ -23,6 +23,7 @@ import (
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
+	events "sakimori/internal/event"
 	"sakimori/internal/incident"
 	"sakimori/internal/intel"
 	"sakimori/internal/org"
@@ -43,6 +44,12 @@ type Service struct {
 	Webhook *webhook.Sender
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+	// Events receives report.status events after each state change
+	// commits (nil: none are published).
+	Events events.Publisher
+	// Observers learn of submitted and refuted reports (the correlation
+	// engine); see Observer.
+	Observers []Observer
 
 	webhooks sync.WaitGroup // deliveries in flight (notifyAsync)
 }
@@ -159,7 +166,7 @@ func (s *Service) update(ctx context.Context, p *auth.Principal, id string, a au
 	if err := s.authorizeOwn(p, a, in.OrgID); err != nil {
 		return nil, err
 	}
-	out, err := s.DB.UpdateIncident(ctx, id, fn)
+	out, err := s.commit(ctx, id, fn)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +192,7 @@ func (s *Service) receive(ctx context.Context, p *auth.Principal, id string, fn 
 	if err := auth.Authorize(p, auth.ActReportReceive, auth.Target{}); err != nil {
 		return nil, err
 	}
-	in, err := s.DB.UpdateIncident(ctx, id, fn)
+	in, err := s.commit(ctx, id, fn)
 	if err != nil {
 		return nil, err
 	}

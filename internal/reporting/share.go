@@ -112,7 +112,7 @@ func (s *Service) ShareRelease(ctx context.Context, p *auth.Principal, id string
 		return nil, err
 	}
 	text := "released " + itoa(job.Accepted+job.Updated) + " STIX object(s) under TLP:" + strings.ToUpper(r.TLP) + " into " + r.Collection
-	_, err = s.DB.UpdateIncident(ctx, in.ID, func(x *incident.Incident) (*store.IncidentChange, error) {
+	_, err = s.commit(ctx, in.ID, func(x *incident.Incident) (*store.IncidentChange, error) {
 		return &store.IncidentChange{Events: []incident.Event{event(p, "shared", text, false)},
 			Audit: []audit.Entry{p.Actor().Event("incident.share", "incident", x.ID, audit.OutcomeSuccess, text+" token="+d.Token)}}, nil
 	})

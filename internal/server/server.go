@@ -21,15 +21,19 @@ import (
 	"time"
 
 	"sakimori/internal/accounts"
+	"sakimori/internal/alerting"
 	"sakimori/internal/api"
 	"sakimori/internal/config"
+	"sakimori/internal/correlate"
 	"sakimori/internal/defense"
 	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
 	"sakimori/internal/metrics"
+	"sakimori/internal/push"
 	"sakimori/internal/reporting"
 	"sakimori/internal/store"
 	"sakimori/internal/taxii"
+	"sakimori/internal/weather"
 	"sakimori/internal/web"
 )
 
@@ -50,6 +54,13 @@ type Options struct {
 	// Defense is the receivers' service (nil: its routes and pages are
 	// off).
 	Defense *defense.Service
+	// Push, Correlate, Alerting and Weather are the government-analysis
+	// services (issue #7): live events, correlation clusters, alerts, threat
+	// weather and report feedback (nil: their routes and pages are off).
+	Push      *push.Service
+	Correlate *correlate.Service
+	Alerting  *alerting.Service
+	Weather   *weather.Service
 	// TAXII replaces the TAXII 2.1 server (tests); nil means taxii.New
 	// when Intel is set.
 	TAXII http.Handler
@@ -110,12 +121,14 @@ func New(opt Options) (*Server, error) {
 	s.m = newHTTPMetrics(opt.Version, opt.Revision)
 	apiH := opt.API
 	if apiH == nil {
-		apiH = api.New(opt.Accounts, api.Options{MaxBodyBytes: s.cfg.MaxBody, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure, Reporting: opt.Reporting, Defense: opt.Defense})
+		apiH = api.New(opt.Accounts, api.Options{MaxBodyBytes: s.cfg.MaxBody, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure, Reporting: opt.Reporting, Defense: opt.Defense,
+			Push: opt.Push, Correlate: opt.Correlate, Alerting: opt.Alerting, Weather: opt.Weather})
 	}
 	webH := opt.Web
 	if webH == nil {
 		var err error
 		webH, err = web.New(opt.Accounts, web.Options{SecureCookies: s.cfg.SecureCookies, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure, Reporting: opt.Reporting, Defense: opt.Defense,
+			Push: opt.Push, Correlate: opt.Correlate, Alerting: opt.Alerting, Weather: opt.Weather,
 			TrustedOrigins: s.cfg.TrustedOrigins})
 		if err != nil {
 			return nil, fmt.Errorf("server: dashboard: %w", err)

@@ -113,7 +113,7 @@ func (s *server) render(w http.ResponseWriter, rq *req, status int, name string,
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	v := &view{Lang: rq.lang, P: rq.P, Nav: s.defenseNav(rq, s.reportingNav(rq, s.exposureNav(rq, s.nav(rq)))), Here: rq.here, CSS: s.cssPath, Icon: s.iconPath,
+	v := &view{Lang: rq.lang, P: rq.P, Nav: s.analysisNav(rq, s.defenseNav(rq, s.reportingNav(rq, s.exposureNav(rq, s.nav(rq))))), Here: rq.here, CSS: s.cssPath, Icon: s.iconPath,
 		Version: s.opt.Version, Data: data}
 	if rq.sess != nil {
 		v.CSRF = rq.sess.CSRF

@@ -31,11 +31,15 @@ import (
 	"strings"
 
 	"sakimori/internal/accounts"
+	"sakimori/internal/alerting"
 	"sakimori/internal/auth"
+	"sakimori/internal/correlate"
 	"sakimori/internal/defense"
 	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
+	"sakimori/internal/push"
 	"sakimori/internal/reporting"
+	"sakimori/internal/weather"
 )
 
 // Options configure the dashboard.
@@ -60,6 +64,13 @@ type Options struct {
 	// Defense is the receivers' service behind the export and log-test
 	// pages.
 	Defense *defense.Service
+	// Push, Correlate, Alerting and Weather are the government-analysis
+	// services (issue #7) behind the event-stream, webhook-subscription,
+	// cluster, alert, threat-weather and feedback routes.
+	Push      *push.Service
+	Correlate *correlate.Service
+	Alerting  *alerting.Service
+	Weather   *weather.Service
 }
 
 //go:embed templates static
@@ -176,6 +187,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.incidentRoutes(mux)
 	s.reportingAdminRoutes(mux)
 	s.defenseRoutes(mux)
+	s.pushRoutes(mux)
+	s.clusterRoutes(mux)
+	s.alertRoutes(mux)
+	s.weatherRoutes(mux)
 
 	mux.Handle("/", s.public(s.notFound))
 }
