@@ -60,6 +60,14 @@ const (
 	ActReportSettings Action = "report.settings" // the organisation's regimes, approval flow, recipients, webhook
 	ActReportShare    Action = "report.share"    // derive sanitised STIX from a report and release it
 	ActReportReceive  Action = "report.receive"  // acknowledge, triage, request information, give feedback (government receivers)
+
+	// Alerts (注意喚起, issue #7). Which alerts a reader sees is decided per
+	// alert by the alert service (recipients, TLP:CLEAR, the government).
+	ActAlertRead       Action = "alert.read"        // read alerts (the service filters them)
+	ActAlertWrite      Action = "alert.write"       // draft, edit, submit, publish, update and withdraw alerts
+	ActAlertReview     Action = "alert.review"      // approve or send back another analyst's draft
+	ActAlertAck        Action = "alert.acknowledge" // acknowledge an alert for one's organisation and record actions
+	ActAlertRecipients Action = "alert.recipients"  // see an alert's recipients and who has acknowledged
 )
 
 // Target is what an action is about. Fields not relevant are left empty.
@@ -88,6 +96,8 @@ var requiredScope = map[Action]org.Scope{
 	ActVendorRequestRead: org.ScopeRead, ActVendorRequestAnswer: org.ScopeWrite,
 	ActReportRead: org.ScopeRead, ActReportWrite: org.ScopeWrite, ActReportApprove: org.ScopeWrite,
 	ActReportSettings: org.ScopeAdmin, ActReportShare: org.ScopeWrite, ActReportReceive: org.ScopeWrite,
+	ActAlertRead: org.ScopeRead, ActAlertWrite: org.ScopeWrite, ActAlertReview: org.ScopeWrite,
+	ActAlertAck: org.ScopeWrite, ActAlertRecipients: org.ScopeRead,
 }
 
 // Authorize returns nil if p may perform a on t, and an apperr otherwise
@@ -237,6 +247,17 @@ func allowed(p *Principal, a Action, t Target) (bool, string) {
 		return platform || orgAdmin, "only the organisation's administrators change its reporting settings"
 	case ActReportReceive:
 		return gov && (p.Has(org.RoleAnalyst) || p.Has(org.RoleOrgAdmin)), "handling received reports is for government analysts"
+	case ActAlertRead:
+		return true, ""
+	case ActAlertWrite, ActAlertReview:
+		return gov && p.Has(org.RoleAnalyst), "drafting, reviewing and publishing alerts is for government analysts"
+	case ActAlertRecipients:
+		return gov, "an alert's recipients are visible to the government"
+	case ActAlertAck:
+		if !own {
+			return false, "an organisation acknowledges alerts for itself"
+		}
+		return p.Has(org.RoleAnalyst) || p.Has(org.RoleOrgAdmin) || p.Has(org.RoleReporter), "acknowledging alerts needs the analyst, reporter or org_admin role"
 	}
 	return false, "unknown action"
 }
