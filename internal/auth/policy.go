@@ -68,6 +68,12 @@ const (
 	ActAlertReview     Action = "alert.review"      // approve or send back another analyst's draft
 	ActAlertAck        Action = "alert.acknowledge" // acknowledge an alert for one's organisation and record actions
 	ActAlertRecipients Action = "alert.recipients"  // see an alert's recipients and who has acknowledged
+
+	// Correlation clusters (issue #7): candidate campaigns across
+	// organisations, for the government only (they name the organisations
+	// involved).
+	ActClusterRead  Action = "cluster.read"  // list and read correlation clusters
+	ActClusterWrite Action = "cluster.write" // change a cluster's status, title and note
 )
 
 // Target is what an action is about. Fields not relevant are left empty.
@@ -98,6 +104,7 @@ var requiredScope = map[Action]org.Scope{
 	ActReportSettings: org.ScopeAdmin, ActReportShare: org.ScopeWrite, ActReportReceive: org.ScopeWrite,
 	ActAlertRead: org.ScopeRead, ActAlertWrite: org.ScopeWrite, ActAlertReview: org.ScopeWrite,
 	ActAlertAck: org.ScopeWrite, ActAlertRecipients: org.ScopeRead,
+	ActClusterRead: org.ScopeRead, ActClusterWrite: org.ScopeWrite,
 }
 
 // Authorize returns nil if p may perform a on t, and an apperr otherwise
@@ -258,6 +265,10 @@ func allowed(p *Principal, a Action, t Target) (bool, string) {
 			return false, "an organisation acknowledges alerts for itself"
 		}
 		return p.Has(org.RoleAnalyst) || p.Has(org.RoleOrgAdmin) || p.Has(org.RoleReporter), "acknowledging alerts needs the analyst, reporter or org_admin role"
+	case ActClusterRead:
+		return gov, "correlation clusters are for the government"
+	case ActClusterWrite:
+		return gov && p.Has(org.RoleAnalyst), "changing correlation clusters is for government analysts"
 	}
 	return false, "unknown action"
 }
