@@ -274,7 +274,9 @@ func (db *DB) FeedbackAlerts(ctx context.Context, clusterIDs, alertRefs []string
 			if t := nullTime(pub); t != nil {
 				a.PublishedAt = *t
 			}
-			a.TitleEN = alertTitleEN(doc)
+			if ja, en := alertTitles(doc); ja != "" {
+				a.TitleJA, a.TitleEN = ja, en
+			}
 			out = append(out, a)
 		}
 		return closeRows(rows)
@@ -285,27 +287,24 @@ func (db *DB) FeedbackAlerts(ctx context.Context, clusterIDs, alertRefs []string
 	return out, nil
 }
 
-// alertTitleEN finds the English title in an alert document, whichever of
-// the usual shapes it has ({"title": {"en": ...}}, {"title_en": ...},
-// {"en": {"title": ...}}); "" when there is none.
-func alertTitleEN(doc string) string {
-	var d map[string]json.RawMessage
+// alertTitles reads the titles recipients see in an alert document (its
+// published content, else its current one); "" where there is none.
+func alertTitles(doc string) (ja, en string) {
+	type names struct {
+		JA string `json:"ja"`
+		EN string `json:"en"`
+	}
+	var d struct {
+		Title     names `json:"title"`
+		Published *struct {
+			Title names `json:"title"`
+		} `json:"published"`
+	}
 	if json.Unmarshal([]byte(doc), &d) != nil {
-		return ""
+		return "", ""
 	}
-	var s string
-	if json.Unmarshal(d["title_en"], &s) == nil && s != "" {
-		return s
+	if d.Published != nil && d.Published.Title.JA != "" {
+		return d.Published.Title.JA, d.Published.Title.EN
 	}
-	var names struct {
-		EN    string `json:"en"`
-		Title string `json:"title"`
-	}
-	if json.Unmarshal(d["title"], &names) == nil && names.EN != "" {
-		return names.EN
-	}
-	if json.Unmarshal(d["en"], &names) == nil && names.Title != "" {
-		return names.Title
-	}
-	return ""
+	return d.Title.JA, d.Title.EN
 }

@@ -18,22 +18,39 @@ import (
 // the receivers' advice shared with the reporter.
 
 // ClusterRef is a cluster a report's values belong to, as its reporter
-// may see it (no organisations).
+// may see it (never its organisations).
 type ClusterRef struct {
-	ID     string    `json:"id"`
-	Ref    string    `json:"ref"`
-	Status string    `json:"status,omitempty"`
-	Last   time.Time `json:"last_seen,omitzero"`
+	ID       string `json:"id"`
+	Ref      string `json:"ref"`
+	Title    string `json:"title,omitempty"`
+	Strength int    `json:"strength"`
+	Status   string `json:"status,omitempty"`
+}
+
+// Others counts the other organisations that reported or sighted a
+// value: Suppressed (then Orgs and Sectors are 0) when fewer than
+// FewerThan did, so that a single other organisation is never singled out.
+type Others struct {
+	Orgs       int  `json:"orgs"`
+	Sectors    int  `json:"sectors"`
+	Suppressed bool `json:"suppressed"`
+	FewerThan  int  `json:"fewer_than,omitempty"`
+}
+
+// ValueOthers is one value of the report with the others that saw it.
+type ValueOthers struct {
+	Kind   string `json:"kind"`
+	Value  string `json:"value"`
+	Others Others `json:"others"`
 }
 
 // Correlation is the correlation part of a report's feedback.
 type Correlation struct {
-	Clusters []ClusterRef `json:"clusters"`
-	// OtherOrgs is how many other organisations reported or sighted a
-	// value of the report, in Sectors sectors.
-	OtherOrgs int  `json:"other_orgs"`
-	Sectors   int  `json:"sectors"`
-	Text      Text `json:"text"`
+	Clusters []ClusterRef  `json:"clusters"`
+	Values   []ValueOthers `json:"values"`
+	// Overall counts the other organisations over every value.
+	Overall Others `json:"overall"`
+	Text    Text   `json:"text"`
 }
 
 // ClusterFeedback gives the correlation part of a report's feedback
@@ -122,6 +139,12 @@ func (s *Service) Feedback(ctx context.Context, p *auth.Principal, id string) (*
 			if c.Clusters == nil {
 				c.Clusters = []ClusterRef{}
 			}
+			if c.Values == nil {
+				c.Values = []ValueOthers{}
+			}
+			if c.Text == (Text{}) {
+				c.Text = CorrelationText(c.Overall)
+			}
 			out.Correlation = c
 			for _, x := range c.Clusters {
 				clusterIDs = append(clusterIDs, x.ID)
@@ -159,11 +182,17 @@ func (s *Service) Feedback(ctx context.Context, p *auth.Principal, id string) (*
 }
 
 // CorrelationText is the anonymised sentence of a correlation part.
-func CorrelationText(others, sectors int) Text {
-	if others == 0 {
+func CorrelationText(o Others) Text {
+	n, m := strconv.Itoa(o.Orgs), strconv.Itoa(o.Sectors)
+	switch {
+	case o.Suppressed && o.FewerThan > 0:
+		k := strconv.Itoa(o.FewerThan)
+		return Text{JA: "同じ値を報告またはサイティングした他の組織は" + k + "未満です（少数のため件数は示しません）。",
+			EN: "Fewer than " + k + " other organisations reported or sighted this (too few to give a number)."}
+	case o.Orgs == 0:
 		return Text{JA: "現時点で、他の組織からの同じ値の報告やサイティングはありません。",
 			EN: "No other organisation has reported or sighted these values so far."}
 	}
-	return Text{JA: "他の" + strconv.Itoa(others) + "組織（" + strconv.Itoa(sectors) + "分野）が同じ値を報告またはサイティングしています。",
-		EN: strconv.Itoa(others) + " other organisation(s) in " + strconv.Itoa(sectors) + " sector(s) reported or sighted this."}
+	return Text{JA: "他の" + n + "組織（" + m + "分野）が同じ値を報告またはサイティングしています。",
+		EN: n + " other organisation(s) in " + m + " sector(s) reported or sighted this."}
 }

@@ -86,7 +86,7 @@ func TestCompute(t *testing.T) {
 			{VulnID: "CVE-4", ComputerID: "c1", MatchedAt: jst(-1, 0), State: "open"},
 		}}, level: Cloudy, score: 4, counts: map[string]int{InputKEV: 2}},
 		{name: "a mix", f: Facts{Reports: reports(jst(0, 1)), Sightings: sightings(3, jst(2, 0)),
-			Alerts: []store.WeatherAlert{{AlertID: "a", Severity: "medium", PublishedAt: jst(5, 0)}},
+			Alerts:    []store.WeatherAlert{{AlertID: "a", Severity: "medium", PublishedAt: jst(5, 0)}},
 			Exposures: []store.WeatherExposure{{VulnID: "CVE-1", MatchedAt: jst(9, 0), State: "open"}}}, level: Rain, score: 3 + 1.5 + 2 + 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -185,10 +185,13 @@ func TestSmallCount(t *testing.T) {
 }
 
 func TestCorrelationText(t *testing.T) {
-	if got := CorrelationText(3, 2); got.EN != "3 other organisation(s) in 2 sector(s) reported or sighted this." || !strings.Contains(got.JA, "他の3組織（2分野）") {
+	if got := CorrelationText(Others{Orgs: 3, Sectors: 2}); got.EN != "3 other organisation(s) in 2 sector(s) reported or sighted this." || !strings.Contains(got.JA, "他の3組織（2分野）") {
 		t.Errorf("%+v", got)
 	}
-	if got := CorrelationText(0, 0); got.JA == "" || got.EN == "" {
+	if got := CorrelationText(Others{}); got.JA == "" || got.EN == "" {
 		t.Error("empty")
+	}
+	if got := CorrelationText(Others{Suppressed: true, FewerThan: 3}); !strings.Contains(got.EN, "Fewer than 3") {
+		t.Errorf("%+v", got)
 	}
 }
