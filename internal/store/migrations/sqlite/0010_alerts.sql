@@ -38,3 +38,10 @@ CREATE TABLE alert_recipients (
     PRIMARY KEY (alert_id, org_id)
 );
 CREATE INDEX alert_recipients_org ON alert_recipients(org_id, alert_id);
+
+-- Added by the alerts service: when each recipient was added and by which
+-- publication (recipients are only ever added), and when acknowledgements
+-- are due (for the overdue view).
+ALTER TABLE alert_recipients ADD COLUMN added_at TIMESTAMP;
+ALTER TABLE alert_recipients ADD COLUMN added_in INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE alerts ADD COLUMN due_at TIMESTAMP;
