@@ -273,6 +273,24 @@ func runMatch(ctx context.Context, cfg Config, progress io.Writer) ([]Result, er
 	took = time.Since(start)
 	emit(Result{Name: "match/lookup-2cores", Value: float64(len(qs)*2*rounds) / took.Seconds(), Unit: "lookups/s", N: int64(len(qs) * 2 * rounds),
 		Note: "the same mix on two goroutines (GOMAXPROCS " + strconv.Itoa(runtime.GOMAXPROCS(0)) + ")"})
+	start = time.Now()
+	for g := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hb := make([]match.Hit, 64)
+			part := obs[g*len(obs)/2 : (g+1)*len(obs)/2]
+			for range 2 * rounds {
+				for lo := 0; lo < len(part); lo += 64 {
+					m.LookupBatch(part[lo:min(lo+64, len(part))], hb)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	took = time.Since(start)
+	emit(Result{Name: "match/lookup-batch-2cores", Value: float64(len(obs)*2*rounds) / took.Seconds(), Unit: "lookups/s", N: int64(len(obs) * 2 * rounds),
+		Note: "the same mix through Matcher.LookupBatch on two goroutines (GOMAXPROCS " + strconv.Itoa(runtime.GOMAXPROCS(0)) + ")"})
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	run(qs, 1)

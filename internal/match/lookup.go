@@ -1,9 +1,9 @@
 package match
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"net/netip"
-	"sync/atomic"
 	"unsafe"
 
 	"sakimori/internal/stix/pattern"
@@ -13,10 +13,6 @@ import (
 // snapshot are re-hashed), so that a base and its overlay hash a domain
 // suffix once.
 var seed = maphash.MakeSeed()
-
-// prefetchSink keeps the prefetching loads of lookupDomain from being
-// optimised away.
-var prefetchSink atomic.Uint32
 
 // view is what a lookup searches: an optional overlay, whose values win,
 // and a base without the values of the hidden metas.
@@ -228,32 +224,207 @@ var domainClass = func() (t [256]byte) {
 	return
 }()
 
-// lookupDomain looks up a domain name as found (any case, a trailing dot)
-// and then its parents, in one backward pass that lower-cases, checks
-// and hashes every suffix. Non-ASCII names take pattern.NormalizeDomain.
-func (w *view) lookupDomain(v []byte) (*Set, int32, bool) {
-	over := w.over != nil && w.over.count[KindDomain] > 0
-	base := w.base != nil && w.base.count[KindDomain] > 0
-	if !over && !base {
-		return nil, -1, false
-	}
+// maxDomProbes bounds the suffixes of one name a prepared probe holds;
+// a name with more listed label counts takes the unprepared path.
+const maxDomProbes = 12
+
+// domProbe is a domain name prepared for probing: lower-cased, checked,
+// and the hashes of its suffixes whose label counts some listed name has,
+// most labels first. Preparing is all the CPU work of a lookup; probing
+// is the memory accesses, so a batch prepares (and prefetches) every name
+// first and then probes, overlapping the cache misses.
+type domProbe struct {
+	st    uint8 // domMiss, domOK, domSlow
+	n     uint8 // prepared suffixes
+	ln    uint8 // length of name
+	start [maxDomProbes]uint8
+	hash  [maxDomProbes]uint64
+	name  [253 + 8]byte // 8 bytes of slack: labels are hashed a word at a time
+}
+
+const (
+	domMiss = iota // not a valid name, or no suffix can be listed
+	domOK          // prepared
+	domSlow        // non-ASCII or too many probes: use lookupDomain
+)
+
+// prepDomain prepares v for probing tables whose listed label counts are
+// mask (bit n: some listed name has n labels). One backward pass lowers
+// and checks the bytes and notes the dots; the suffix hashes are then
+// folded label by label, 8 bytes at a time (domainHash).
+func prepDomain(d *domProbe, v []byte, mask uint64) {
+	d.st, d.n = domMiss, 0
 	if len(v) > 0 && v[len(v)-1] == '.' {
 		v = v[:len(v)-1]
 	}
 	if len(v) == 0 {
+		return
+	}
+	if len(v) > 253 {
+		d.st = domSlow
+		return
+	}
+	// dots[k] is the position of the dot before label k+1 (labels counted
+	// from the top-level one, 0).
+	var dots [128]int16
+	nd, last := 0, len(v)
+	for i := len(v) - 1; i >= 0; i-- {
+		c := domainClass[v[i]]
+		d.name[i] = c
+		if c-1 >= 0xfe { // 0: not allowed; 0xff: non-ASCII
+			if c == 0 {
+				return
+			}
+			d.st = domSlow
+			return
+		}
+		if c == '.' {
+			if last-i-1 == 0 || last-i-1 > 63 {
+				return
+			}
+			dots[nd] = int16(i)
+			nd++
+			last = i
+		}
+	}
+	if last == 0 || last > 63 {
+		return
+	}
+	// The top-level label must not be all digits.
+	tld := len(v)
+	if nd > 0 {
+		tld = len(v) - int(dots[0]) - 1
+	}
+	numeric := true
+	for _, c := range d.name[len(v)-tld : len(v)] {
+		if c < '0' || c > '9' {
+			numeric = false
+			break
+		}
+	}
+	if numeric {
+		return
+	}
+	var starts [maxDomProbes]uint8
+	var hashes [maxDomProbes]uint64
+	n := 0
+	h, end := domainBasis, len(v)
+	for k := 0; k <= nd; k++ {
+		start := 0
+		if k < nd {
+			start = int(dots[k]) + 1
+		}
+		h = labelLen(h, end-start)
+		p := start
+		for ; p+8 <= end; p += 8 {
+			h = labelWord(h, binary.LittleEndian.Uint64(d.name[p:]))
+		}
+		if p < end {
+			h = labelWord(h, binary.LittleEndian.Uint64(d.name[p:])&(1<<(8*uint(end-p))-1))
+		}
+		if mask&(1<<min(k+1, 63)) != 0 {
+			if n == maxDomProbes {
+				d.st = domSlow
+				return
+			}
+			starts[n], hashes[n] = uint8(start), mix64(h)
+			n++
+		}
+		end = start - 1
+	}
+	if n == 0 {
+		return
+	}
+	for k := range n {
+		d.start[k], d.hash[k] = starts[n-1-k], hashes[n-1-k]
+	}
+	d.st, d.n, d.ln = domOK, uint8(n), uint8(len(v))
+}
+
+// domMask is the union of the listed label counts of the view's sets, and
+// whether the overlay and the base hold domains at all.
+func (w *view) domMask() (mask uint64, over, base bool) {
+	over = w.over != nil && w.over.count[KindDomain] > 0
+	base = w.base != nil && w.base.count[KindDomain] > 0
+	if over {
+		mask |= w.over.domLabels
+	}
+	if base {
+		mask |= w.base.domLabels
+	}
+	return mask, over, base
+}
+
+// touch prefetches the base's first slot of every prepared suffix.
+func (d *domProbe) touch(b *Set) {
+	t := &b.strs[KindDomain]
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(t.e)))
+	const slot = unsafe.Sizeof(sEntry{})
+	for k := range d.n {
+		prefetch(p + slot*uintptr(slotOf(d.hash[k], len(t.e))))
+	}
+}
+
+// probe looks the prepared suffixes up, most labels first (the most
+// specific listed name wins), the overlay before the base.
+func (w *view) probeDomain(d *domProbe, over, base bool) (*Set, int32, bool) {
+	name := d.name[:d.ln]
+	for k := range d.n {
+		suffix, h := name[d.start[k]:], d.hash[k]
+		if over {
+			if j, ok := w.over.strs[KindDomain].findHash(suffix, h); ok {
+				return w.over, mkRef(KindDomain, j), true
+			}
+		}
+		if base {
+			t := &w.base.strs[KindDomain]
+			if j, ok := t.findHash(suffix, h); ok && !w.hid(t.e[j].meta) {
+				return w.base, mkRef(KindDomain, j), true
+			}
+		}
+	}
+	return nil, -1, false
+}
+
+// lookupDomain looks up a domain name as found (any case, a trailing dot)
+// and then its parents, in one backward pass that lower-cases, checks
+// and hashes every suffix whose label count some listed name has.
+// Non-ASCII names take pattern.NormalizeDomain.
+func (w *view) lookupDomain(v []byte) (*Set, int32, bool) {
+	mask, over, base := w.domMask()
+	if !over && !base {
 		return nil, -1, false
+	}
+	var d domProbe
+	prepDomain(&d, v, mask)
+	switch d.st {
+	case domSlow:
+		return w.lookupDomainWalk(v, mask, over, base)
+	case domMiss:
+		return nil, -1, false
+	}
+	if base && d.n > 1 {
+		// Touch every suffix's slot before probing, so that the cache
+		// misses overlap instead of following one another.
+		d.touch(w.base)
+	}
+	return w.probeDomain(&d, over, base)
+}
+
+// lookupDomainWalk is lookupDomain for names prepDomain leaves: non-ASCII
+// names (normalised first) and names with more listed label counts than
+// a probe holds (walked without the bound).
+func (w *view) lookupDomainWalk(v []byte, mask uint64, over, base bool) (*Set, int32, bool) {
+	if len(v) > 0 && v[len(v)-1] == '.' {
+		v = v[:len(v)-1]
 	}
 	if len(v) > 253 {
 		return w.lookupDomainSlow(v)
 	}
-	// starts[i] is where suffix i begins, hashes[i] its hash; suffix 0 is
-	// the top-level label, the last one the whole name.
 	var buf [256]byte
 	var starts [128]uint8
-	var hashes [128]uint64
 	n, label := 0, 0
-	numeric := true // the top-level label so far
-	h := domainBasis
+	numeric := true
 	for i := len(v) - 1; i >= 0; i-- {
 		c := domainClass[v[i]]
 		switch {
@@ -261,7 +432,7 @@ func (w *view) lookupDomain(v []byte) (*Set, int32, bool) {
 			if label == 0 || n == 0 && numeric {
 				return nil, -1, false
 			}
-			starts[n], hashes[n] = uint8(i+1), mix64(h)
+			starts[n] = uint8(i + 1)
 			n++
 			label = 0
 		case c == 0:
@@ -278,41 +449,19 @@ func (w *view) lookupDomain(v []byte) (*Set, int32, bool) {
 			}
 		}
 		buf[i] = c
-		h = (h ^ uint64(c)) * 0x100000001b3
 	}
 	if label == 0 || n == 0 && numeric {
 		return nil, -1, false
 	}
-	starts[n], hashes[n] = 0, mix64(h)
+	starts[n] = 0
 	n++
 	name := buf[:len(v)]
-	var mask uint64
-	if over {
-		mask |= w.over.domLabels
-	}
-	if base {
-		mask |= w.base.domLabels
-	}
-	// Touch the first slot of every suffix that may be listed before
-	// probing, so that the cache misses overlap instead of following one
-	// another.
-	if base {
-		t := &w.base.strs[KindDomain]
-		var x uint32
-		for i := range n {
-			if mask&(1<<min(i+1, 63)) != 0 {
-				x += t.e[slotOf(hashes[i], len(t.e))].tag
-			}
-		}
-		if x == ^uint32(0) {
-			prefetchSink.Add(1)
-		}
-	}
 	for i := n - 1; i >= 0; i-- {
 		if mask&(1<<min(i+1, 63)) == 0 {
 			continue
 		}
-		suffix, h := name[starts[i]:], hashes[i]
+		suffix := name[starts[i]:]
+		h := domainHash(suffix)
 		if over {
 			if j, ok := w.over.strs[KindDomain].findHash(suffix, h); ok {
 				return w.over, mkRef(KindDomain, j), true
@@ -326,37 +475,6 @@ func (w *view) lookupDomain(v []byte) (*Set, int32, bool) {
 		}
 	}
 	return nil, -1, false
-}
-
-// prefetchDomain prefetches the first table slot of every suffix of the
-// name v that may be listed, without checking the name (a batch's first
-// pass; the lookup checks it).
-func (s *Set) prefetchDomain(v []byte) {
-	t := &s.strs[KindDomain]
-	size := len(t.e)
-	if size == 0 || len(v) > 253 {
-		return
-	}
-	if len(v) > 0 && v[len(v)-1] == '.' {
-		v = v[:len(v)-1]
-	}
-	p := uintptr(unsafe.Pointer(unsafe.SliceData(t.e)))
-	const slot = unsafe.Sizeof(sEntry{})
-	mask := s.domLabels
-	h, labels := domainBasis, 1
-	for i := len(v) - 1; i >= 0; i-- {
-		c := domainClass[v[i]]
-		if c == '.' {
-			if mask&(1<<min(labels, 63)) != 0 {
-				prefetch(p + slot*uintptr(slotOf(mix64(h), size)))
-			}
-			labels++
-		}
-		h = (h ^ uint64(c)) * 0x100000001b3
-	}
-	if mask&(1<<min(labels, 63)) != 0 {
-		prefetch(p + slot*uintptr(slotOf(mix64(h), size)))
-	}
 }
 
 func (w *view) lookupDomainSlow(v []byte) (*Set, int32, bool) {

@@ -281,6 +281,12 @@ func (m *Matcher) LookupBatch(obs []Observable, out []Hit) int {
 	const chunk = 32
 	var keys [chunk]uint32
 	var isV4 [chunk]bool
+	// Domains are prepared (lower-cased, checked, every probed suffix
+	// hashed) in the first pass, which prefetches their slots; the second
+	// pass only probes.
+	var doms [chunk]domProbe
+	var domAt [chunk]uint8
+	mask, dOver, dBase := st.view.domMask()
 	n := 0
 	for lo := 0; lo < len(obs); lo += chunk {
 		part := obs[lo:min(lo+chunk, len(obs))]
@@ -290,6 +296,7 @@ func (m *Matcher) LookupBatch(obs []Observable, out []Hit) int {
 		if base.count[KindCIDR4] > 0 {
 			cover = uintptr(unsafe.Pointer(unsafe.SliceData(base.cidr[0].cover)))
 		}
+		nd := 0
 		for i := range part {
 			isV4[i] = false
 			switch part[i].Kind {
@@ -302,16 +309,34 @@ func (m *Matcher) LookupBatch(obs []Observable, out []Hit) int {
 					}
 				}
 			case KindDomain:
-				base.prefetchDomain(part[i].Value)
+				d := &doms[nd]
+				domAt[i] = uint8(nd)
+				nd++
+				if !dOver && !dBase {
+					d.st = domMiss
+					continue
+				}
+				prepDomain(d, part[i].Value, mask)
+				if d.st == domOK && dBase {
+					d.touch(base)
+				}
 			}
 		}
 		for i := range part {
 			var s *Set
 			var ref int32
 			var ok bool
-			if isV4[i] {
+			switch {
+			case isV4[i]:
 				s, ref, ok = st.view.lookup4(keys[i])
-			} else {
+			case part[i].Kind == KindDomain:
+				switch d := &doms[domAt[i]]; d.st {
+				case domOK:
+					s, ref, ok = st.view.probeDomain(d, dOver, dBase)
+				case domSlow:
+					s, ref, ok = st.view.lookupDomainWalk(part[i].Value, mask, dOver, dBase)
+				}
+			default:
 				s, ref, ok = st.view.lookup(part[i].Kind, part[i].Value)
 			}
 			if ok {

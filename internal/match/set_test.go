@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -337,6 +339,71 @@ func FuzzReadSetBody(f *testing.F) {
 					t.Fatal("bad ref")
 				}
 			}
+		}
+	})
+}
+
+// FuzzDomainPaths: a domain looked up alone, in a batch, and by the
+// unbounded walk answers the same as a naive walk over the normal form.
+func FuzzDomainPaths(f *testing.F) {
+	for _, s := range []string{"a.EVIL.example.", "x.y.z.w.v.u.t.s.r.q.p.o.n.evil.example", "123", "a.123", "a..evil.example",
+		"ＥＶＩＬ.example", strings.Repeat("a", 64) + ".example", "deep.l3.l2.l1.example"} {
+		f.Add(s)
+	}
+	// Listed names of 2 to 16 labels, so that some names have more
+	// listed label counts than a prepared probe holds.
+	var inds []Indicator
+	listed := map[string]bool{}
+	name := "example"
+	for n := 2; n <= 16; n++ {
+		name = fmt.Sprintf("l%d.%s", n, name)
+		listed[name] = true
+		inds = append(inds, Indicator{Kind: KindDomain, Value: name, ID: "indicator--l" + strconv.Itoa(n), Score: 50, Confidence: -1})
+	}
+	listed["evil.example"] = true
+	inds = append(inds, Indicator{Kind: KindDomain, Value: "evil.example", ID: "indicator--evil", Score: 50, Confidence: -1})
+	s, probs := Build(inds)
+	if len(probs) > 0 {
+		f.Fatal(probs)
+	}
+	m := NewMatcher(s)
+	f.Fuzz(func(t *testing.T, v string) {
+		want := ""
+		if d, err := pattern.NormalizeDomain(v); err == nil {
+			for p := d; ; {
+				if listed[p] {
+					want = p
+					break
+				}
+				i := strings.IndexByte(p, '.')
+				if i < 0 {
+					break
+				}
+				p = p[i+1:]
+			}
+		}
+		got := func(ref int32, ok bool) string {
+			if !ok {
+				return ""
+			}
+			return s.Value(ref)
+		}
+		if g := got(s.Lookup(KindDomain, []byte(v))); g != want {
+			t.Errorf("Lookup(%q) = %q, want %q", v, g, want)
+		}
+		mask, over, base := (&view{base: s}).domMask()
+		w := view{base: s}
+		if _, ref, ok := w.lookupDomainWalk([]byte(v), mask, over, base); got(ref, ok) != want {
+			t.Errorf("lookupDomainWalk(%q) = %q, want %q", v, got(ref, ok), want)
+		}
+		out := make([]Hit, 3)
+		m.LookupBatch([]Observable{{Kind: KindIPv4, Value: []byte("192.0.2.1")}, {Kind: KindDomain, Value: []byte(v)}, {Kind: KindDomain, Value: []byte("l2.example")}}, out)
+		g := ""
+		if out[1].Set != nil {
+			g = out[1].Set.Value(out[1].Ref)
+		}
+		if g != want {
+			t.Errorf("LookupBatch(%q) = %q, want %q", v, g, want)
 		}
 	})
 }

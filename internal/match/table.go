@@ -296,15 +296,39 @@ func (t *strTable) hash(k []byte) uint64 {
 // domainBasis starts the domain hash: random per process.
 var domainBasis = maphash.Comparable(seed, 0) | 1
 
-// domainHash hashes a name from its last byte to its first (FNV-1a
-// order reversed), so that one backward pass over a name yields the
-// hash of every parent (see suffixHashes).
+// domainHash hashes a name label by label from the last (top-level) one:
+// the state after each label is the hash of that suffix, so that one
+// backward pass over a name yields the hash of every parent (prepDomain).
+// A label is folded 8 bytes at a time with its length.
 func domainHash(k []byte) uint64 {
 	h := domainBasis
-	for i := len(k) - 1; i >= 0; i-- {
-		h = (h ^ uint64(k[i])) * 0x100000001b3
+	end := len(k)
+	for i := len(k) - 1; i >= -1; i-- {
+		if i < 0 || k[i] == '.' {
+			l := k[i+1 : end]
+			h = labelLen(h, len(l))
+			for len(l) >= 8 {
+				h = labelWord(h, binary.LittleEndian.Uint64(l))
+				l = l[8:]
+			}
+			if len(l) > 0 {
+				var w uint64
+				for j := len(l) - 1; j >= 0; j-- {
+					w = w<<8 | uint64(l[j])
+				}
+				h = labelWord(h, w)
+			}
+			end = i
+		}
 	}
 	return mix64(h)
+}
+
+func labelLen(h uint64, n int) uint64 { return (h ^ uint64(n)) * 0x9e3779b97f4a7c15 }
+
+func labelWord(h, w uint64) uint64 {
+	h = (h ^ w) * 0xff51afd7ed558ccd
+	return h ^ h>>32
 }
 
 // find returns the slot holding k or the empty slot where it would go.
