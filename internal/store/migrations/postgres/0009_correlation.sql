@@ -61,3 +61,16 @@ CREATE TABLE cluster_orgs (
     PRIMARY KEY (cluster_id, org_id)
 );
 CREATE INDEX cluster_orgs_org ON cluster_orgs(org_id, last_seen);
+
+-- The values a cluster's evidence lists (added by the correlation engine):
+-- corr_values.cluster_id is the one cluster a joining value belongs to
+-- (it drives extension and merging); evidence also lists the weak values
+-- (ATT&CK techniques) and capped values that came with the joining ones,
+-- which may be evidence of several clusters.
+CREATE TABLE cluster_evidence (
+    cluster_id TEXT NOT NULL REFERENCES clusters(id),
+    kind       TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    PRIMARY KEY (cluster_id, kind, value)
+);
+CREATE INDEX cluster_evidence_value ON cluster_evidence(kind, value);

@@ -1,0 +1,1269 @@
+package store
+
+// Correlation (issue #7, docs/correlation.md): observations of values by
+// organisations, per-value counts of distinct organisations, and the
+// correlation clusters built from them. Correlation is counted per value,
+// never pairwise: a batch touches the rows of its own values and of the
+// clusters they belong to, whatever the size of the store.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"sakimori/internal/apperr"
+	"sakimori/internal/audit"
+)
+
+// Cluster statuses.
+const (
+	ClusterOpen      = "open"
+	ClusterConfirmed = "confirmed"
+	ClusterDismissed = "dismissed"
+	ClusterMerged    = "merged"
+)
+
+// Cap reasons (corr_values.cap_reason); a warninglist hit is
+// "warninglist:<name>".
+const (
+	CapTooManyOrgs = "too_many_orgs"
+	CapManual      = "manual"
+)
+
+// CorrValue is one value of an observation batch.
+type CorrValue struct {
+	Kind, Value string
+	// Warninglist names an enabled warninglist the value is on ("": none);
+	// such a value is capped.
+	Warninglist string
+}
+
+// CorrBatch is what one organisation contributed through one source (a
+// report, a sighting, a shared object).
+type CorrBatch struct {
+	OrgID, Sector         string
+	SourceKind, SourceRef string // report | sighting | object, and the incident or STIX id
+	First, Last           time.Time
+	// Replace drops the source's earlier observations first (a report
+	// submitted again replaces what its earlier submission contributed).
+	Replace bool
+	Values  []CorrValue
+}
+
+// CorrParams are the correlation engine's rules, decided by the
+// correlation service.
+type CorrParams struct {
+	Window time.Duration // two organisations' observations correlate when both fall within it
+	Cap    int           // a value seen by more organisations than this is capped
+	// Weak reports whether a kind is weak (ATT&CK techniques): weak values
+	// alone need two of them to form a cluster and never merge clusters.
+	Weak func(kind string) bool
+	// Score computes a cluster's strength from its statistics.
+	Score func(ClusterStats) int
+	// Title names a new cluster after its first values.
+	Title func(vals []CorrValue) string
+}
+
+// ClusterStats are the inputs of a cluster's strength.
+type ClusterStats struct {
+	Orgs       int       // involved organisations
+	Strong     int       // uncapped strong evidence values
+	Weak       int       // uncapped weak evidence values
+	Capped     int       // capped evidence values (not counted)
+	Categories int       // distinct categories among the uncapped evidence (indicator, cve, malware, technique)
+	LastSeen   time.Time // latest observation of the evidence by an involved organisation
+	Now        time.Time
+	Window     time.Duration
+}
+
+// Cluster is a correlation cluster.
+type Cluster struct {
+	ID         string    `json:"id"`
+	Ref        string    `json:"ref"`
+	Title      string    `json:"title"`
+	Status     string    `json:"status"`
+	MergedInto string    `json:"merged_into,omitempty"`
+	Strength   int       `json:"strength"`
+	Orgs       int       `json:"orgs"`
+	FirstSeen  time.Time `json:"first_seen"`
+	LastSeen   time.Time `json:"last_seen"`
+	Note       string    `json:"note"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// ClusterValue is one value of a cluster's evidence.
+type ClusterValue struct {
+	Kind      string    `json:"kind"`
+	Value     string    `json:"value"`
+	Orgs      int       `json:"orgs"` // distinct organisations that observed it (all time)
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	Capped    bool      `json:"capped"`
+	CapReason string    `json:"cap_reason,omitempty"`
+	// Joins: the value belongs to this cluster (strong values and the weak
+	// values that joined with them); false for evidence that only came
+	// along (capped values, weak values of another cluster).
+	Joins bool `json:"joins"`
+}
+
+// ClusterOrg is an organisation a cluster involves (government only).
+type ClusterOrg struct {
+	OrgID     string    `json:"org_id"`
+	Sector    string    `json:"sector"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+}
+
+// ClusterChange is what a correlation did to one cluster.
+type ClusterChange struct {
+	Cluster Cluster
+	Created bool
+	Merged  []string // ids of the clusters merged into this one
+}
+
+// ClusterFilter selects clusters for ListClusters.
+type ClusterFilter struct {
+	Status      string // "" : all but merged
+	MinStrength int
+	Since       time.Time // last_seen at or after
+	OrgID       string    // involving this organisation
+	Limit       int
+}
+
+const clusterCols = "id, ref, title, status, merged_into, strength, orgs, first_seen, last_seen, note, created_at, updated_at"
+
+func scanCluster(r scanner) (*Cluster, error) {
+	var c Cluster
+	if err := r.Scan(&c.ID, &c.Ref, &c.Title, &c.Status, &c.MergedInto, &c.Strength, &c.Orgs, &c.FirstSeen, &c.LastSeen,
+		&c.Note, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		return nil, err
+	}
+	c.FirstSeen, c.LastSeen, c.CreatedAt, c.UpdatedAt = c.FirstSeen.UTC(), c.LastSeen.UTC(), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return &c, nil
+}
+
+type kv struct{ kind, value string }
+
+// corrLock serialises correlation across server nodes on PostgreSQL (on
+// SQLite the write transaction already does).
+func (db *DB) corrLock(ctx context.Context, tx *sql.Tx) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(727275)")
+	return err
+}
+
+// pairsIn returns "(kind, value) IN (VALUES (?,?),...)" and its arguments.
+func pairsIn(prefix string, ps []kv) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 2*len(ps))
+	b.WriteString("(" + prefix + "kind, " + prefix + "value) IN (VALUES ")
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?)")
+		args = append(args, p.kind, p.value)
+	}
+	b.WriteByte(')')
+	return b.String(), args
+}
+
+const corrChunk = 400
+
+func chunks[T any](s []T, n int) [][]T {
+	var out [][]T
+	for len(s) > 0 {
+		k := min(n, len(s))
+		out = append(out, s[:k])
+		s = s[k:]
+	}
+	return out
+}
+
+// Correlate records a batch of observations and creates, extends or
+// merges clusters accordingly, in one transaction.
+func (db *DB) Correlate(ctx context.Context, b *CorrBatch, prm CorrParams) ([]ClusterChange, error) {
+	if b.OrgID == "" || b.SourceKind == "" || b.SourceRef == "" {
+		return nil, apperr.Invalid("batch", "an observation batch needs an organisation and a source")
+	}
+	var changes []ClusterChange
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.corrLock(ctx, tx); err != nil {
+			return err
+		}
+		now := db.now()
+		first, last := b.First.UTC(), b.Last.UTC()
+		if last.IsZero() || last.After(now) {
+			last = now
+		}
+		if first.IsZero() || first.After(last) {
+			first = last
+		}
+		seen := map[kv]bool{}
+		var vals []CorrValue
+		warn := map[kv]string{}
+		for _, v := range b.Values {
+			k := kv{v.Kind, v.Value}
+			if v.Value == "" || seen[k] {
+				continue
+			}
+			seen[k] = true
+			vals = append(vals, v)
+			if v.Warninglist != "" {
+				warn[k] = v.Warninglist
+			}
+		}
+		var touched []kv
+		if b.Replace {
+			old, err := db.sourceValues(ctx, tx, b.SourceKind, b.SourceRef)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, db.rebind("DELETE FROM corr_observations WHERE source_kind = ? AND source_ref = ?"), b.SourceKind, b.SourceRef); err != nil {
+				return err
+			}
+			for _, k := range old {
+				if !seen[k] {
+					touched = append(touched, k)
+				}
+			}
+		}
+		for _, part := range chunks(vals, corrChunk) {
+			q := "INSERT INTO corr_observations (kind, value, org_id, sector, source_kind, source_ref, first_seen, last_seen, count) VALUES " +
+				strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,1),", len(part)), ",") +
+				` ON CONFLICT (kind, value, org_id, source_kind, source_ref) DO UPDATE SET
+				  first_seen = CASE WHEN excluded.first_seen < corr_observations.first_seen THEN excluded.first_seen ELSE corr_observations.first_seen END,
+				  last_seen = CASE WHEN excluded.last_seen > corr_observations.last_seen THEN excluded.last_seen ELSE corr_observations.last_seen END,
+				  count = corr_observations.count + 1, sector = excluded.sector`
+			args := make([]any, 0, 8*len(part))
+			for _, v := range part {
+				args = append(args, v.Kind, v.Value, b.OrgID, b.Sector, b.SourceKind, b.SourceRef, first, last)
+			}
+			if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
+				return err
+			}
+		}
+		for _, v := range vals {
+			touched = append(touched, kv{v.Kind, v.Value})
+		}
+		st, err := db.refreshValues(ctx, tx, touched, warn, prm, now)
+		if err != nil {
+			return err
+		}
+		changes, err = db.assign(ctx, tx, b.OrgID, vals, st, prm, now)
+		return err
+	})
+	return changes, err
+}
+
+// WithdrawCorrSource removes what a source contributed (a refuted report,
+// a revoked or deleted object, a sighting marked false positive) and
+// updates the values' counts and their clusters.
+func (db *DB) WithdrawCorrSource(ctx context.Context, sourceKind, sourceRef string, prm CorrParams) ([]ClusterChange, error) {
+	var changes []ClusterChange
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.corrLock(ctx, tx); err != nil {
+			return err
+		}
+		old, err := db.sourceValues(ctx, tx, sourceKind, sourceRef)
+		if err != nil || len(old) == 0 {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind("DELETE FROM corr_observations WHERE source_kind = ? AND source_ref = ?"), sourceKind, sourceRef); err != nil {
+			return err
+		}
+		now := db.now()
+		if _, err := db.refreshValues(ctx, tx, old, nil, prm, now); err != nil {
+			return err
+		}
+		ids, err := db.clustersOfValues(ctx, tx, old)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			c, err := db.recomputeCluster(ctx, tx, id, prm, now)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, ClusterChange{Cluster: *c})
+		}
+		return nil
+	})
+	return changes, err
+}
+
+func (db *DB) sourceValues(ctx context.Context, tx *sql.Tx, sourceKind, sourceRef string) ([]kv, error) {
+	rows, err := tx.QueryContext(ctx, db.rebind("SELECT DISTINCT kind, value FROM corr_observations WHERE source_kind = ? AND source_ref = ?"), sourceKind, sourceRef)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kv
+	for rows.Next() {
+		var k kv
+		if err := rows.Scan(&k.kind, &k.value); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// valueState is a value's correlation state after a refresh.
+type valueState struct {
+	orgs        int
+	windowOrgs  []string
+	first, last time.Time
+	capped      bool
+	reason      string
+	cluster     string
+	existed     bool
+}
+
+// refreshValues recounts the organisations of the touched values and
+// stores corr_values.
+func (db *DB) refreshValues(ctx context.Context, tx *sql.Tx, touched []kv, warn map[kv]string, prm CorrParams, now time.Time) (map[kv]*valueState, error) {
+	st := make(map[kv]*valueState, len(touched))
+	type orgSeen struct{ first, last time.Time }
+	per := map[kv]map[string]*orgSeen{}
+	for _, part := range chunks(touched, corrChunk) {
+		cond, args := pairsIn("", part)
+		rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value, capped, cap_reason, cluster_id FROM corr_values WHERE "+cond), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k kv
+			s := &valueState{}
+			if err := rows.Scan(&k.kind, &k.value, &s.capped, &s.reason, &s.cluster); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			st[k] = s
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		rows, err = tx.QueryContext(ctx, db.rebind("SELECT kind, value, org_id, first_seen, last_seen FROM corr_observations WHERE "+cond), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k kv
+			var o string
+			var f, l time.Time
+			if err := rows.Scan(&k.kind, &k.value, &o, &f, &l); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			m := per[k]
+			if m == nil {
+				m = map[string]*orgSeen{}
+				per[k] = m
+			}
+			if s := m[o]; s == nil {
+				m[o] = &orgSeen{f.UTC(), l.UTC()}
+			} else {
+				if f.Before(s.first) {
+					s.first = f.UTC()
+				}
+				if l.After(s.last) {
+					s.last = l.UTC()
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	cutoff := now.Add(-prm.Window)
+	for _, k := range touched {
+		s := st[k]
+		existed := s != nil
+		if s == nil {
+			s = &valueState{}
+			st[k] = s
+		}
+		s.windowOrgs = s.windowOrgs[:0]
+		s.first, s.last = time.Time{}, time.Time{}
+		m := per[k]
+		s.orgs = len(m)
+		for o, seen := range m {
+			if s.first.IsZero() || seen.first.Before(s.first) {
+				s.first = seen.first
+			}
+			if seen.last.After(s.last) {
+				s.last = seen.last
+			}
+			if !seen.last.Before(cutoff) {
+				s.windowOrgs = append(s.windowOrgs, o)
+			}
+		}
+		slices.Sort(s.windowOrgs)
+		if s.first.IsZero() {
+			s.first, s.last = now, now
+		}
+		// Capping: a manual cap stays; a warninglist hit stays; otherwise
+		// the number of organisations decides.
+		switch {
+		case s.reason == CapManual || strings.HasPrefix(s.reason, "warninglist:"):
+			s.capped = true
+		case warn[k] != "":
+			s.capped, s.reason = true, "warninglist:"+warn[k]
+		case prm.Cap > 0 && s.orgs > prm.Cap:
+			s.capped, s.reason = true, CapTooManyOrgs
+		default:
+			s.capped, s.reason = false, ""
+		}
+		if existed {
+			if _, err := tx.ExecContext(ctx, db.rebind("UPDATE corr_values SET orgs = ?, first_seen = ?, last_seen = ?, capped = ?, cap_reason = ? WHERE kind = ? AND value = ?"),
+				s.orgs, s.first, s.last, s.capped, s.reason, k.kind, k.value); err != nil {
+				return nil, err
+			}
+			s.existed = true
+		}
+	}
+	return st, db.insertNewValues(ctx, tx, touched, st)
+}
+
+// insertNewValues inserts corr_values rows for values that had none
+// (INSERT ... ON CONFLICT DO NOTHING: the existing ones were updated).
+func (db *DB) insertNewValues(ctx context.Context, tx *sql.Tx, touched []kv, st map[kv]*valueState) error {
+	var news []kv
+	for _, k := range touched {
+		if s := st[k]; s.orgs > 0 && !s.existed {
+			news = append(news, k)
+		}
+	}
+	for _, part := range chunks(news, corrChunk) {
+		q := "INSERT INTO corr_values (kind, value, orgs, first_seen, last_seen, capped, cap_reason, cluster_id) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?),", len(part)), ",") + " ON CONFLICT (kind, value) DO NOTHING"
+		args := make([]any, 0, 8*len(part))
+		for _, k := range part {
+			s := st[k]
+			args = append(args, k.kind, k.value, s.orgs, s.first, s.last, s.capped, s.reason, s.cluster)
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clustersOfValues returns the (unmerged) clusters whose evidence lists
+// any of the values.
+func (db *DB) clustersOfValues(ctx context.Context, tx *sql.Tx, vals []kv) ([]string, error) {
+	var ids []string
+	for _, part := range chunks(vals, corrChunk) {
+		cond, args := pairsIn("e.", part)
+		rows, err := tx.QueryContext(ctx, db.rebind("SELECT DISTINCT e.cluster_id FROM cluster_evidence e WHERE "+cond), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+func (db *DB) clusterTx(ctx context.Context, tx *sql.Tx, id string) (*Cluster, error) {
+	c, err := scanCluster(tx.QueryRowContext(ctx, db.rebind("SELECT "+clusterCols+" FROM clusters WHERE id = ?"), id))
+	if err == sql.ErrNoRows {
+		return nil, apperr.NotFound("cluster", id)
+	}
+	return c, err
+}
+
+// assign creates, extends or merges clusters for a batch's values.
+func (db *DB) assign(ctx context.Context, tx *sql.Tx, orgID string, vals []CorrValue, st map[kv]*valueState, prm CorrParams, now time.Time) ([]ClusterChange, error) {
+	weak := func(k string) bool { return prm.Weak != nil && prm.Weak(k) }
+	var strong, weakV, capped []kv
+	var joinVals []CorrValue
+	for _, v := range vals {
+		k := kv{v.Kind, v.Value}
+		s := st[k]
+		switch {
+		case len(s.windowOrgs) < 2:
+		case s.capped:
+			capped = append(capped, k)
+		case weak(v.Kind):
+			weakV = append(weakV, k)
+			joinVals = append(joinVals, v)
+		default:
+			strong = append(strong, k)
+			joinVals = append(joinVals, v)
+		}
+	}
+	var all []kv
+	for _, v := range vals {
+		all = append(all, kv{v.Kind, v.Value})
+	}
+	touchedIDs, err := db.clustersOfValues(ctx, tx, all)
+	if err != nil {
+		return nil, err
+	}
+	created := ""
+	var target string
+	var merged []string
+	if len(strong) > 0 || len(weakV) >= 2 {
+		// The clusters the joining values belong to; only strong values
+		// merge clusters.
+		var cands []string
+		count := map[string]int{}
+		for _, k := range strong {
+			if id := st[k].cluster; id != "" && !slices.Contains(cands, id) {
+				cands = append(cands, id)
+			}
+		}
+		// Values observed together in one source (one report, one object)
+		// are connected: a strong value joins the clusters of the uncapped
+		// strong values it came with anywhere.
+		co, err := db.coObservedClusters(ctx, tx, strong, weak)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range co {
+			if !slices.Contains(cands, id) {
+				cands = append(cands, id)
+			}
+		}
+		if len(cands) == 0 {
+			for _, k := range weakV {
+				if id := st[k].cluster; id != "" {
+					count[id]++
+				}
+			}
+			best := 0
+			for id, n := range count {
+				if n > best || n == best && id < target {
+					target, best = id, n
+				}
+			}
+		}
+		var cl []*Cluster
+		for _, id := range cands {
+			c, err := db.clusterTx(ctx, tx, id)
+			if err != nil {
+				return nil, err
+			}
+			cl = append(cl, c)
+		}
+		if len(cl) > 0 {
+			// The oldest cluster survives.
+			slices.SortFunc(cl, func(a, b *Cluster) int {
+				if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+					return c
+				}
+				return strings.Compare(a.Ref, b.Ref)
+			})
+			target = cl[0].ID
+			for _, c := range cl[1:] {
+				if err := db.mergeCluster(ctx, tx, c.ID, target, now); err != nil {
+					return nil, err
+				}
+				merged = append(merged, c.ID)
+			}
+		}
+		if target == "" {
+			ref, err := db.nextClusterRef(ctx, tx, now)
+			if err != nil {
+				return nil, err
+			}
+			target = NewID()
+			created = target
+			title := ""
+			if prm.Title != nil {
+				title = prm.Title(joinVals)
+			}
+			if _, err := tx.ExecContext(ctx, db.rebind("INSERT INTO clusters ("+clusterCols+") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"),
+				target, ref, title, ClusterOpen, "", 0, 0, now, now, "", now, now); err != nil {
+				return nil, err
+			}
+		}
+		// Joining values without a cluster join the target; every joining
+		// and capped value of the batch becomes its evidence.
+		ev := slices.Concat(strong, weakV, capped)
+		for _, part := range chunks(ev, corrChunk) {
+			q := "INSERT INTO cluster_evidence (cluster_id, kind, value) VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?),", len(part)), ",") + " ON CONFLICT DO NOTHING"
+			args := make([]any, 0, 3*len(part))
+			for _, k := range part {
+				args = append(args, target, k.kind, k.value)
+			}
+			if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
+				return nil, err
+			}
+		}
+		for _, k := range slices.Concat(strong, weakV) {
+			if s := st[k]; s.cluster == "" || slices.Contains(merged, s.cluster) {
+				if _, err := tx.ExecContext(ctx, db.rebind("UPDATE corr_values SET cluster_id = ? WHERE kind = ? AND value = ?"), target, k.kind, k.value); err != nil {
+					return nil, err
+				}
+				s.cluster = target
+			}
+		}
+		if !slices.Contains(touchedIDs, target) {
+			touchedIDs = append(touchedIDs, target)
+		}
+	}
+	var changes []ClusterChange
+	for _, id := range touchedIDs {
+		if slices.Contains(merged, id) {
+			continue
+		}
+		before, err := db.clusterTx(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if before.Status == ClusterMerged {
+			continue
+		}
+		c, err := db.recomputeCluster(ctx, tx, id, prm, now)
+		if err != nil {
+			return nil, err
+		}
+		ch := ClusterChange{Cluster: *c, Created: id == created}
+		if id == target {
+			ch.Merged = merged
+		}
+		if ch.Created || len(ch.Merged) > 0 || c.Orgs != before.Orgs || c.Strength != before.Strength || !c.LastSeen.Equal(before.LastSeen) || id == target {
+			changes = append(changes, ch)
+		}
+	}
+	for _, id := range merged {
+		c, err := db.clusterTx(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, ClusterChange{Cluster: *c})
+	}
+	return changes, nil
+}
+
+// coObservedClusters returns the clusters of the uncapped strong values
+// observed in the same sources as vals.
+func (db *DB) coObservedClusters(ctx context.Context, tx *sql.Tx, vals []kv, weak func(string) bool) ([]string, error) {
+	var ids []string
+	for _, part := range chunks(vals, corrChunk) {
+		cond, args := pairsIn("s.", part)
+		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT DISTINCT v.kind, v.cluster_id FROM corr_observations s
+			JOIN corr_observations o ON o.source_kind = s.source_kind AND o.source_ref = s.source_ref
+			JOIN corr_values v ON v.kind = o.kind AND v.value = o.value
+			WHERE `+cond+` AND v.cluster_id <> '' AND v.capped = ?`), append(args, false)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k, id string
+			if err := rows.Scan(&k, &id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !weak(k) && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// nextClusterRef returns "CL-<year>-<4-digit sequence within the year>".
+func (db *DB) nextClusterRef(ctx context.Context, tx *sql.Tx, now time.Time) (string, error) {
+	prefix := "CL-" + strconv.Itoa(now.Year()) + "-"
+	rows, err := tx.QueryContext(ctx, db.rebind("SELECT ref FROM clusters WHERE ref LIKE ?"), prefix+"%")
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return "", err
+		}
+		if v, err := strconv.Atoi(strings.TrimPrefix(r, prefix)); err == nil && v > n {
+			n = v
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s%04d", prefix, n+1), nil
+}
+
+// mergeCluster moves from's values and evidence into into and marks it
+// merged.
+func (db *DB) mergeCluster(ctx context.Context, tx *sql.Tx, from, into string, now time.Time) error {
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{"UPDATE corr_values SET cluster_id = ? WHERE cluster_id = ?", []any{into, from}},
+		{"INSERT INTO cluster_evidence (cluster_id, kind, value) SELECT ?, kind, value FROM cluster_evidence WHERE cluster_id = ? ON CONFLICT DO NOTHING", []any{into, from}},
+		{"DELETE FROM cluster_evidence WHERE cluster_id = ?", []any{from}},
+		{"DELETE FROM cluster_orgs WHERE cluster_id = ?", []any{from}},
+		{"UPDATE clusters SET status = ?, merged_into = ?, updated_at = ? WHERE id = ?", []any{ClusterMerged, into, now, from}},
+		{"UPDATE clusters SET merged_into = ? WHERE merged_into = ?", []any{into, from}},
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, db.rebind(s.q), s.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Categories of evidence kinds, for the strength score.
+func kindCategory(kind string) string {
+	switch kind {
+	case "technique", "malware", "cve":
+		return kind
+	}
+	return "indicator"
+}
+
+// recomputeCluster recounts a cluster's organisations (those that
+// observed one of its uncapped strong evidence values, or two of its weak
+// ones), first and last seen and strength.
+func (db *DB) recomputeCluster(ctx context.Context, tx *sql.Tx, id string, prm CorrParams, now time.Time) (*Cluster, error) {
+	weak := func(k string) bool { return prm.Weak != nil && prm.Weak(k) }
+	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT e.kind, e.value, v.capped FROM cluster_evidence e
+		JOIN corr_values v ON v.kind = e.kind AND v.value = e.value WHERE e.cluster_id = ?`), id)
+	if err != nil {
+		return nil, err
+	}
+	stats := ClusterStats{Now: now, Window: prm.Window}
+	cats := map[string]bool{}
+	var live []kv
+	for rows.Next() {
+		var k kv
+		var capped bool
+		if err := rows.Scan(&k.kind, &k.value, &capped); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		switch {
+		case capped:
+			stats.Capped++
+			continue
+		case weak(k.kind):
+			stats.Weak++
+		default:
+			stats.Strong++
+		}
+		cats[kindCategory(k.kind)] = true
+		live = append(live, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	stats.Categories = len(cats)
+	type orgAgg struct {
+		sector      string
+		first, last time.Time
+		weight      int
+		vals        map[kv]bool
+	}
+	orgs := map[string]*orgAgg{}
+	for _, part := range chunks(live, corrChunk) {
+		cond, args := pairsIn("", part)
+		rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value, org_id, sector, first_seen, last_seen FROM corr_observations WHERE "+cond), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k kv
+			var o, sec string
+			var f, l time.Time
+			if err := rows.Scan(&k.kind, &k.value, &o, &sec, &f, &l); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			a := orgs[o]
+			if a == nil {
+				a = &orgAgg{sector: sec, first: f.UTC(), last: l.UTC(), vals: map[kv]bool{}}
+				orgs[o] = a
+			}
+			if f.Before(a.first) {
+				a.first = f.UTC()
+			}
+			if l.After(a.last) {
+				a.last = l.UTC()
+			}
+			if !a.vals[k] {
+				a.vals[k] = true
+				if weak(k.kind) {
+					a.weight++
+				} else {
+					a.weight += 2
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, db.rebind("DELETE FROM cluster_orgs WHERE cluster_id = ?"), id); err != nil {
+		return nil, err
+	}
+	var first, last time.Time
+	ids := make([]string, 0, len(orgs))
+	for o, a := range orgs {
+		if a.weight >= 2 {
+			ids = append(ids, o)
+		}
+	}
+	slices.Sort(ids)
+	for _, part := range chunks(ids, corrChunk) {
+		q := "INSERT INTO cluster_orgs (cluster_id, org_id, sector, first_seen, last_seen) VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?),", len(part)), ",")
+		args := make([]any, 0, 5*len(part))
+		for _, o := range part {
+			a := orgs[o]
+			args = append(args, id, o, a.sector, a.first, a.last)
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range ids {
+		a := orgs[o]
+		if first.IsZero() || a.first.Before(first) {
+			first = a.first
+		}
+		if a.last.After(last) {
+			last = a.last
+		}
+	}
+	c, err := db.clusterTx(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if first.IsZero() {
+		first, last = c.FirstSeen, c.LastSeen
+	}
+	stats.Orgs, stats.LastSeen = len(ids), last
+	strength := 0
+	if prm.Score != nil {
+		strength = prm.Score(stats)
+	}
+	if _, err := tx.ExecContext(ctx, db.rebind("UPDATE clusters SET strength = ?, orgs = ?, first_seen = ?, last_seen = ?, updated_at = ? WHERE id = ?"),
+		strength, len(ids), first, last, now, id); err != nil {
+		return nil, err
+	}
+	c.Strength, c.Orgs, c.FirstSeen, c.LastSeen, c.UpdatedAt = strength, len(ids), first, last, now
+	return c, nil
+}
+
+// ---- reading -------------------------------------------------------------
+
+// ListClusters returns clusters, the most recently seen first.
+func (db *DB) ListClusters(ctx context.Context, f ClusterFilter) ([]Cluster, error) {
+	q := "SELECT " + clusterCols + " FROM clusters WHERE strength >= ?"
+	args := []any{f.MinStrength}
+	if f.Status != "" {
+		q += " AND status = ?"
+		args = append(args, f.Status)
+	} else {
+		q += " AND status <> ?"
+		args = append(args, ClusterMerged)
+	}
+	if f.OrgID != "" {
+		q += " AND id IN (SELECT cluster_id FROM cluster_orgs WHERE org_id = ?)"
+		args = append(args, f.OrgID)
+	}
+	q += " ORDER BY last_seen DESC, ref DESC"
+	limit := limitOr(f.Limit, 100, 1000)
+	var out []Cluster
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanCluster(rows)
+			if err != nil {
+				return err
+			}
+			// Time filters in Go: SQLite keeps timestamps as text.
+			if !f.Since.IsZero() && c.LastSeen.Before(f.Since) {
+				continue
+			}
+			out = append(out, *c)
+			if len(out) >= limit {
+				break
+			}
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// GetCluster returns a cluster by id or ref (CL-2026-0001).
+func (db *DB) GetCluster(ctx context.Context, ref string) (*Cluster, error) {
+	col := "id"
+	if strings.HasPrefix(strings.ToUpper(ref), "CL-") {
+		col, ref = "ref", strings.ToUpper(ref)
+	}
+	var c *Cluster
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, err = scanCluster(tx.QueryRowContext(ctx, db.rebind("SELECT "+clusterCols+" FROM clusters WHERE "+col+" = ?"), ref))
+		if err == sql.ErrNoRows {
+			return apperr.NotFound("cluster", ref)
+		}
+		return err
+	})
+	return c, err
+}
+
+// ClusterEvidence returns a cluster's evidence values, joining values
+// first, then by kind and value.
+func (db *DB) ClusterEvidence(ctx context.Context, id string) ([]ClusterValue, error) {
+	var out []ClusterValue
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT v.kind, v.value, v.orgs, v.first_seen, v.last_seen, v.capped, v.cap_reason, v.cluster_id
+			FROM cluster_evidence e JOIN corr_values v ON v.kind = e.kind AND v.value = e.value WHERE e.cluster_id = ?`), id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v ClusterValue
+			var cl string
+			if err := rows.Scan(&v.Kind, &v.Value, &v.Orgs, &v.FirstSeen, &v.LastSeen, &v.Capped, &v.CapReason, &cl); err != nil {
+				return err
+			}
+			v.FirstSeen, v.LastSeen, v.Joins = v.FirstSeen.UTC(), v.LastSeen.UTC(), cl == id && !v.Capped
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	slices.SortFunc(out, func(a, b ClusterValue) int {
+		if a.Joins != b.Joins {
+			if a.Joins {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	return out, err
+}
+
+// ClusterOrgs returns the organisations a cluster involves.
+func (db *DB) ClusterOrgs(ctx context.Context, id string) ([]ClusterOrg, error) {
+	var out []ClusterOrg
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.rebind("SELECT org_id, sector, first_seen, last_seen FROM cluster_orgs WHERE cluster_id = ? ORDER BY org_id"), id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var o ClusterOrg
+			if err := rows.Scan(&o.OrgID, &o.Sector, &o.FirstSeen, &o.LastSeen); err != nil {
+				return err
+			}
+			o.FirstSeen, o.LastSeen = o.FirstSeen.UTC(), o.LastSeen.UTC()
+			out = append(out, o)
+		}
+		return rows.Err()
+	})
+	slices.SortFunc(out, func(a, b ClusterOrg) int { return a.FirstSeen.Compare(b.FirstSeen) })
+	return out, err
+}
+
+// ClusterUpdate changes a cluster's analyst fields; nil leaves a field.
+type ClusterUpdate struct {
+	Status *string
+	Title  *string
+	Note   *string
+}
+
+// UpdateCluster applies u, audited.
+func (db *DB) UpdateCluster(ctx context.Context, act audit.Actor, id string, u ClusterUpdate) (*Cluster, error) {
+	var c *Cluster
+	err := db.writeTx(ctx, func(tx *sql.Tx) ([]audit.Entry, error) {
+		var err error
+		if c, err = db.clusterTx(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		if c.Status == ClusterMerged {
+			return nil, apperr.Conflict("status", "cluster %s was merged into another cluster; change that one", c.Ref)
+		}
+		var what []string
+		if u.Status != nil && *u.Status != c.Status {
+			what = append(what, "status="+*u.Status)
+			c.Status = *u.Status
+		}
+		if u.Title != nil && *u.Title != c.Title {
+			what = append(what, "title")
+			c.Title = *u.Title
+		}
+		if u.Note != nil && *u.Note != c.Note {
+			what = append(what, "note")
+			c.Note = *u.Note
+		}
+		if len(what) == 0 {
+			return nil, nil
+		}
+		c.UpdatedAt = db.now()
+		if _, err := tx.ExecContext(ctx, db.rebind("UPDATE clusters SET status = ?, title = ?, note = ?, updated_at = ? WHERE id = ?"),
+			c.Status, c.Title, c.Note, c.UpdatedAt, id); err != nil {
+			return nil, err
+		}
+		return []audit.Entry{act.Event("cluster.update", "cluster", c.ID, audit.OutcomeSuccess, c.Ref+" "+strings.Join(what, " "))}, nil
+	})
+	return c, err
+}
+
+// SourceClusters returns the (unmerged) clusters whose evidence lists a
+// value the source contributed.
+func (db *DB) SourceClusters(ctx context.Context, sourceKind, sourceRef string) ([]Cluster, error) {
+	var out []Cluster
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT `+prefixCols("c.", clusterCols)+` FROM clusters c WHERE c.id IN (
+			SELECT e.cluster_id FROM cluster_evidence e JOIN corr_observations o ON o.kind = e.kind AND o.value = e.value
+			WHERE o.source_kind = ? AND o.source_ref = ?) ORDER BY c.strength DESC, c.ref`), sourceKind, sourceRef)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanCluster(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, *c)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func prefixCols(p, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i := range parts {
+		parts[i] = p + parts[i]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ValueOthers is, for one value a source contributed, the organisations
+// other than the contributor that observed it, with their sectors.
+type ValueOthers struct {
+	Kind, Value string
+	Orgs        []string // other organisations
+	Sectors     []string // their distinct sectors ("" for none)
+}
+
+// SourceOthers returns, per value the source contributed, which other
+// organisations observed it. The caller anonymises.
+func (db *DB) SourceOthers(ctx context.Context, sourceKind, sourceRef, orgID string) ([]ValueOthers, error) {
+	var out []ValueOthers
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT s.kind, s.value, o.org_id, o.sector
+			FROM corr_observations s LEFT JOIN corr_observations o ON o.kind = s.kind AND o.value = s.value AND o.org_id <> ?
+			WHERE s.source_kind = ? AND s.source_ref = ? ORDER BY s.kind, s.value`), orgID, sourceKind, sourceRef)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		idx := map[kv]int{}
+		for rows.Next() {
+			var k kv
+			var o, sec sql.NullString
+			if err := rows.Scan(&k.kind, &k.value, &o, &sec); err != nil {
+				return err
+			}
+			i, ok := idx[k]
+			if !ok {
+				i = len(out)
+				idx[k] = i
+				out = append(out, ValueOthers{Kind: k.kind, Value: k.value})
+			}
+			if o.Valid {
+				v := &out[i]
+				if !slices.Contains(v.Orgs, o.String) {
+					v.Orgs = append(v.Orgs, o.String)
+				}
+				if !slices.Contains(v.Sectors, sec.String) {
+					v.Sectors = append(v.Sectors, sec.String)
+				}
+			}
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// CorrObject is the latest stored version of a STIX object, as the
+// correlation engine reads it for a sighting.
+type CorrObject struct {
+	StixID, Type, Name, Owner, Source string
+	Revoked                           bool
+	Raw                               []byte
+	Atoms                             []Atom
+	Flags                             []string // warninglist names
+}
+
+// CorrObjectByStixID returns the latest version of a STIX object (in any
+// collection: the first found).
+func (db *DB) CorrObjectByStixID(ctx context.Context, stixID string) (*CorrObject, error) {
+	var o *CorrObject
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		var pk int64
+		var flags string
+		var raw string
+		o = &CorrObject{StixID: stixID}
+		err := tx.QueryRowContext(ctx, db.rebind(`SELECT pk, type, name, owner_org, source, revoked, raw, flags FROM stix_objects
+			WHERE stix_id = ? AND is_latest = ? ORDER BY date_added DESC LIMIT 1`), stixID, true).
+			Scan(&pk, &o.Type, &o.Name, &o.Owner, &o.Source, &o.Revoked, &raw, &flags)
+		if err == sql.ErrNoRows {
+			return apperr.NotFound("object", stixID)
+		}
+		if err != nil {
+			return err
+		}
+		o.Raw = []byte(raw)
+		var fl []struct {
+			List string `json:"list"`
+		}
+		if json.Unmarshal([]byte(flags), &fl) == nil {
+			for _, f := range fl {
+				if !slices.Contains(o.Flags, f.List) {
+					o.Flags = append(o.Flags, f.List)
+				}
+			}
+		}
+		rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value FROM stix_atoms WHERE object_pk = ?"), pk)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a Atom
+			if err := rows.Scan(&a.Kind, &a.Value); err != nil {
+				return err
+			}
+			o.Atoms = append(o.Atoms, a)
+		}
+		return rows.Err()
+	})
+	return o, err
+}
+
+// CorrStorage reports the correlation tables' rows and bytes on disk
+// (tables and their indexes).
+type CorrStorage struct {
+	Observations, Values int64
+	Bytes                int64
+}
+
+// CorrStorageUsage measures the correlation tables.
+func (db *DB) CorrStorageUsage(ctx context.Context) (*CorrStorage, error) {
+	var s CorrStorage
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM corr_observations").Scan(&s.Observations); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM corr_values").Scan(&s.Values); err != nil {
+			return err
+		}
+		tables := []string{"corr_observations", "corr_values", "cluster_evidence", "cluster_orgs", "clusters"}
+		for _, t := range tables {
+			var n int64
+			var err error
+			if db.dialect == Postgres {
+				err = tx.QueryRowContext(ctx, "SELECT pg_total_relation_size($1::regclass)", t).Scan(&n)
+			} else {
+				err = tx.QueryRowContext(ctx, "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = ? OR name IN (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?)", t, t).Scan(&n)
+			}
+			if err != nil {
+				return fmt.Errorf("size of %s: %w", t, err)
+			}
+			s.Bytes += n
+		}
+		return nil
+	})
+	return &s, err
+}
+
+// CorrGenerate bulk-loads n synthetic observations of distinct ipv4-like
+// values by orgs organisations (for benchmarks), in one statement per
+// chunk generated by the database itself.
+func (db *DB) CorrGenerate(ctx context.Context, start, n, orgs int, at time.Time) error {
+	const step = 200000
+	for lo := start; lo < start+n; lo += step {
+		hi := min(lo+step, start+n)
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			var q string
+			if db.dialect == Postgres {
+				q = `INSERT INTO corr_observations (kind, value, org_id, sector, source_kind, source_ref, first_seen, last_seen, count)
+					SELECT 'sha256', 'bench-' || i, 'bench-org-' || (i % $3), 'bench', 'object', 'bench--' || i, $4, $4, 1
+					FROM generate_series($1::bigint, $2::bigint - 1) AS i`
+			} else {
+				q = `WITH RECURSIVE g(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM g WHERE i + 1 < ?)
+					INSERT INTO corr_observations (kind, value, org_id, sector, source_kind, source_ref, first_seen, last_seen, count)
+					SELECT 'sha256', 'bench-' || i, 'bench-org-' || (i % ?), 'bench', 'object', 'bench--' || i, ?, ?, 1 FROM g`
+			}
+			var args []any
+			if db.dialect == Postgres {
+				args = []any{lo, hi, orgs, at}
+			} else {
+				args = []any{lo, hi, orgs, at, at}
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return err
+			}
+			if db.dialect == Postgres {
+				q = `INSERT INTO corr_values (kind, value, orgs, first_seen, last_seen, capped, cap_reason, cluster_id)
+					SELECT 'sha256', 'bench-' || i, 1, $3, $3, false, '', '' FROM generate_series($1::bigint, $2::bigint - 1) AS i`
+				args = []any{lo, hi, at}
+			} else {
+				q = `WITH RECURSIVE g(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM g WHERE i + 1 < ?)
+					INSERT INTO corr_values (kind, value, orgs, first_seen, last_seen, capped, cap_reason, cluster_id)
+					SELECT 'sha256', 'bench-' || i, 1, ?, ?, 0, '', '' FROM g`
+				args = []any{lo, hi, at, at}
+			}
+			_, err := tx.ExecContext(ctx, q, args...)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
