@@ -211,6 +211,15 @@ func (e *env) serve(ctx context.Context, stopSignals context.CancelFunc, ready f
 	// at the next start) before the store closes under it.
 	stopWork()
 	workers.Wait()
+	// Report webhooks (submissions, information requests) still in flight
+	// finish, within the shutdown timeout, before the process ends.
+	delivered := make(chan struct{})
+	go func() { e.reporting.WaitWebhooks(); close(delivered) }()
+	select {
+	case <-delivered:
+	case <-time.After(e.cfg.ShutdownTimeout):
+		e.log.Warn("report webhooks still in flight at shutdown were abandoned")
+	}
 	e.close()
 	if err == nil {
 		e.log.Info("store closed")
