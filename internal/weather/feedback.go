@@ -8,6 +8,7 @@ import (
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
+	"sakimori/internal/correlate"
 	"sakimori/internal/reporting"
 )
 
@@ -54,17 +55,25 @@ type Correlation struct {
 }
 
 // ClusterFeedback gives the correlation part of a report's feedback
-// (the correlation service, adapted in the command line's wiring).
+// (correlate.Service).
 type ClusterFeedback interface {
-	IncidentFeedback(ctx context.Context, p *auth.Principal, incidentID string) (*Correlation, error)
+	IncidentFeedback(ctx context.Context, p *auth.Principal, incidentID string) (*correlate.Feedback, error)
 }
 
-// ClusterFeedbackFunc adapts a function to ClusterFeedback.
-type ClusterFeedbackFunc func(ctx context.Context, p *auth.Principal, incidentID string) (*Correlation, error)
-
-// IncidentFeedback calls f.
-func (f ClusterFeedbackFunc) IncidentFeedback(ctx context.Context, p *auth.Principal, incidentID string) (*Correlation, error) {
-	return f(ctx, p, incidentID)
+// correlation is the correlation part of the feedback from the engine's.
+func correlation(fb *correlate.Feedback) *Correlation {
+	others := func(c correlate.Count) Others {
+		return Others{Orgs: c.Orgs, Sectors: c.Sectors, Suppressed: c.Suppressed, FewerThan: c.FewerThan}
+	}
+	out := &Correlation{Clusters: []ClusterRef{}, Values: []ValueOthers{}, Overall: others(fb.Overall)}
+	for _, c := range fb.Clusters {
+		out.Clusters = append(out.Clusters, ClusterRef{ID: c.ID, Ref: c.Ref, Title: c.Title, Strength: c.Strength, Status: c.Status})
+	}
+	for _, v := range fb.Values {
+		out.Values = append(out.Values, ValueOthers{Kind: v.Kind, Value: v.Value, Others: others(v.Others)})
+	}
+	out.Text = CorrelationText(out.Overall)
+	return out
 }
 
 // AlertRef is a published alert linked to the report.
@@ -136,17 +145,8 @@ func (s *Service) Feedback(ctx context.Context, p *auth.Principal, id string) (*
 			return nil, err
 		}
 		if c != nil {
-			if c.Clusters == nil {
-				c.Clusters = []ClusterRef{}
-			}
-			if c.Values == nil {
-				c.Values = []ValueOthers{}
-			}
-			if c.Text == (Text{}) {
-				c.Text = CorrelationText(c.Overall)
-			}
-			out.Correlation = c
-			for _, x := range c.Clusters {
+			out.Correlation = correlation(c)
+			for _, x := range out.Correlation.Clusters {
 				clusterIDs = append(clusterIDs, x.ID)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
+	"sakimori/internal/correlate"
 	"sakimori/internal/incident"
 	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/org"
@@ -184,9 +185,9 @@ func TestWeatherVisibility(t *testing.T) {
 	})
 }
 
-type fakeClusters struct{ c *weather.Correlation }
+type fakeClusters struct{ c *correlate.Feedback }
 
-func (f fakeClusters) IncidentFeedback(ctx context.Context, p *auth.Principal, id string) (*weather.Correlation, error) {
+func (f fakeClusters) IncidentFeedback(ctx context.Context, p *auth.Principal, id string) (*correlate.Feedback, error) {
 	c := *f.c
 	return &c, nil
 }
@@ -208,8 +209,8 @@ func TestFeedback(t *testing.T) {
 		if _, err := f.rs.Comment(ctx, f.w.P("op-a-reporter"), id, "comment", "our own comment"); err != nil {
 			t.Fatal(err)
 		}
-		f.svc.Clusters = fakeClusters{&weather.Correlation{Clusters: []weather.ClusterRef{{ID: f.seed.Cluster, Ref: "CL-1"}},
-			Overall: weather.Others{Orgs: 3, Sectors: 2}}}
+		f.svc.Clusters = fakeClusters{&correlate.Feedback{Clusters: []correlate.FeedbackCluster{{ID: f.seed.Cluster, Ref: "CL-1"}},
+			Overall: correlate.Count{Orgs: 3, Sectors: 2}}}
 
 		fb, err := f.svc.Feedback(ctx, f.w.P("op-a-viewer"), id)
 		if err != nil {
