@@ -47,9 +47,9 @@ const (
 
 // Value kinds beyond the indicator atoms' kinds (ipv4, domain, sha256, ...).
 const (
-	KindTechnique = "technique" // ATT&CK technique id, T1190 or T1059.001
-	KindMalware   = "malware"   // malware family name, lower case
-	KindCVE       = "cve"       // CVE id, upper case
+	KindTechnique = "technique"  // ATT&CK technique id, T1190 or T1059.001
+	KindMalware   = "malware"    // malware family name, lower case
+	KindCVE       = "cve"        // CVE id, upper case
 	KindRansomExt = "ransom_ext" // the extension a ransomware gave encrypted files, lower case without the dot
 )
 
