@@ -141,7 +141,7 @@ func (t Targeting) Empty() bool {
 // Content is what analysts write and recipients read.
 type Content struct {
 	Severity   Severity    `json:"severity"`
-	TLP        marking.TLP `json:"tlp"`
+	TLP        marking.TLP `json:"tlp,omitempty"` // always set once stored
 	Title      Text        `json:"title"`
 	Summary    Text        `json:"summary"`
 	Actions    []Text      `json:"recommended_actions"` // each a STIX course-of-action

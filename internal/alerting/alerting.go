@@ -685,3 +685,63 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+// Patch is a partial change of an alert's working content: fields left
+// out (nil) stay. ClearDueAt removes the due date.
+type Patch struct {
+	Rev        int                `json:"rev"`
+	Severity   *alert.Severity    `json:"severity,omitempty"`
+	TLP        *marking.TLP       `json:"tlp,omitempty"`
+	Title      *alert.Text        `json:"title,omitempty"`
+	Summary    *alert.Text        `json:"summary,omitempty"`
+	Actions    *[]alert.Text      `json:"recommended_actions,omitempty"`
+	Products   *[]alert.Product   `json:"products,omitempty"`
+	CVEs       *[]string          `json:"cves,omitempty"`
+	Indicators *[]alert.Indicator `json:"indicators,omitempty"`
+	Incidents  *[]string          `json:"incidents,omitempty"`
+	Targeting  *alert.Targeting   `json:"targeting,omitempty"`
+	DueAt      *time.Time         `json:"due_at,omitempty"`
+	ClearDueAt bool               `json:"clear_due_at,omitempty"`
+}
+
+// Apply changes c by the patch.
+func (pt *Patch) Apply(c *alert.Content) error {
+	if pt.Severity != nil {
+		c.Severity = *pt.Severity
+	}
+	if pt.TLP != nil {
+		c.TLP = *pt.TLP
+	}
+	if pt.Title != nil {
+		c.Title = *pt.Title
+	}
+	if pt.Summary != nil {
+		c.Summary = *pt.Summary
+	}
+	if pt.Actions != nil {
+		c.Actions = *pt.Actions
+	}
+	if pt.Products != nil {
+		c.Products = *pt.Products
+	}
+	if pt.CVEs != nil {
+		c.CVEs = *pt.CVEs
+	}
+	if pt.Indicators != nil {
+		c.Indicators = *pt.Indicators
+	}
+	if pt.Incidents != nil {
+		c.Incidents = *pt.Incidents
+	}
+	if pt.Targeting != nil {
+		c.Targeting = *pt.Targeting
+	}
+	if pt.DueAt != nil {
+		t := pt.DueAt.UTC()
+		c.DueAt = &t
+	}
+	if pt.ClearDueAt {
+		c.DueAt = nil
+	}
+	return nil
+}
