@@ -40,7 +40,7 @@ func TestClusterPages(t *testing.T) {
 			p := gov.get("/clusters?min_strength=1").must(t, http.StatusOK)
 			p.has(t, cl.Ref, "<svg", `href="/clusters/`+cl.ID+`"`)
 			gov.get("/clusters?min_strength=abc").must(t, http.StatusBadRequest)
-			d := gov.get("/clusters/" + cl.ID).must(t, http.StatusOK)
+			d := gov.get("/clusters/"+cl.ID).must(t, http.StatusOK)
 			d.has(t, "203.0.113.88", "op-a 日本語", `href="/alerts/new?cluster=`+cl.ID+`"`, `name="csrf"`)
 		}
 		gov := e.client("en")

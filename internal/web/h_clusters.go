@@ -65,10 +65,13 @@ type clusterRow struct {
 	StatusClass string
 }
 
+var clusterStatusKeys = map[string]string{"open": "cl.status.open", "confirmed": "cl.status.confirmed", "dismissed": "cl.status.dismissed",
+	"merged": "cl.status.merged"}
+
 var clusterStatusClasses = map[string]string{"open": "badge pending", "confirmed": "badge denied", "dismissed": "badge off", "merged": "badge off"}
 
 func clusterRowOf(rq *req, c correlate.Cluster) clusterRow {
-	return clusterRow{Cluster: c, Bar: barOf(c.Strength), StatusLabel: rq.T("cl.status." + c.Status), StatusClass: clusterStatusClasses[c.Status]}
+	return clusterRow{Cluster: c, Bar: barOf(c.Strength), StatusLabel: rq.T(clusterStatusKeys[c.Status]), StatusClass: clusterStatusClasses[c.Status]}
 }
 
 func (s *server) statusOptions(rq *req, any bool, merged bool) []option {
@@ -81,7 +84,7 @@ func (s *server) statusOptions(rq *req, any bool, merged bool) []option {
 		sts = append(sts, "merged")
 	}
 	for _, st := range sts {
-		os = append(os, option{Value: st, Label: rq.T("cl.status." + st)})
+		os = append(os, option{Value: st, Label: rq.T(clusterStatusKeys[st])})
 	}
 	return os
 }
