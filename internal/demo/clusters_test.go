@@ -1,0 +1,73 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+
+	"sakimori/internal/accounts"
+	"sakimori/internal/auth"
+	"sakimori/internal/correlate"
+	"sakimori/internal/demo"
+	"sakimori/internal/exposure"
+	"sakimori/internal/intel"
+	"sakimori/internal/intel/inteltest"
+	"sakimori/internal/reporting"
+	"sakimori/internal/store"
+	"sakimori/internal/store/storetest"
+)
+
+// TestSeedClusters seeds the demo as `sakimori demo` does (the correlation
+// engine observing intel and reporting) and checks that it has a cluster
+// from independent organisations, and that seeding again adds nothing.
+func TestSeedClusters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		corr := correlate.New(db, inteltest.Quiet)
+		isvc := intel.New(db, inteltest.Quiet)
+		isvc.Observers = []intel.Observer{corr}
+		corr.Intel = isvc
+		rsvc := reporting.New(db, inteltest.Quiet)
+		rsvc.Intel = isvc
+		rsvc.Observers = []reporting.Observer{corr}
+		if _, err := demo.Seed(ctx, accounts.New(db, inteltest.Quiet)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := demo.SeedIntel(ctx, isvc); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := demo.SeedExposure(ctx, exposure.New(db, inteltest.Quiet)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := demo.SeedReporting(ctx, rsvc); err != nil {
+			t.Fatal(err)
+		}
+		a := demo.Analysis{Intel: isvc, Reporting: rsvc, Correlate: corr}
+		if _, err := demo.SeedAnalysis(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		sys := auth.System(demo.Actor)
+		cs, err := corr.List(ctx, sys, correlate.Query{})
+		if err != nil || len(cs) == 0 {
+			t.Fatalf("no cluster: %v", err)
+		}
+		d, err := corr.Get(ctx, sys, cs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, v := range d.Evidence {
+			found = found || v.Value == "198.51.100.23" && v.Joins
+		}
+		if !found || d.Orgs < 3 || d.Strength == 0 {
+			t.Fatalf("demo cluster: %+v", d)
+		}
+		if _, err := demo.SeedAnalysis(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := corr.List(ctx, sys, correlate.Query{})
+		if len(again) != len(cs) {
+			t.Fatalf("seeding again: %d clusters, had %d", len(again), len(cs))
+		}
+		t.Logf("%s: %d clusters; %s strength %d, %d organisations, %d values", db.Dialect(), len(cs), d.Ref, d.Strength, d.Orgs, len(d.Evidence))
+	})
+}
