@@ -195,3 +195,17 @@ func TestCorrelationText(t *testing.T) {
 		t.Errorf("%+v", got)
 	}
 }
+
+// TestWorkedExample recomputes docs/weather.md's example.
+func TestWorkedExample(t *testing.T) {
+	f := &Facts{Reports: reports(jst(0, 1), jst(0, 2)),
+		Alerts:    []store.WeatherAlert{{AlertID: "a", Severity: "medium", PublishedAt: jst(2, 0), AckedAt: ptr(day.AddDate(0, 0, 2).Add(time.Hour))}},
+		Clusters:  []store.WeatherCluster{{ClusterID: "c", Strength: 60, FirstSeen: jst(3, 0), LastSeen: jst(1, 0)}},
+		Exposures: []store.WeatherExposure{{VulnID: "CVE-2024-21762", MatchedAt: jst(20, 0), State: "open"}}}
+	if d := Compute(day, f); d.Score != 13.2 || d.Level != Storm {
+		t.Errorf("11-30: %+v", d)
+	}
+	if d := Compute(day.AddDate(0, 0, 5), f); d.Score != 4.3 || d.Level != Cloudy || d.Date != "2026-12-05" {
+		t.Errorf("12-05: %+v", d)
+	}
+}
