@@ -46,3 +46,8 @@ CREATE TABLE webhooks (
 );
 CREATE INDEX webhooks_org ON webhooks(org_id);
 CREATE INDEX webhooks_state ON webhooks(state);
+
+-- Names this deployment's events on NATS (stream SAKIMORI_EVENTS_<id>,
+-- subject sakimori.events.<id>), so deployments sharing a NATS server
+-- never see each other's events.
+INSERT INTO meta (key, value) VALUES ('push.deployment', substr(md5(random()::text || clock_timestamp()::text), 1, 16));
