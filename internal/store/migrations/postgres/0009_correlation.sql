@@ -19,8 +19,10 @@ CREATE TABLE corr_observations (
     count       INTEGER NOT NULL,
     PRIMARY KEY (kind, value, org_id, source_kind, source_ref)
 );
+-- (what a source contributed: withdrawal, feedback, co-observed values;
+-- no index by organisation: the observations are the largest table, and
+-- what concerns an organisation is read from cluster_orgs)
 CREATE INDEX corr_observations_source ON corr_observations(source_kind, source_ref);
-CREATE INDEX corr_observations_org ON corr_observations(org_id, last_seen);
 
 CREATE TABLE corr_values (
     kind       TEXT NOT NULL,

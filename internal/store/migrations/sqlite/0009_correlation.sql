@@ -18,9 +18,11 @@ CREATE TABLE corr_observations (
     last_seen   TIMESTAMP NOT NULL,
     count       INTEGER NOT NULL,
     PRIMARY KEY (kind, value, org_id, source_kind, source_ref)
-);
+) WITHOUT ROWID;
+-- (what a source contributed: withdrawal, feedback, co-observed values;
+-- no index by organisation: the observations are the largest table, and
+-- what concerns an organisation is read from cluster_orgs)
 CREATE INDEX corr_observations_source ON corr_observations(source_kind, source_ref);
-CREATE INDEX corr_observations_org ON corr_observations(org_id, last_seen);
 
 CREATE TABLE corr_values (
     kind       TEXT NOT NULL,
@@ -32,7 +34,7 @@ CREATE TABLE corr_values (
     cap_reason TEXT NOT NULL,         -- too_many_orgs | warninglist:<name> | manual
     cluster_id TEXT NOT NULL,         -- the cluster it is evidence of, '' for none
     PRIMARY KEY (kind, value)
-);
+) WITHOUT ROWID;
 CREATE INDEX corr_values_cluster ON corr_values(cluster_id);
 
 CREATE TABLE clusters (
