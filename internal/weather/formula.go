@@ -382,39 +382,36 @@ func Range(now time.Time, days int) (from, to time.Time) {
 	return first.AddDate(0, 0, -max(WindowDays, AlertDays)), end
 }
 
-// Narrow returns the facts of one organisation (orgID) or one sector.
-func Narrow(f *Facts, orgID, sector string) *Facts {
-	keep := func(o, s string) bool {
-		if orgID != "" {
-			return o == orgID
+// Group splits facts by organisation and by sector in one pass.
+func Group(f *Facts) (byOrg, bySector map[string]*Facts) {
+	byOrg, bySector = map[string]*Facts{}, map[string]*Facts{}
+	get := func(m map[string]*Facts, k string) *Facts {
+		x := m[k]
+		if x == nil {
+			x = &Facts{}
+			m[k] = x
 		}
-		return s == sector
+		return x
 	}
-	out := &Facts{}
 	for _, r := range f.Reports {
-		if keep(r.OrgID, r.Sector) {
-			out.Reports = append(out.Reports, r)
-		}
+		get(byOrg, r.OrgID).Reports = append(get(byOrg, r.OrgID).Reports, r)
+		get(bySector, r.Sector).Reports = append(get(bySector, r.Sector).Reports, r)
 	}
 	for _, r := range f.Sightings {
-		if keep(r.OrgID, r.Sector) {
-			out.Sightings = append(out.Sightings, r)
-		}
+		get(byOrg, r.OrgID).Sightings = append(get(byOrg, r.OrgID).Sightings, r)
+		get(bySector, r.Sector).Sightings = append(get(bySector, r.Sector).Sightings, r)
 	}
 	for _, r := range f.Alerts {
-		if keep(r.OrgID, r.Sector) {
-			out.Alerts = append(out.Alerts, r)
-		}
+		get(byOrg, r.OrgID).Alerts = append(get(byOrg, r.OrgID).Alerts, r)
+		get(bySector, r.Sector).Alerts = append(get(bySector, r.Sector).Alerts, r)
 	}
 	for _, r := range f.Clusters {
-		if keep(r.OrgID, r.Sector) {
-			out.Clusters = append(out.Clusters, r)
-		}
+		get(byOrg, r.OrgID).Clusters = append(get(byOrg, r.OrgID).Clusters, r)
+		get(bySector, r.Sector).Clusters = append(get(bySector, r.Sector).Clusters, r)
 	}
 	for _, r := range f.Exposures {
-		if keep(r.OrgID, r.Sector) {
-			out.Exposures = append(out.Exposures, r)
-		}
+		get(byOrg, r.OrgID).Exposures = append(get(byOrg, r.OrgID).Exposures, r)
+		get(bySector, r.Sector).Exposures = append(get(bySector, r.Sector).Exposures, r)
 	}
-	return out
+	return byOrg, bySector
 }

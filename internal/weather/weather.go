@@ -229,8 +229,15 @@ func (s *Service) Overview(ctx context.Context, p *auth.Principal, n int) (*Over
 		return nil, err
 	}
 	out := &Overview{GeneratedAt: now.UTC(), Sectors: []Row{}, Orgs: []Row{}}
+	byOrg, bySector := Group(f)
+	facts := func(m map[string]*Facts, k string) *Facts {
+		if x := m[k]; x != nil {
+			return x
+		}
+		return &Facts{}
+	}
 	for _, sec := range org.Sectors {
-		out.Sectors = append(out.Sectors, Row{Sector: sec, Days: cells(Trend(now, n, Narrow(f, "", string(sec))))})
+		out.Sectors = append(out.Sectors, Row{Sector: sec, Days: cells(Trend(now, n, facts(bySector, string(sec))))})
 	}
 	for _, c := range out.Sectors[0].Days {
 		out.Dates = append(out.Dates, c.Date)
@@ -242,7 +249,7 @@ func (s *Service) Overview(ctx context.Context, p *auth.Principal, n int) (*Over
 			return nil, err
 		}
 		for _, o := range orgs {
-			nf := Narrow(f, o.ID, "")
+			nf := facts(byOrg, o.ID)
 			if o.Kind != org.KindOperator && empty(nf) {
 				continue
 			}
