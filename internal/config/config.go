@@ -53,6 +53,11 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// SQLiteSynchronous is SQLite's synchronous pragma: FULL or NORMAL.
 	SQLiteSynchronous string
+	// NATS is the NATS server (with JetStream) that carries live events
+	// between server nodes; "" without (docs/push.md).
+	NATS string
+	// EventRetention is how long the event log keeps events.
+	EventRetention time.Duration
 }
 
 // TLS reports whether the server serves HTTPS.
@@ -85,6 +90,8 @@ const (
 	MaxMaxBody = 1 << 30
 	// MaxShutdownTimeout is the largest --shutdown-timeout accepted.
 	MaxShutdownTimeout = 10 * time.Minute
+	// DefaultEventRetention is how long the event log keeps events.
+	DefaultEventRetention = 30 * 24 * time.Hour
 )
 
 // Spec describes one setting.
@@ -126,6 +133,10 @@ var Specs = []Spec{
 		Usage: "comma-separated origins (https://host[:port]) whose form posts the dashboard accepts when a proxy rewrites Host"},
 	{Name: "shutdown-timeout", Env: "SAKIMORI_SHUTDOWN_TIMEOUT", Default: "30s", Arg: "DURATION", Group: HTTP,
 		Usage: "on SIGTERM/SIGINT, how long to wait for in-flight requests"},
+	{Name: "nats", Env: "SAKIMORI_NATS", Arg: "URL", Group: HTTP,
+		Usage: "NATS server with JetStream (nats://host:4222) carrying live events between nodes on one PostgreSQL; without it nodes poll the event log"},
+	{Name: "event-retention", Env: "SAKIMORI_EVENT_RETENTION", Default: "30", Arg: "DAYS", Group: HTTP,
+		Usage: "days the event log keeps events for resuming streams and webhooks (1 to 3650)"},
 }
 
 // Error is a configuration error naming the flag and, when the value came
@@ -191,6 +202,7 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 	c := &Config{
 		Addr: DefaultAddr, DataDir: DefaultDataDir, LogLevel: slog.LevelInfo, LogFormat: "text",
 		MaxBody: DefaultMaxBody, ShutdownTimeout: DefaultShutdownTimeout, SQLiteSynchronous: "FULL",
+		EventRetention: DefaultEventRetention,
 	}
 	secure := "auto"
 	for _, s := range Specs {
@@ -252,6 +264,10 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 			} else if c.ShutdownTimeout <= 0 || c.ShutdownTimeout > MaxShutdownTimeout {
 				err = fmt.Errorf("must be more than 0 and at most %v", MaxShutdownTimeout)
 			}
+		case "nats":
+			c.NATS, err = parseNATS(text)
+		case "event-retention":
+			c.EventRetention, err = parseDays(text)
 		}
 		if err != nil {
 			return nil, fail("%s", err.Error())
@@ -494,4 +510,34 @@ func PrintUsage(w io.Writer, groups Group) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// parseNATS checks a NATS server URL (or comma-separated URLs of a cluster).
+func parseNATS(text string) (string, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return "", nil
+	}
+	for _, u := range strings.Split(text, ",") {
+		u = strings.TrimSpace(u)
+		scheme, rest, ok := strings.Cut(u, "://")
+		if !ok || rest == "" {
+			return "", fmt.Errorf("%q is not a NATS URL (nats://host:4222)", u)
+		}
+		switch strings.ToLower(scheme) {
+		case "nats", "tls", "ws", "wss":
+		default:
+			return "", fmt.Errorf("%q: the scheme must be nats, tls, ws or wss", u)
+		}
+	}
+	return text, nil
+}
+
+// parseDays reads a number of days (30 or 30d), 1 to 3650.
+func parseDays(text string) (time.Duration, error) {
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(text), "d"))
+	if err != nil || n < 1 || n > 3650 {
+		return 0, fmt.Errorf("%q: give a number of days from 1 to 3650", text)
+	}
+	return time.Duration(n) * 24 * time.Hour, nil
 }

@@ -39,7 +39,7 @@ func TestDefaults(t *testing.T) {
 	want := &Config{
 		Addr: "127.0.0.1:8080", DB: "sqlite:" + filepath.Join("sakimori-data", "sakimori.db"), DBDefaulted: true,
 		DataDir: "./sakimori-data", LogLevel: slog.LevelInfo, LogFormat: "text", MaxBody: 1 << 20,
-		ShutdownTimeout: 30 * time.Second, SQLiteSynchronous: "FULL",
+		ShutdownTimeout: 30 * time.Second, SQLiteSynchronous: "FULL", EventRetention: 30 * 24 * time.Hour,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -278,4 +278,20 @@ func selfSigned(t *testing.T) (string, string) {
 	os.WriteFile(cp, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(kp, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 	return cp, kp
+}
+
+func TestPushFlags(t *testing.T) {
+	c, err := load(t, All, []string{"--nats", "nats://127.0.0.1:4222", "--event-retention", "7d"}, nil)
+	if err != nil || c.NATS != "nats://127.0.0.1:4222" || c.EventRetention != 7*24*time.Hour {
+		t.Fatalf("got %+v, %v", c, err)
+	}
+	c, err = load(t, All, nil, map[string]string{"SAKIMORI_NATS": "tls://a:4222,tls://b:4222"})
+	if err != nil || c.NATS != "tls://a:4222,tls://b:4222" {
+		t.Fatalf("env: %+v, %v", c, err)
+	}
+	for _, args := range [][]string{{"--nats", "http://x"}, {"--nats", "x"}, {"--event-retention", "0"}, {"--event-retention", "x"}} {
+		if _, err := load(t, All, args, nil); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
 }

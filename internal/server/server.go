@@ -227,6 +227,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.draining.Store(true)
 	s.log.Info("shutting down: no new connections; waiting for requests in flight",
 		"in_flight", s.inflight.Load(), "timeout", s.cfg.ShutdownTimeout.String())
+	if s.opt.Push != nil {
+		// Open event streams never finish by themselves: end them now (their
+		// clients resume from their last id), so Shutdown does not wait for them.
+		s.opt.Push.CloseStreams()
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := s.http.Shutdown(sctx)
