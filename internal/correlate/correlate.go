@@ -176,14 +176,18 @@ func (s *Service) org(ctx context.Context, id string) *org.Organisation {
 	return o
 }
 
-// correlate stores a batch and publishes the cluster changes. Failures are
-// logged: an observer cannot fail the change that already committed.
-func (s *Service) correlate(ctx context.Context, b *store.CorrBatch) {
+// correlate stores batches (one transaction) and publishes the cluster
+// changes. Failures are logged: an observer cannot fail the change that
+// already committed.
+func (s *Service) correlate(ctx context.Context, bs ...*store.CorrBatch) {
+	if len(bs) == 0 {
+		return
+	}
 	s.mu.Lock()
-	ch, err := s.DB.Correlate(ctx, b, s.params())
+	ch, err := s.DB.Correlate(ctx, bs, s.params())
 	s.mu.Unlock()
 	if err != nil {
-		s.Log.Error("correlation failed", "source", b.SourceKind, "ref", b.SourceRef, "org", b.OrgID, "err", err)
+		s.Log.Error("correlation failed", "batches", len(bs), "source", bs[0].SourceKind, "ref", bs[0].SourceRef, "org", bs[0].OrgID, "err", err)
 		return
 	}
 	s.publish(ctx, ch)
@@ -288,13 +292,15 @@ func (s *Service) SightingAdded(ctx context.Context, sg *share.Sighting) {
 		First: sg.FirstSeen, Last: sg.LastSeen, Values: vals})
 }
 
-// ObjectsStored observes shared objects (intel.Observer). Not independent
-// observations, and so skipped: objects from a feed import (Source
-// "feed:..."), objects derived from an incident report ("report:...", the
-// report itself is observed), and objects the government shares. A
-// revoked object withdraws what it contributed.
+// ObjectsStored observes shared objects (intel.Observer), one transaction
+// for the whole stored batch. Not independent observations, and so
+// skipped: objects from a feed import (Source "feed:..."), objects derived
+// from an incident report ("report:...", the report itself is observed),
+// and objects the government shares. A revoked object withdraws what it
+// contributed.
 func (s *Service) ObjectsStored(ctx context.Context, c *share.Collection, objs []intel.StoredObject) {
 	at := s.now()
+	var bs []*store.CorrBatch
 	for i := range objs {
 		ob := &objs[i]
 		if !Independent(ob.Source) {
@@ -317,9 +323,10 @@ func (s *Service) ObjectsStored(ctx context.Context, c *share.Collection, objs [
 			lists = append(lists, f.List)
 		}
 		markFlags(vals, lists)
-		s.correlate(ctx, &store.CorrBatch{OrgID: ob.Owner, Sector: string(o.Sector), SourceKind: SourceObject, SourceRef: ob.StixID,
+		bs = append(bs, &store.CorrBatch{OrgID: ob.Owner, Sector: string(o.Sector), SourceKind: SourceObject, SourceRef: ob.StixID,
 			First: at, Last: at, Replace: ob.Updated, Values: vals})
 	}
+	s.correlate(ctx, bs...)
 }
 
 // Independent reports whether objects of a provenance are an organisation's

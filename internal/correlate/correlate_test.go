@@ -347,6 +347,36 @@ func TestCaps(t *testing.T) {
 	})
 }
 
+// TestBatch: one stored batch is one transaction, yet each object is its
+// own source: two unrelated objects of one batch are not connected, and an
+// object's two versions in one batch are one observation.
+func TestBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		nco := w.P("nco-analyst")
+		id := func(n int) string { return fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", n) }
+		obj := func(org string, n int, atoms ...store.Atom) intel.StoredObject {
+			return intel.StoredObject{StixID: id(n), Type: "indicator", Owner: w.Orgs[org].ID, Source: "taxii", Atoms: atoms}
+		}
+		w.corr.ObjectsStored(ctx, nil, []intel.StoredObject{obj("op-a", 1, ip("192.0.2.1")), obj("op-a", 2, ip("192.0.2.2")),
+			obj("op-a", 2, ip("192.0.2.2"))})
+		w.corr.ObjectsStored(ctx, nil, []intel.StoredObject{obj("op-b", 3, ip("192.0.2.1")), obj("op-b", 4, ip("192.0.2.2"))})
+		cs := must(w.corr.List(ctx, nco, correlate.Query{}))
+		if len(cs) != 2 {
+			t.Fatalf("two unrelated objects: %+v", cs)
+		}
+		// An object seen with both connects them: merged.
+		w.corr.ObjectsStored(ctx, nil, []intel.StoredObject{obj("ven", 5, ip("192.0.2.1"), ip("192.0.2.2"))})
+		if cs := must(w.corr.List(ctx, nco, correlate.Query{})); len(cs) != 1 || cs[0].Orgs != 3 {
+			t.Fatalf("connected: %+v", cs)
+		}
+		if k := w.ev.kinds(); len(k) < 3 || k[len(k)-1] != "cluster.updated" {
+			t.Fatalf("events: %v", k)
+		}
+	})
+}
+
 func hasValue(ev []correlate.ClusterValue, kind, value string, joins bool) bool {
 	for _, v := range ev {
 		if v.Kind == kind && v.Value == value && (!joins || v.Joins) {

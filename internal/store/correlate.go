@@ -188,11 +188,17 @@ func chunks[T any](s []T, n int) [][]T {
 	return out
 }
 
-// Correlate records a batch of observations and creates, extends or
-// merges clusters accordingly, in one transaction.
-func (db *DB) Correlate(ctx context.Context, b *CorrBatch, prm CorrParams) ([]ClusterChange, error) {
-	if b.OrgID == "" || b.SourceKind == "" || b.SourceRef == "" {
-		return nil, apperr.Invalid("batch", "an observation batch needs an organisation and a source")
+// Correlate records batches of observations (each one organisation's
+// contribution through one source) and creates, extends or merges
+// clusters accordingly, all in one transaction.
+func (db *DB) Correlate(ctx context.Context, bs []*CorrBatch, prm CorrParams) ([]ClusterChange, error) {
+	for _, b := range bs {
+		if b.OrgID == "" || b.SourceKind == "" || b.SourceRef == "" {
+			return nil, apperr.Invalid("batch", "an observation batch needs an organisation and a source")
+		}
+	}
+	if len(bs) == 0 {
+		return nil, nil
 	}
 	var changes []ClusterChange
 	err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -200,43 +206,72 @@ func (db *DB) Correlate(ctx context.Context, b *CorrBatch, prm CorrParams) ([]Cl
 			return err
 		}
 		now := db.now()
-		first, last := b.First.UTC(), b.Last.UTC()
-		if last.IsZero() || last.After(now) {
-			last = now
+		type obsKey struct{ kind, value, org, sk, sr string }
+		type obsRow struct {
+			sector      string
+			first, last time.Time
 		}
-		if first.IsZero() || first.After(last) {
-			first = last
-		}
-		seen := map[kv]bool{}
-		var vals []CorrValue
-		warn := map[kv]string{}
-		for _, v := range b.Values {
-			k := kv{v.Kind, v.Value}
-			if v.Value == "" || seen[k] {
-				continue
-			}
-			seen[k] = true
-			vals = append(vals, v)
-			if v.Warninglist != "" {
-				warn[k] = v.Warninglist
-			}
-		}
+		rows := map[obsKey]*obsRow{}
+		var order []obsKey
 		var touched []kv
-		if b.Replace {
-			old, err := db.sourceValues(ctx, tx, b.SourceKind, b.SourceRef)
-			if err != nil {
-				return err
+		inTouched := map[kv]bool{}
+		touch := func(k kv) {
+			if !inTouched[k] {
+				inTouched[k] = true
+				touched = append(touched, k)
 			}
-			if _, err := tx.ExecContext(ctx, db.rebind("DELETE FROM corr_observations WHERE source_kind = ? AND source_ref = ?"), b.SourceKind, b.SourceRef); err != nil {
-				return err
+		}
+		warn := map[kv]string{}
+		batchVals := make([][]CorrValue, len(bs))
+		for i, b := range bs {
+			first, last := b.First.UTC(), b.Last.UTC()
+			if last.IsZero() || last.After(now) {
+				last = now
 			}
-			for _, k := range old {
-				if !seen[k] {
-					touched = append(touched, k)
+			if first.IsZero() || first.After(last) {
+				first = last
+			}
+			if b.Replace {
+				old, err := db.sourceValues(ctx, tx, b.SourceKind, b.SourceRef)
+				if err != nil {
+					return err
+				}
+				if len(old) > 0 {
+					if _, err := tx.ExecContext(ctx, db.rebind("DELETE FROM corr_observations WHERE source_kind = ? AND source_ref = ?"), b.SourceKind, b.SourceRef); err != nil {
+						return err
+					}
+				}
+				for _, k := range old {
+					touch(k)
 				}
 			}
+			seen := map[kv]bool{}
+			for _, v := range b.Values {
+				k := kv{v.Kind, v.Value}
+				if v.Value == "" || v.Kind == "" || seen[k] {
+					continue
+				}
+				seen[k] = true
+				batchVals[i] = append(batchVals[i], v)
+				if v.Warninglist != "" {
+					warn[k] = v.Warninglist
+				}
+				touch(k)
+				ok := obsKey{v.Kind, v.Value, b.OrgID, b.SourceKind, b.SourceRef}
+				if r := rows[ok]; r != nil {
+					if first.Before(r.first) {
+						r.first = first
+					}
+					if last.After(r.last) {
+						r.last = last
+					}
+					continue
+				}
+				rows[ok] = &obsRow{b.Sector, first, last}
+				order = append(order, ok)
+			}
 		}
-		for _, part := range chunks(vals, corrChunk) {
+		for _, part := range chunks(order, corrChunk) {
 			q := "INSERT INTO corr_observations (kind, value, org_id, sector, source_kind, source_ref, first_seen, last_seen, count) VALUES " +
 				strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,1),", len(part)), ",") +
 				` ON CONFLICT (kind, value, org_id, source_kind, source_ref) DO UPDATE SET
@@ -244,21 +279,44 @@ func (db *DB) Correlate(ctx context.Context, b *CorrBatch, prm CorrParams) ([]Cl
 				  last_seen = CASE WHEN excluded.last_seen > corr_observations.last_seen THEN excluded.last_seen ELSE corr_observations.last_seen END,
 				  count = corr_observations.count + 1, sector = excluded.sector`
 			args := make([]any, 0, 8*len(part))
-			for _, v := range part {
-				args = append(args, v.Kind, v.Value, b.OrgID, b.Sector, b.SourceKind, b.SourceRef, first, last)
+			for _, k := range part {
+				r := rows[k]
+				args = append(args, k.kind, k.value, k.org, r.sector, k.sk, k.sr, r.first, r.last)
 			}
 			if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
 				return err
 			}
 		}
-		for _, v := range vals {
-			touched = append(touched, kv{v.Kind, v.Value})
-		}
 		st, err := db.refreshValues(ctx, tx, touched, warn, prm, now)
 		if err != nil {
 			return err
 		}
-		changes, err = db.assign(ctx, tx, b.OrgID, vals, st, prm, now)
+		as := &assigner{ctx: ctx, db: db, tx: tx, st: st, prm: prm, now: now, created: map[string]bool{}, merged: map[string][]string{},
+			targets: map[string]bool{}, before: map[string]*Cluster{}}
+		// The clusters the touched values are evidence of are recounted
+		// (only values seen by two or more organisations, or already in a
+		// cluster, can be evidence).
+		var maybe []kv
+		for _, k := range touched {
+			if s := st[k]; s.orgs >= 2 || s.cluster != "" || s.prevOrgs >= 2 {
+				maybe = append(maybe, k)
+			}
+		}
+		ids, err := db.clustersOfValues(ctx, tx, maybe)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := as.touch(id); err != nil {
+				return err
+			}
+		}
+		for _, vals := range batchVals {
+			if err := as.batch(vals); err != nil {
+				return err
+			}
+		}
+		changes, err = as.finish()
 		return err
 	})
 	return changes, err
@@ -326,6 +384,7 @@ type valueState struct {
 	reason      string
 	cluster     string
 	existed     bool
+	prevOrgs    int // before this change (from corr_values)
 }
 
 // refreshValues recounts the organisations of the touched values and
@@ -336,14 +395,14 @@ func (db *DB) refreshValues(ctx context.Context, tx *sql.Tx, touched []kv, warn 
 	per := map[kv]map[string]*orgSeen{}
 	for _, part := range chunks(touched, corrChunk) {
 		cond, args := pairsIn("", part)
-		rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value, capped, cap_reason, cluster_id FROM corr_values WHERE "+cond), args...)
+		rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value, orgs, capped, cap_reason, cluster_id FROM corr_values WHERE "+cond), args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			var k kv
 			s := &valueState{}
-			if err := rows.Scan(&k.kind, &k.value, &s.capped, &s.reason, &s.cluster); err != nil {
+			if err := rows.Scan(&k.kind, &k.value, &s.prevOrgs, &s.capped, &s.reason, &s.cluster); err != nil {
 				rows.Close()
 				return nil, err
 			}
@@ -497,19 +556,50 @@ func (db *DB) clusterTx(ctx context.Context, tx *sql.Tx, id string) (*Cluster, e
 	return c, err
 }
 
-// assign creates, extends or merges clusters for a batch's values.
-func (db *DB) assign(ctx context.Context, tx *sql.Tx, orgID string, vals []CorrValue, st map[kv]*valueState, prm CorrParams, now time.Time) ([]ClusterChange, error) {
-	weak := func(k string) bool { return prm.Weak != nil && prm.Weak(k) }
+// assigner creates, extends and merges clusters for the batches of one
+// transaction, then recounts every cluster touched, once.
+type assigner struct {
+	ctx     context.Context
+	db      *DB
+	tx      *sql.Tx
+	st      map[kv]*valueState
+	prm     CorrParams
+	now     time.Time
+	order   []string            // touched clusters, in order
+	before  map[string]*Cluster // their state when first touched (nil: created here)
+	created map[string]bool
+	merged  map[string][]string // survivor -> clusters merged into it
+	targets map[string]bool     // clusters a batch joined
+}
+
+func (a *assigner) weak(kind string) bool { return a.prm.Weak != nil && a.prm.Weak(kind) }
+
+func (a *assigner) touch(id string) error {
+	if _, ok := a.before[id]; ok {
+		return nil
+	}
+	c, err := a.db.clusterTx(a.ctx, a.tx, id)
+	if err != nil {
+		return err
+	}
+	a.before[id] = c
+	a.order = append(a.order, id)
+	return nil
+}
+
+// batch handles one source's values.
+func (a *assigner) batch(vals []CorrValue) error {
+	ctx, tx, db := a.ctx, a.tx, a.db
 	var strong, weakV, capped []kv
 	var joinVals []CorrValue
 	for _, v := range vals {
 		k := kv{v.Kind, v.Value}
-		s := st[k]
+		s := a.st[k]
 		switch {
 		case len(s.windowOrgs) < 2:
 		case s.capped:
 			capped = append(capped, k)
-		case weak(v.Kind):
+		case a.weak(v.Kind):
 			weakV = append(weakV, k)
 			joinVals = append(joinVals, v)
 		default:
@@ -517,149 +607,155 @@ func (db *DB) assign(ctx context.Context, tx *sql.Tx, orgID string, vals []CorrV
 			joinVals = append(joinVals, v)
 		}
 	}
-	var all []kv
-	for _, v := range vals {
-		all = append(all, kv{v.Kind, v.Value})
+	if len(strong) == 0 && len(weakV) < 2 {
+		return nil
 	}
-	touchedIDs, err := db.clustersOfValues(ctx, tx, all)
+	// The clusters the strong values belong to, and those of the strong
+	// values observed together with them (in one report, one object):
+	// values seen together are connected. Only strong values merge.
+	var cands []string
+	for _, k := range strong {
+		if id := a.st[k].cluster; id != "" && !slices.Contains(cands, id) {
+			cands = append(cands, id)
+		}
+	}
+	co, err := db.coObservedClusters(ctx, tx, strong, a.weak)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	created := ""
-	var target string
-	var merged []string
-	if len(strong) > 0 || len(weakV) >= 2 {
-		// The clusters the joining values belong to; only strong values
-		// merge clusters.
-		var cands []string
+	for _, id := range co {
+		if !slices.Contains(cands, id) {
+			cands = append(cands, id)
+		}
+	}
+	target := ""
+	if len(cands) == 0 {
+		// Weak values only: the cluster most of them belong to, if any.
 		count := map[string]int{}
-		for _, k := range strong {
-			if id := st[k].cluster; id != "" && !slices.Contains(cands, id) {
-				cands = append(cands, id)
+		for _, k := range weakV {
+			if id := a.st[k].cluster; id != "" {
+				count[id]++
 			}
 		}
-		// Values observed together in one source (one report, one object)
-		// are connected: a strong value joins the clusters of the uncapped
-		// strong values it came with anywhere.
-		co, err := db.coObservedClusters(ctx, tx, strong, weak)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range co {
-			if !slices.Contains(cands, id) {
-				cands = append(cands, id)
+		best := 0
+		for id, n := range count {
+			if n > best || n == best && id < target {
+				target, best = id, n
 			}
-		}
-		if len(cands) == 0 {
-			for _, k := range weakV {
-				if id := st[k].cluster; id != "" {
-					count[id]++
-				}
-			}
-			best := 0
-			for id, n := range count {
-				if n > best || n == best && id < target {
-					target, best = id, n
-				}
-			}
-		}
-		var cl []*Cluster
-		for _, id := range cands {
-			c, err := db.clusterTx(ctx, tx, id)
-			if err != nil {
-				return nil, err
-			}
-			cl = append(cl, c)
-		}
-		if len(cl) > 0 {
-			// The oldest cluster survives.
-			slices.SortFunc(cl, func(a, b *Cluster) int {
-				if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-					return c
-				}
-				return strings.Compare(a.Ref, b.Ref)
-			})
-			target = cl[0].ID
-			for _, c := range cl[1:] {
-				if err := db.mergeCluster(ctx, tx, c.ID, target, now); err != nil {
-					return nil, err
-				}
-				merged = append(merged, c.ID)
-			}
-		}
-		if target == "" {
-			ref, err := db.nextClusterRef(ctx, tx, now)
-			if err != nil {
-				return nil, err
-			}
-			target = NewID()
-			created = target
-			title := ""
-			if prm.Title != nil {
-				title = prm.Title(joinVals)
-			}
-			if _, err := tx.ExecContext(ctx, db.rebind("INSERT INTO clusters ("+clusterCols+") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"),
-				target, ref, title, ClusterOpen, "", 0, 0, now, now, "", now, now); err != nil {
-				return nil, err
-			}
-		}
-		// Joining values without a cluster join the target; every joining
-		// and capped value of the batch becomes its evidence.
-		ev := slices.Concat(strong, weakV, capped)
-		for _, part := range chunks(ev, corrChunk) {
-			q := "INSERT INTO cluster_evidence (cluster_id, kind, value) VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?),", len(part)), ",") + " ON CONFLICT DO NOTHING"
-			args := make([]any, 0, 3*len(part))
-			for _, k := range part {
-				args = append(args, target, k.kind, k.value)
-			}
-			if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
-				return nil, err
-			}
-		}
-		for _, k := range slices.Concat(strong, weakV) {
-			if s := st[k]; s.cluster == "" || slices.Contains(merged, s.cluster) {
-				if _, err := tx.ExecContext(ctx, db.rebind("UPDATE corr_values SET cluster_id = ? WHERE kind = ? AND value = ?"), target, k.kind, k.value); err != nil {
-					return nil, err
-				}
-				s.cluster = target
-			}
-		}
-		if !slices.Contains(touchedIDs, target) {
-			touchedIDs = append(touchedIDs, target)
 		}
 	}
-	var changes []ClusterChange
-	for _, id := range touchedIDs {
-		if slices.Contains(merged, id) {
-			continue
-		}
-		before, err := db.clusterTx(ctx, tx, id)
-		if err != nil {
-			return nil, err
-		}
-		if before.Status == ClusterMerged {
-			continue
-		}
-		c, err := db.recomputeCluster(ctx, tx, id, prm, now)
-		if err != nil {
-			return nil, err
-		}
-		ch := ClusterChange{Cluster: *c, Created: id == created}
-		if id == target {
-			ch.Merged = merged
-		}
-		if ch.Created || len(ch.Merged) > 0 || c.Orgs != before.Orgs || c.Strength != before.Strength || !c.LastSeen.Equal(before.LastSeen) || id == target {
-			changes = append(changes, ch)
-		}
-	}
-	for _, id := range merged {
+	var cl []*Cluster
+	for _, id := range cands {
 		c, err := db.clusterTx(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if c.Status == ClusterMerged && c.MergedInto != "" {
+			if c, err = db.clusterTx(ctx, tx, c.MergedInto); err != nil {
+				return err
+			}
+		}
+		if !slices.ContainsFunc(cl, func(x *Cluster) bool { return x.ID == c.ID }) {
+			cl = append(cl, c)
+		}
+	}
+	if len(cl) > 0 {
+		// The oldest cluster survives.
+		slices.SortFunc(cl, func(x, y *Cluster) int {
+			if c := x.CreatedAt.Compare(y.CreatedAt); c != 0 {
+				return c
+			}
+			return strings.Compare(x.Ref, y.Ref)
+		})
+		target = cl[0].ID
+		if err := a.touch(target); err != nil {
+			return err
+		}
+		for _, c := range cl[1:] {
+			if err := a.touch(c.ID); err != nil {
+				return err
+			}
+			if err := db.mergeCluster(ctx, tx, c.ID, target, a.now); err != nil {
+				return err
+			}
+			a.merged[target] = append(a.merged[target], c.ID)
+			a.merged[target] = append(a.merged[target], a.merged[c.ID]...)
+			delete(a.merged, c.ID)
+			for _, s := range a.st {
+				if s.cluster == c.ID {
+					s.cluster = target
+				}
+			}
+		}
+	}
+	if target == "" {
+		ref, err := db.nextClusterRef(ctx, tx, a.now)
+		if err != nil {
+			return err
+		}
+		target = NewID()
+		title := ""
+		if a.prm.Title != nil {
+			title = a.prm.Title(joinVals)
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind("INSERT INTO clusters ("+clusterCols+") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"),
+			target, ref, title, ClusterOpen, "", 0, 0, a.now, a.now, "", a.now, a.now); err != nil {
+			return err
+		}
+		a.created[target] = true
+		a.before[target] = nil
+		a.order = append(a.order, target)
+	} else if err := a.touch(target); err != nil {
+		return err
+	}
+	a.targets[target] = true
+	// Joining values without a cluster join the target; every joining and
+	// capped value of the batch becomes its evidence.
+	ev := slices.Concat(strong, weakV, capped)
+	for _, part := range chunks(ev, corrChunk) {
+		q := "INSERT INTO cluster_evidence (cluster_id, kind, value) VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?),", len(part)), ",") + " ON CONFLICT DO NOTHING"
+		args := make([]any, 0, 3*len(part))
+		for _, k := range part {
+			args = append(args, target, k.kind, k.value)
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
+			return err
+		}
+	}
+	for _, k := range slices.Concat(strong, weakV) {
+		if s := a.st[k]; s.cluster == "" {
+			if _, err := tx.ExecContext(ctx, db.rebind("UPDATE corr_values SET cluster_id = ? WHERE kind = ? AND value = ?"), target, k.kind, k.value); err != nil {
+				return err
+			}
+			s.cluster = target
+		}
+	}
+	return nil
+}
+
+// finish recounts the touched clusters and reports the changes.
+func (a *assigner) finish() ([]ClusterChange, error) {
+	var out []ClusterChange
+	for _, id := range a.order {
+		cur, err := a.db.clusterTx(a.ctx, a.tx, id)
+		if err != nil {
 			return nil, err
 		}
-		changes = append(changes, ClusterChange{Cluster: *c})
+		if cur.Status == ClusterMerged {
+			out = append(out, ClusterChange{Cluster: *cur})
+			continue
+		}
+		c, err := a.db.recomputeCluster(a.ctx, a.tx, id, a.prm, a.now)
+		if err != nil {
+			return nil, err
+		}
+		b := a.before[id]
+		ch := ClusterChange{Cluster: *c, Created: a.created[id], Merged: a.merged[id]}
+		if ch.Created || len(ch.Merged) > 0 || a.targets[id] || b == nil || c.Orgs != b.Orgs || c.Strength != b.Strength || !c.LastSeen.Equal(b.LastSeen) {
+			out = append(out, ch)
+		}
 	}
-	return changes, nil
+	return out, nil
 }
 
 // coObservedClusters returns the clusters of the uncapped strong values
