@@ -34,7 +34,9 @@ type WeatherSighting struct {
 	At            time.Time
 }
 
-// WeatherAlert is one recipient of a published alert.
+// WeatherAlert is one recipient of a published alert: PublishedAt is when
+// it was addressed (the publication that added it), AckedAt when it
+// answered (nil while pending).
 type WeatherAlert struct {
 	AlertID, Severity, OrgID, Sector string
 	PublishedAt                      time.Time
@@ -145,21 +147,30 @@ func (db *DB) WeatherFacts(ctx context.Context, sc WeatherScope, from, to time.T
 		}
 
 		cond, args = scope("r.org_id", "r.sector")
-		rows, err = tx.QueryContext(ctx, db.rebind(`SELECT a.id, a.severity, r.org_id, r.sector, a.published_at, r.acked_at
+		// A recipient added by a later publication is addressed from then
+		// on; one whose answer went back to pending has not acknowledged.
+		rows, err = tx.QueryContext(ctx, db.rebind(`SELECT a.id, a.severity, r.org_id, r.sector, a.published_at, r.added_at, r.state, r.acked_at
 			FROM alerts a JOIN alert_recipients r ON r.alert_id = a.id
-			WHERE a.state = 'published' AND a.published_at >= ? AND a.published_at < ?`+cond),
-			append([]any{from, to}, args...)...)
+			WHERE a.state = 'published' AND a.published_at < ? AND (a.published_at >= ? OR r.added_at >= ?)`+cond),
+			append([]any{to, from, from}, args...)...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var a WeatherAlert
-			var acked sql.NullTime
-			if err := rows.Scan(&a.AlertID, &a.Severity, &a.OrgID, &a.Sector, &a.PublishedAt, &acked); err != nil {
+			var added, acked sql.NullTime
+			var state string
+			if err := rows.Scan(&a.AlertID, &a.Severity, &a.OrgID, &a.Sector, &a.PublishedAt, &added, &state, &acked); err != nil {
 				rows.Close()
 				return err
 			}
 			a.PublishedAt, a.AckedAt = a.PublishedAt.UTC(), nullTime(acked)
+			if t := nullTime(added); t != nil && t.After(a.PublishedAt) {
+				a.PublishedAt = *t
+			}
+			if state == "pending" {
+				a.AckedAt = nil
+			}
 			f.Alerts = append(f.Alerts, a)
 		}
 		if err := closeRows(rows); err != nil {
