@@ -417,6 +417,7 @@ func (db *DB) ResolveAlertTargets(ctx context.Context, q AlertTargetQuery) ([]al
 	}
 	got := map[string]*acc{}
 	sectors := map[string]string{}
+	names := map[string]org.Names{}
 	add := func(orgID, reason string) {
 		if orgID == "" || orgID == q.Exclude {
 			return
@@ -431,17 +432,18 @@ func (db *DB) ResolveAlertTargets(ctx context.Context, q AlertTargetQuery) ([]al
 		}
 	}
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, "SELECT id, sector FROM orgs")
+		rows, err := tx.QueryContext(ctx, "SELECT id, sector, name_ja, name_en FROM orgs")
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var id, sec string
-			if err := rows.Scan(&id, &sec); err != nil {
+			var n org.Names
+			if err := rows.Scan(&id, &sec, &n.JA, &n.EN); err != nil {
 				rows.Close()
 				return err
 			}
-			sectors[id] = sec
+			sectors[id], names[id] = sec, n
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -596,7 +598,7 @@ func (db *DB) ResolveAlertTargets(ctx context.Context, q AlertTargetQuery) ([]al
 	out := make([]alert.Recipient, 0, len(got))
 	for id, a := range got {
 		sort.Strings(a.reasons)
-		out = append(out, alert.Recipient{OrgID: id, Sector: sectors[id], Reasons: a.reasons, State: alert.Pending})
+		out = append(out, alert.Recipient{OrgID: id, OrgName: names[id], Sector: sectors[id], Reasons: a.reasons, State: alert.Pending})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].OrgID < out[j].OrgID })
 	return out, nil
