@@ -534,7 +534,9 @@ func TestTwoNodes(t *testing.T) {
 			dbB := open()
 			a, b := newService(t, dbA, w), newService(t, dbB, w)
 			if mode == "nats" {
+				needNATS(t)
 				a.NATS, b.NATS = natsURL(), natsURL()
+				t.Cleanup(func() { dropStream(t, dbA) })
 				a.Poll, b.Poll = time.Hour, time.Hour // NATS alone carries the events
 			}
 			ctx, cancel := context.WithCancel(context.Background())
