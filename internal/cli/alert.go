@@ -232,7 +232,7 @@ func init() {
 						c.Actions = append(c.Actions, alert.Text{JA: a})
 					}
 					if *due != "" {
-						d, err := clusterSince(*due, xc.e.db.Now())
+						d, err := parseDue(*due)
 						if err != nil {
 							return withFlag("--due", err)
 						}
