@@ -208,9 +208,10 @@ func (s *server) serveStatic(b []byte, ctype string) http.HandlerFunc {
 }
 
 // csp is the Content-Security-Policy of every response: nothing but our own
-// stylesheet and icon loads, no script runs, no page frames us, forms post
+// stylesheet, icon and one script (static/push.js, the live events of
+// h_push.go: no inline script runs) load, no page frames us, forms post
 // only to us.
-const csp = "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; " +
+const csp = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
 func securityHeaders(h http.Handler) http.Handler {
