@@ -209,13 +209,32 @@ func (db *DB) mergeRecipients(ctx context.Context, tx *sql.Tx, alertID string, p
 	if err := rows.Err(); err != nil {
 		return 0, 0, err
 	}
+	// New recipients are inserted in multi-row statements (a publication
+	// to every organisation is thousands of rows).
+	var fresh []alert.Recipient
+	flush := func() error {
+		for start := 0; start < len(fresh); start += 200 {
+			part := fresh[start:min(start+200, len(fresh))]
+			var b strings.Builder
+			b.WriteString("INSERT INTO alert_recipients (alert_id, org_id, sector, reasons, state, actions, acked_at, acked_by, added_at, added_in) VALUES ")
+			args := make([]any, 0, len(part)*10)
+			for i, r := range part {
+				if i > 0 {
+					b.WriteString(",")
+				}
+				b.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+				args = append(args, alertID, r.OrgID, r.Sector, jsonText(r.Reasons), string(alert.Pending), "", nil, "", now, pub)
+			}
+			if _, err := tx.ExecContext(ctx, db.rebind(b.String()), args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for _, r := range rs {
 		old, ok := existing[r.OrgID]
 		if !ok {
-			if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO alert_recipients (alert_id, org_id, sector, reasons, state, actions, acked_at, acked_by, added_at, added_in)
-				VALUES (?,?,?,?,?,?,?,?,?,?)`), alertID, r.OrgID, r.Sector, jsonText(r.Reasons), string(alert.Pending), "", nil, "", now, pub); err != nil {
-				return 0, 0, err
-			}
+			fresh = append(fresh, r)
 			existing[r.OrgID] = r.Reasons
 			added++
 			continue
@@ -232,6 +251,9 @@ func (db *DB) mergeRecipients(ctx context.Context, tx *sql.Tx, alertID string, p
 			}
 			existing[r.OrgID] = merged
 		}
+	}
+	if err := flush(); err != nil {
+		return 0, 0, err
 	}
 	return added, len(existing), nil
 }
