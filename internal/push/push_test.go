@@ -20,13 +20,15 @@ import (
 	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/marking"
 	"sakimori/internal/push"
+	"sakimori/internal/reporting/reportingtest"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
 	"sakimori/internal/webhook"
 )
 
-// users are one principal per organisation of the inteltest world.
-var users = []string{"nco-analyst", "op-a-analyst", "op-b-analyst", "sup-analyst", "ven-analyst", "isac-analyst"}
+// users are one principal per organisation of the reportingtest world
+// (inteltest's plus a sector ministry and a police agency).
+var users = []string{"nco-analyst", "op-a-analyst", "op-b-analyst", "sup-analyst", "ven-analyst", "isac-analyst", "min-analyst", "npa-analyst"}
 
 // serveWorld serves the SSE stream and the log over real HTTP; the
 // bearer "token" is the user name of the world.
@@ -83,10 +85,10 @@ func audiences(w *inteltest.World) map[string]event.Audience {
 // expected is which organisations each audience admits: independent
 // facts about the world, not the push service's decision.
 func expected(w *inteltest.World) map[string][]string {
-	all := []string{"nco", "op-a", "op-b", "sup", "ven", "isac"}
+	all := []string{"nco", "op-a", "op-b", "sup", "ven", "isac", "min", "npa"}
 	return map[string][]string{
 		"everyone":    all,
-		"gov":         {"nco"},
+		"gov":         {"nco", "min", "npa"},
 		"op-b":        {"op-b"},
 		"op-a+sup":    {"op-a", "sup"},
 		"advisories":  all,
@@ -95,7 +97,7 @@ func expected(w *inteltest.World) map[string][]string {
 		"council-red": {"nco", "op-b"},
 		"red-as-amb":  {"nco", "op-b"},
 		"unknown":     nil,
-		"gov+op-b":    {"nco", "op-b"},
+		"gov+op-b":    {"nco", "op-b", "min", "npa"},
 	}
 }
 
@@ -159,7 +161,7 @@ func want(w *inteltest.World, orgKey string) []string {
 // organisation inside it.
 func TestEntitlement(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		w := inteltest.New(t, db)
+		w := reportingtest.New(t, db)
 		svc := newService(t, db, w)
 		srv := serveWorld(t, w, svc)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -197,7 +199,11 @@ func TestEntitlement(t *testing.T) {
 		defer recv.Close()
 		for _, u := range users {
 			orgKey := strings.TrimSuffix(u, "-analyst")
-			nw, err := svc.CreateWebhook(ctx, w.P(orgKey+"-admin"), push.WebhookInput{URL: recv.URL + "/" + orgKey})
+			admin := auth.System("test") // the ministry and the police have no administrator in the world
+			if _, ok := w.Users[orgKey+"-admin"]; ok {
+				admin = w.P(orgKey + "-admin")
+			}
+			nw, err := svc.CreateWebhook(ctx, admin, push.WebhookInput{OrgID: w.Orgs[orgKey].ID, URL: recv.URL + "/" + orgKey})
 			if err != nil {
 				t.Fatal(err)
 			}
