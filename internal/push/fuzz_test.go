@@ -45,3 +45,23 @@ func FuzzReadSSE(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseKinds(f *testing.F) {
+	f.Add("alert,indicator.added")
+	f.Add(" report , ,cluster.updated,alert")
+	f.Add("nope")
+	f.Fuzz(func(t *testing.T, s string) {
+		ks, err := push.ParseKinds(s)
+		if err != nil {
+			return
+		}
+		if push.ValidateKinds(ks) != nil {
+			t.Fatalf("ParseKinds(%q) = %v, which does not validate", s, ks)
+		}
+		for _, k := range ks {
+			if k == "" || strings.ContainsAny(k, ", ") {
+				t.Fatalf("entry %q from %q", k, s)
+			}
+		}
+	})
+}
