@@ -612,3 +612,35 @@ func TestTwoNodes(t *testing.T) {
 		})
 	}
 }
+
+// TestHeartbeat: an idle stream carries heartbeat comments.
+func TestHeartbeat(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	w := inteltest.New(t, db)
+	svc := newService(t, db, w)
+	svc.Heartbeat = 50 * time.Millisecond
+	srv := serveWorld(t, w, svc)
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer op-a-analyst")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 0, 256)
+	tmp := make([]byte, 64)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(string(buf), ": heartbeat\n\n") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no heartbeat in %q", buf)
+		}
+		n, err := resp.Body.Read(tmp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf = append(buf, tmp[:n]...)
+	}
+	if !strings.HasPrefix(string(buf), "retry: 2000\nid: 0\n\n") {
+		t.Fatalf("preamble %q", buf)
+	}
+}
