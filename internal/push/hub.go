@@ -36,7 +36,7 @@ type Subscriber struct {
 	// from the log (Replay).
 	Start int64
 	// C carries the live events, in order.
-	C    chan Frame
+	C    chan *Frame
 	done chan struct{}
 	once sync.Once
 	why  string
@@ -96,7 +96,7 @@ func (s *Service) Subscribe(ctx context.Context, p *auth.Principal, kinds []stri
 		return nil, err
 	}
 	s.startHub()
-	sub := &Subscriber{who: s.whoFor(ctx, p.Org), kinds: kinds, C: make(chan Frame, s.buffer()), done: make(chan struct{})}
+	sub := &Subscriber{who: s.whoFor(ctx, p.Org), kinds: kinds, C: make(chan *Frame, s.buffer()), done: make(chan struct{})}
 	select {
 	case <-s.closed:
 		return nil, apperr.New(apperr.CodeUnavailable, "the server is shutting down")
@@ -126,7 +126,7 @@ func (s *Service) Subscribers() int {
 
 // Replay calls fn with the events after `after` up to `upto` that the
 // subscriber may receive, oldest first, reading the log a page at a time.
-func (s *Service) Replay(ctx context.Context, sub *Subscriber, after, upto int64, fn func(Frame) error) error {
+func (s *Service) Replay(ctx context.Context, sub *Subscriber, after, upto int64, fn func(*Frame) error) error {
 	for after < upto {
 		evs, err := s.DB.EventsAfter(ctx, after, 500)
 		if err != nil {
@@ -143,7 +143,7 @@ func (s *Service) Replay(ctx context.Context, sub *Subscriber, after, upto int64
 			if !s.wants(ctx, sub.who, sub.kinds, e) {
 				continue
 			}
-			if err := fn(Frame{Event: e, SSE: encodeSSE(e)}); err != nil {
+			if err := fn(&Frame{Event: e, SSE: encodeSSE(e)}); err != nil {
 				return err
 			}
 		}
@@ -262,7 +262,7 @@ func (s *Service) fillFromLog(ctx context.Context, pending map[int64]*event.Even
 // dispatch sends e to every subscriber that wants it; a subscriber whose
 // queue is full is cut off (it resumes from its last id).
 func (s *Service) dispatch(ctx context.Context, e *event.Event) {
-	f := Frame{Event: e, SSE: encodeSSE(e)}
+	f := &Frame{Event: e, SSE: encodeSSE(e)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e.Seq <= s.last {

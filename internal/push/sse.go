@@ -81,7 +81,7 @@ func (s *Service) ServeSSE(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		return nil
 	}
 	sent := after
-	if err := s.Replay(ctx, sub, after, sub.Start, func(f Frame) error {
+	if err := s.Replay(ctx, sub, after, sub.Start, func(f *Frame) error {
 		sent = f.Event.Seq
 		return write(f.SSE)
 	}); err != nil {
