@@ -96,6 +96,7 @@ func (s *Service) ServeSSE(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	}
 	hb := time.NewTicker(s.heartbeat())
 	defer hb.Stop()
+	var buf []byte
 	for {
 		select {
 		case <-ctx.Done():
@@ -117,13 +118,27 @@ func (s *Service) ServeSSE(w http.ResponseWriter, r *http.Request, p *auth.Princ
 				}
 			}
 		case f := <-sub.C:
-			if f.Event.Seq <= sent {
-				continue
+			// Take what else is queued too, and write it with one flush:
+			// under a burst a stream costs one write per batch, not per event.
+			buf = buf[:0]
+			for n := 0; ; n++ {
+				if f.Event.Seq > sent {
+					buf = append(buf, f.SSE...)
+					sent = f.Event.Seq
+				}
+				if n == 255 || len(buf) > 256<<10 {
+					break
+				}
+				select {
+				case f = <-sub.C:
+					continue
+				default:
+				}
+				break
 			}
-			if write(f.SSE) != nil {
+			if len(buf) > 0 && write(buf) != nil {
 				return nil
 			}
-			sent = f.Event.Seq
 		case <-hb.C:
 			if write([]byte(": heartbeat\n\n")) != nil {
 				return nil
