@@ -297,11 +297,23 @@ func (s *Service) step(ctx context.Context, p *auth.Principal, act auth.Action, 
 		return nil, err
 	}
 	return s.DB.UpdateAlert(ctx, cur.ID, func(a *alert.Alert) (*store.AlertChange, error) {
+		if err := issuer(p, a); err != nil {
+			return nil, err
+		}
 		if err := checkRev(a, rev); err != nil {
 			return nil, err
 		}
 		return fn(a)
 	})
+}
+
+// issuer refuses changes by another government organisation than the
+// alert's issuer (a system principal without an organisation is trusted).
+func issuer(p *auth.Principal, a *alert.Alert) error {
+	if o := p.ActingOrgID(); o != "" && o != a.OrgID {
+		return apperr.Forbidden("only the issuing organisation's analysts change, review and publish its alerts")
+	}
+	return nil
 }
 
 // Edit changes the working content of a draft, or of a published alert (an
@@ -481,6 +493,9 @@ func (s *Service) Publish(ctx context.Context, p *auth.Principal, id string, rev
 	}
 	kind := event.AlertPublished
 	a, err := s.DB.UpdateAlert(ctx, cur.ID, func(a *alert.Alert) (*store.AlertChange, error) {
+		if err := issuer(p, a); err != nil {
+			return nil, err
+		}
 		if err := checkRev(a, rev); err != nil {
 			return nil, err
 		}

@@ -102,3 +102,35 @@ func TestNonRecipientsNeverSeeAlerts(t *testing.T) {
 		}
 	})
 }
+
+// TestOnlyTheIssuerChangesItsAlerts: another government organisation (the
+// sector ministry) reads an alert but neither edits, reviews, publishes
+// nor withdraws it.
+func TestOnlyTheIssuerChangesItsAlerts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := reportingtest.New(t, db)
+		s := alerting.New(db, nil)
+		c := alert.Content{Title: alert.Text{JA: "t"}, Summary: alert.Text{JA: "s"}, Targeting: alert.Targeting{Everyone: true}}
+		v, err := s.Create(ctx, w.P("nco-analyst"), c, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		min := w.P("min-analyst")
+		if _, err := s.Get(ctx, min, v.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Edit(ctx, min, v.ID, v.Rev, func(c *alert.Content) error { return nil }); apperr.CodeOf(err) != apperr.CodeForbidden {
+			t.Fatalf("edit: %v", err)
+		}
+		if v, err = s.Submit(ctx, w.P("nco-analyst"), v.ID, v.Rev); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Review(ctx, min, v.ID, v.Rev, true, ""); apperr.CodeOf(err) != apperr.CodeForbidden {
+			t.Fatalf("review: %v", err)
+		}
+		if _, _, err := s.Publish(ctx, min, v.ID, v.Rev); apperr.CodeOf(err) != apperr.CodeForbidden {
+			t.Fatalf("publish: %v", err)
+		}
+	})
+}

@@ -583,13 +583,13 @@ func (s *server) alertPage(w http.ResponseWriter, rq *req, status int, ackForm, 
 	d.AckForm, d.StepForm = ackForm, stepForm
 	if v.Issuer {
 		o := rq.P.ActingOrgID()
-		d.CanWrite = auth.Can(rq.P, auth.ActAlertWrite, auth.Target{OrgID: o})
+		d.CanWrite = o == v.OrgID && auth.Can(rq.P, auth.ActAlertWrite, auth.Target{OrgID: o})
 		me := ""
 		if rq.P.User != nil {
 			me = rq.P.User.ID
 		}
 		d.Mine = me != "" && (me == v.CreatedBy || me == v.SubmittedBy)
-		d.CanReview = v.State == alert.InReview && !d.Mine && auth.Can(rq.P, auth.ActAlertReview, auth.Target{OrgID: o})
+		d.CanReview = v.State == alert.InReview && !d.Mine && o == v.OrgID && auth.Can(rq.P, auth.ActAlertReview, auth.Target{OrgID: o})
 		d.CanEdit = d.CanWrite && (v.State == alert.Draft || v.State == alert.Published)
 		d.CanSubmit = d.CanWrite && v.State == alert.Draft
 		d.CanWithdraw = d.CanWrite && v.State == alert.Published
