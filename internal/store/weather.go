@@ -14,8 +14,12 @@ import (
 // sector, or every sector and organisation at once (the government's
 // overview).
 
-// WeatherScope selects whose facts to read: one organisation, one sector,
-// or (both empty) everyone.
+// govKinds are the organisation kinds that act for the government, as SQL
+// literals (org.Kind.IsGovernment).
+const govKinds = "'government', 'sector_ministry', 'law_enforcement', 'defense'"
+
+// WeatherScope selects whose facts to read: one organisation, one sector
+// (its organisations outside the government), or (both empty) everyone.
 type WeatherScope struct {
 	OrgID  string
 	Sector string
@@ -82,7 +86,9 @@ func (db *DB) WeatherFacts(ctx context.Context, sc WeatherScope, from, to time.T
 		case sc.OrgID != "":
 			return " AND " + orgCol + " = ?", []any{sc.OrgID}
 		case sc.Sector != "":
-			return " AND " + sectorCol + " = ?", []any{sc.Sector}
+			// A sector is its organisations outside the government: a
+			// sector ministry's own facts are not the sector's.
+			return " AND " + sectorCol + " = ? AND " + orgCol + " IN (SELECT id FROM orgs WHERE kind NOT IN (" + govKinds + "))", []any{sc.Sector}
 		}
 		return "", nil
 	}

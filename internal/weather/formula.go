@@ -382,36 +382,46 @@ func Range(now time.Time, days int) (from, to time.Time) {
 	return first.AddDate(0, 0, -max(WindowDays, AlertDays)), end
 }
 
-// Group splits facts by organisation and by sector in one pass.
-func Group(f *Facts) (byOrg, bySector map[string]*Facts) {
+// Group splits facts by organisation and by sector in one pass; the facts
+// of the organisations in notSector (the government's) go to no sector.
+func Group(f *Facts, notSector map[string]bool) (byOrg, bySector map[string]*Facts) {
 	byOrg, bySector = map[string]*Facts{}, map[string]*Facts{}
-	get := func(m map[string]*Facts, k string) *Facts {
-		x := m[k]
-		if x == nil {
-			x = &Facts{}
-			m[k] = x
+	to := func(orgID, sector string, add func(*Facts)) {
+		for _, k := range []struct {
+			m   map[string]*Facts
+			key string
+		}{{byOrg, orgID}, {bySector, sector}} {
+			if k.key == "" || k.m == nil {
+				continue
+			}
+			x := k.m[k.key]
+			if x == nil {
+				x = &Facts{}
+				k.m[k.key] = x
+			}
+			add(x)
 		}
-		return x
+	}
+	sector := func(orgID, s string) string {
+		if notSector[orgID] {
+			return ""
+		}
+		return s
 	}
 	for _, r := range f.Reports {
-		get(byOrg, r.OrgID).Reports = append(get(byOrg, r.OrgID).Reports, r)
-		get(bySector, r.Sector).Reports = append(get(bySector, r.Sector).Reports, r)
+		to(r.OrgID, sector(r.OrgID, r.Sector), func(x *Facts) { x.Reports = append(x.Reports, r) })
 	}
 	for _, r := range f.Sightings {
-		get(byOrg, r.OrgID).Sightings = append(get(byOrg, r.OrgID).Sightings, r)
-		get(bySector, r.Sector).Sightings = append(get(bySector, r.Sector).Sightings, r)
+		to(r.OrgID, sector(r.OrgID, r.Sector), func(x *Facts) { x.Sightings = append(x.Sightings, r) })
 	}
 	for _, r := range f.Alerts {
-		get(byOrg, r.OrgID).Alerts = append(get(byOrg, r.OrgID).Alerts, r)
-		get(bySector, r.Sector).Alerts = append(get(bySector, r.Sector).Alerts, r)
+		to(r.OrgID, sector(r.OrgID, r.Sector), func(x *Facts) { x.Alerts = append(x.Alerts, r) })
 	}
 	for _, r := range f.Clusters {
-		get(byOrg, r.OrgID).Clusters = append(get(byOrg, r.OrgID).Clusters, r)
-		get(bySector, r.Sector).Clusters = append(get(bySector, r.Sector).Clusters, r)
+		to(r.OrgID, sector(r.OrgID, r.Sector), func(x *Facts) { x.Clusters = append(x.Clusters, r) })
 	}
 	for _, r := range f.Exposures {
-		get(byOrg, r.OrgID).Exposures = append(get(byOrg, r.OrgID).Exposures, r)
-		get(bySector, r.Sector).Exposures = append(get(bySector, r.Sector).Exposures, r)
+		to(r.OrgID, sector(r.OrgID, r.Sector), func(x *Facts) { x.Exposures = append(x.Exposures, r) })
 	}
 	return byOrg, bySector
 }

@@ -214,18 +214,18 @@ func TestGroup(t *testing.T) {
 	f := &Facts{
 		Reports:   []store.WeatherReport{{IncidentID: "i", OrgID: "a", Sector: "gas"}, {IncidentID: "j", OrgID: "b", Sector: "gas"}},
 		Sightings: []store.WeatherSighting{{OrgID: "a", Sector: "gas"}},
-		Alerts:    []store.WeatherAlert{{AlertID: "x", OrgID: "c", Sector: "oil"}},
+		Alerts:    []store.WeatherAlert{{AlertID: "x", OrgID: "c", Sector: "oil"}, {AlertID: "y", OrgID: "gov", Sector: "oil"}},
 		Clusters:  []store.WeatherCluster{{ClusterID: "c", OrgID: "a", Sector: "gas"}},
 		Exposures: []store.WeatherExposure{{VulnID: "v", OrgID: "b", Sector: "gas"}},
 	}
-	byOrg, bySector := Group(f)
+	byOrg, bySector := Group(f, map[string]bool{"gov": true})
 	if a := byOrg["a"]; len(a.Reports) != 1 || len(a.Sightings) != 1 || len(a.Clusters) != 1 || len(a.Exposures) != 0 {
 		t.Errorf("a: %+v", a)
 	}
 	if g := bySector["gas"]; len(g.Reports) != 2 || len(g.Exposures) != 1 || len(g.Alerts) != 0 {
 		t.Errorf("gas: %+v", g)
 	}
-	if o := bySector["oil"]; len(o.Alerts) != 1 || len(byOrg) != 3 {
+	if o := bySector["oil"]; len(o.Alerts) != 1 || len(byOrg) != 4 || len(byOrg["gov"].Alerts) != 1 {
 		t.Errorf("oil: %+v, %d orgs", o, len(byOrg))
 	}
 }

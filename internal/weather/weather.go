@@ -229,7 +229,25 @@ func (s *Service) Overview(ctx context.Context, p *auth.Principal, n int) (*Over
 		return nil, err
 	}
 	out := &Overview{GeneratedAt: now.UTC(), Sectors: []Row{}, Orgs: []Row{}}
-	byOrg, bySector := Group(f)
+	var orgs []org.Organisation
+	for after := ""; ; {
+		page, next, err := s.DB.ListOrgs(ctx, store.OrgFilter{After: after, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		orgs = append(orgs, page...)
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	gov := map[string]bool{}
+	for _, o := range orgs {
+		if o.Kind.IsGovernment() {
+			gov[o.ID] = true
+		}
+	}
+	byOrg, bySector := Group(f, gov)
 	facts := func(m map[string]*Facts, k string) *Facts {
 		if x := m[k]; x != nil {
 			return x
@@ -242,24 +260,13 @@ func (s *Service) Overview(ctx context.Context, p *auth.Principal, n int) (*Over
 	for _, c := range out.Sectors[0].Days {
 		out.Dates = append(out.Dates, c.Date)
 	}
-	after := ""
-	for {
-		orgs, next, err := s.DB.ListOrgs(ctx, store.OrgFilter{After: after, Limit: 1000})
-		if err != nil {
-			return nil, err
+	for _, o := range orgs {
+		nf := facts(byOrg, o.ID)
+		if o.Kind != org.KindOperator && empty(nf) {
+			continue
 		}
-		for _, o := range orgs {
-			nf := facts(byOrg, o.ID)
-			if o.Kind != org.KindOperator && empty(nf) {
-				continue
-			}
-			out.Orgs = append(out.Orgs, Row{Sector: o.Sector, Org: &OrgRef{ID: o.ID, Slug: o.Slug, Name: o.Name, Sector: o.Sector},
-				Days: cells(Trend(now, n, nf))})
-		}
-		if next == "" {
-			break
-		}
-		after = next
+		out.Orgs = append(out.Orgs, Row{Sector: o.Sector, Org: &OrgRef{ID: o.ID, Slug: o.Slug, Name: o.Name, Sector: o.Sector},
+			Days: cells(Trend(now, n, nf))})
 	}
 	return out, nil
 }

@@ -82,6 +82,14 @@ func TestWeatherLevels(t *testing.T) {
 				t.Errorf("sector reason not banded: %+v", x)
 			}
 		}
+		// The ministry's sighting is its own, not the sector's.
+		ge, err := f.svc.Weather(ctx, f.w.P("nco-analyst"), weather.Query{Sector: org.SectorElectricity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := counts(ge.Sector.Today); c["sightings"] != 0 || c["reports"] != 2 || ge.Sector.Today.Score != 13.2 {
+			t.Errorf("electricity for nco: %v %+v", c, ge.Sector.Today)
+		}
 		// The government sees the exact sector weather.
 		g, err := f.svc.Weather(ctx, f.w.P("nco-analyst"), weather.Query{Sector: org.SectorRailway})
 		if err != nil {
@@ -110,6 +118,11 @@ func TestWeatherLevels(t *testing.T) {
 		}
 		if levels[org.SectorElectricity] != weather.Storm || levels[org.SectorRailway] != weather.Rain || levels[org.SectorGas] != weather.Clear {
 			t.Errorf("overview %v", levels)
+		}
+		for _, row := range ov.Sectors {
+			if row.Sector == org.SectorElectricity && row.Days[6].Score != 13.2 {
+				t.Errorf("overview electricity %+v", row.Days[6])
+			}
 		}
 		slugs := map[string]weather.Level{}
 		for _, row := range ov.Orgs {

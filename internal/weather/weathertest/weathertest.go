@@ -73,7 +73,9 @@ type Seeded struct {
 //   - op-a (electricity): two reports submitted to the NCO and the
 //     ministry; one open exposure of a critical computer to an exploited
 //     vulnerability (and one patched);
-//   - op-b (railway): three sightings today and one false positive;
+//   - op-b (railway): three sightings today and one false positive; the
+//     electricity ministry ("min", government) one sighting, which is not
+//     the electricity sector's;
 //   - a cluster (strength 60, last seen yesterday) involving op-a and op-b,
 //     and a dismissed one involving op-b;
 //   - alert ALR-1 (critical, two days ago) to op-a (acknowledged) and op-b
@@ -133,9 +135,13 @@ func Seed(t testing.TB, dsn string, w *inteltest.World) *Seeded {
 		out.Incidents = append(out.Incidents, in.ID)
 	}
 
-	for i, fp := range []bool{false, false, false, true} {
+	for i, fp := range []bool{false, false, false, true, false} {
+		who, sector := opB, "railway"
+		if i == 4 { // the ministry's own sighting is not the sector's
+			who, sector = w.Orgs["min"].ID, "electricity"
+		}
 		exec(`INSERT INTO sightings (id, stix_id, reporter_org, reporter_user, anonymous, sector, count, first_seen, last_seen, false_positive, note, sighting_ref, created_at)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, "sg-"+itoa(i), "indicator--0000000"+itoa(i)+"-0000-4000-8000-000000000000", opB, "u", false, "railway", 4,
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, "sg-"+itoa(i), "indicator--0000000"+itoa(i)+"-0000-4000-8000-000000000000", who, "u", false, sector, 4,
 			Now.Add(-2*time.Hour), Now.Add(-time.Hour), fp, "", "", Now.Add(-time.Hour))
 	}
 
