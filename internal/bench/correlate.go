@@ -119,5 +119,8 @@ func correlateBench(ctx context.Context, tg target, quick bool, progress io.Writ
 	out = append(out, Result{Name: prefix + "report-50-indicators", Value: float64(p50.Microseconds()) / 1000, Unit: "ms p50", N: int64(repeats),
 		Note: fmt.Sprintf("p99 %s max %s against %d observations; %d of %d indicators already observed; %d cluster links (goal < 50 ms)",
 			p99.Round(10*time.Microsecond), worst.Round(10*time.Microsecond), n, CorrOverlap, CorrIndicators, clusters)})
+	for _, r := range out {
+		fmt.Fprintln(progress, r)
+	}
 	return out, nil
 }

@@ -160,20 +160,31 @@ func (db *DB) corrLock(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-// pairsIn returns "(kind, value) IN (VALUES (?,?),...)" and its arguments.
-func pairsIn(prefix string, ps []kv) (string, []any) {
-	var b strings.Builder
-	args := make([]any, 0, 2*len(ps))
-	b.WriteString("(" + prefix + "kind, " + prefix + "value) IN (VALUES ")
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteByte(',')
+// pairsIn returns "kind IN (...) AND value IN (...)" for the pairs, its
+// arguments and the set of pairs: the callers drop rows of other pairs
+// (a value under another kind). Both columns lead the primary keys, so
+// both databases use the index; a row-value IN (VALUES ...) made
+// PostgreSQL hash-join a sequential scan of 10M rows.
+func pairsIn(prefix string, ps []kv) (string, []any, map[kv]bool) {
+	set := make(map[kv]bool, len(ps))
+	var kinds, values []string
+	for _, p := range ps {
+		set[p] = true
+		if !slices.Contains(kinds, p.kind) {
+			kinds = append(kinds, p.kind)
 		}
-		b.WriteString("(?,?)")
-		args = append(args, p.kind, p.value)
+		values = append(values, p.value)
 	}
-	b.WriteByte(')')
-	return b.String(), args
+	slices.Sort(values)
+	values = slices.Compact(values)
+	args := make([]any, 0, len(kinds)+len(values))
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	for _, v := range values {
+		args = append(args, v)
+	}
+	return prefix + "kind IN (" + placeholders(len(kinds)) + ") AND " + prefix + "value IN (" + placeholders(len(values)) + ")", args, set
 }
 
 const corrChunk = 400
@@ -394,7 +405,7 @@ func (db *DB) refreshValues(ctx context.Context, tx *sql.Tx, touched []kv, warn 
 	type orgSeen struct{ first, last time.Time }
 	per := map[kv]map[string]*orgSeen{}
 	for _, part := range chunks(touched, corrChunk) {
-		cond, args := pairsIn("", part)
+		cond, args, set := pairsIn("", part)
 		rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value, orgs, capped, cap_reason, cluster_id FROM corr_values WHERE "+cond), args...)
 		if err != nil {
 			return nil, err
@@ -406,7 +417,9 @@ func (db *DB) refreshValues(ctx context.Context, tx *sql.Tx, touched []kv, warn 
 				rows.Close()
 				return nil, err
 			}
-			st[k] = s
+			if set[k] {
+				st[k] = s
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -423,6 +436,9 @@ func (db *DB) refreshValues(ctx context.Context, tx *sql.Tx, touched []kv, warn 
 			if err := rows.Scan(&k.kind, &k.value, &o, &f, &l); err != nil {
 				rows.Close()
 				return nil, err
+			}
+			if !set[k] {
+				continue
 			}
 			m := per[k]
 			if m == nil {
@@ -524,18 +540,19 @@ func (db *DB) insertNewValues(ctx context.Context, tx *sql.Tx, touched []kv, st 
 func (db *DB) clustersOfValues(ctx context.Context, tx *sql.Tx, vals []kv) ([]string, error) {
 	var ids []string
 	for _, part := range chunks(vals, corrChunk) {
-		cond, args := pairsIn("e.", part)
-		rows, err := tx.QueryContext(ctx, db.rebind("SELECT DISTINCT e.cluster_id FROM cluster_evidence e WHERE "+cond), args...)
+		cond, args, set := pairsIn("e.", part)
+		rows, err := tx.QueryContext(ctx, db.rebind("SELECT e.kind, e.value, e.cluster_id FROM cluster_evidence e WHERE "+cond), args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
+			var k kv
 			var id string
-			if err := rows.Scan(&id); err != nil {
+			if err := rows.Scan(&k.kind, &k.value, &id); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			if !slices.Contains(ids, id) {
+			if set[k] && !slices.Contains(ids, id) {
 				ids = append(ids, id)
 			}
 		}
@@ -763,8 +780,8 @@ func (a *assigner) finish() ([]ClusterChange, error) {
 func (db *DB) coObservedClusters(ctx context.Context, tx *sql.Tx, vals []kv, weak func(string) bool) ([]string, error) {
 	var ids []string
 	for _, part := range chunks(vals, corrChunk) {
-		cond, args := pairsIn("s.", part)
-		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT DISTINCT v.kind, v.cluster_id FROM corr_observations s
+		cond, args, set := pairsIn("s.", part)
+		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT DISTINCT s.kind, s.value, v.kind, v.cluster_id FROM corr_observations s
 			JOIN corr_observations o ON o.source_kind = s.source_kind AND o.source_ref = s.source_ref
 			JOIN corr_values v ON v.kind = o.kind AND v.value = o.value
 			WHERE `+cond+` AND v.cluster_id <> '' AND v.capped = ?`), append(args, false)...)
@@ -772,12 +789,13 @@ func (db *DB) coObservedClusters(ctx context.Context, tx *sql.Tx, vals []kv, wea
 			return nil, err
 		}
 		for rows.Next() {
+			var sk kv
 			var k, id string
-			if err := rows.Scan(&k, &id); err != nil {
+			if err := rows.Scan(&sk.kind, &sk.value, &k, &id); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			if !weak(k) && !slices.Contains(ids, id) {
+			if set[sk] && !weak(k) && !slices.Contains(ids, id) {
 				ids = append(ids, id)
 			}
 		}
@@ -889,7 +907,7 @@ func (db *DB) recomputeCluster(ctx context.Context, tx *sql.Tx, id string, prm C
 	}
 	orgs := map[string]*orgAgg{}
 	for _, part := range chunks(live, corrChunk) {
-		cond, args := pairsIn("", part)
+		cond, args, set := pairsIn("", part)
 		rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value, org_id, sector, first_seen, last_seen FROM corr_observations WHERE "+cond), args...)
 		if err != nil {
 			return nil, err
@@ -901,6 +919,9 @@ func (db *DB) recomputeCluster(ctx context.Context, tx *sql.Tx, id string, prm C
 			if err := rows.Scan(&k.kind, &k.value, &o, &sec, &f, &l); err != nil {
 				rows.Close()
 				return nil, err
+			}
+			if !set[k] {
+				continue
 			}
 			a := orgs[o]
 			if a == nil {
