@@ -4,12 +4,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"sakimori/internal/accounts"
 	"sakimori/internal/api"
@@ -18,11 +25,12 @@ import (
 	"sakimori/internal/intel"
 	"sakimori/internal/org"
 	"sakimori/internal/push"
+	"sakimori/internal/store"
 )
 
 func init() {
 	Register(Bench{Name: "push",
-		Description: "live push: 1,000 SSE subscribers over real HTTP to the API handler; latency from an intel Ingest of a 50-indicator bundle (and from an alert event Publish) to every subscriber receiving the event, and events/s published",
+		Description: "live push: 1,000 SSE subscribers over real HTTP to the API handler; latency from an intel Ingest of a 50-indicator bundle (and from an alert event Publish) to every subscriber receiving the event, events/s published, and on PostgreSQL two nodes (publish on A, subscribers on B) over NATS JetStream and by polling",
 		Run:         runPush})
 }
 
@@ -81,65 +89,13 @@ func pushStore(ctx context.Context, tg target, quick bool, progress io.Writer) (
 	defer srv.Close()
 	defer p.Close() // end the streams before the server closes
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: nsub, MaxConnsPerHost: 0, DisableCompression: true}}
-	subs := make([]*pushSub, nsub)
-	var wg sync.WaitGroup
-	sctx, cancelSubs := context.WithCancel(ctx)
-	defer func() { cancelSubs(); p.Close(); wg.Wait() }()
-	for i := range subs {
-		s := &pushSub{recv: map[int64]time.Time{}}
-		subs[i] = s
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequestWithContext(sctx, "GET", srv.URL+"/api/v1/events", nil)
-			req.Header.Set("Authorization", "Bearer "+secret)
-			req.Header.Set("Accept", "text/event-stream")
-			resp, err := client.Do(req)
-			if err != nil {
-				return
-			}
-			defer resp.Body.Close()
-			push.ReadSSE(resp.Body, func(m push.Message) error {
-				if m.Data == "" {
-					return nil
-				}
-				now := time.Now()
-				seq, _ := strconv.ParseInt(m.ID, 10, 64)
-				s.mu.Lock()
-				s.recv[seq] = now
-				s.mu.Unlock()
-				return nil
-			})
-		}()
+	subs, stopSubs, err := connectSubs(ctx, p, srv.URL, secret, nsub)
+	if err != nil {
+		return nil, err
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for p.Subscribers() < nsub {
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("only %d of %d subscribers connected", p.Subscribers(), nsub)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	defer stopSubs()
 	fmt.Fprintf(progress, "push %s: %d subscribers connected\n", tg.name, nsub)
-
-	// waitAll waits until every subscriber has seq and returns the
-	// latencies from start.
-	waitAll := func(seq int64, start time.Time) ([]time.Duration, error) {
-		lat := make([]time.Duration, 0, nsub)
-		deadline := time.Now().Add(30 * time.Second)
-		for i := 0; i < len(subs); {
-			if t, ok := subs[i].got(seq); ok {
-				lat = append(lat, t.Sub(start))
-				i++
-				continue
-			}
-			if time.Now().After(deadline) {
-				return nil, fmt.Errorf("event %d reached %d of %d subscribers in 30 s", seq, i, nsub)
-			}
-			time.Sleep(time.Millisecond)
-		}
-		return lat, nil
-	}
+	waitAll := func(seq int64, start time.Time) ([]time.Duration, error) { return waitAll(subs, seq, start) }
 
 	var out []Result
 	// 1. Indicators: an intel Ingest of a 50-indicator bundle (what a
@@ -238,5 +194,185 @@ func pushStore(ctx context.Context, tg target, quick bool, progress io.Writer) (
 	_, _, mx = percentiles(lat)
 	out = append(out, Result{Name: "push/" + tg.name + "/burst-delivered", Value: ms(mx), Unit: "ms", N: int64(burst) * int64(nsub),
 		Note: fmt.Sprintf("%d events to %d subscribers (%d deliveries): from the first Publish until every subscriber has the last event", burst, nsub, burst*nsub)})
+	if tg.name == "postgres" {
+		for _, mode := range []string{"nats", "poll"} {
+			rs, err := pushTwoNodes(ctx, tg, mode, nsub, rounds, progress)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, rs...)
+		}
+	}
 	return out, nil
+}
+
+// connectSubs connects n SSE subscribers to the API at base and waits
+// until p has them all; stop disconnects them.
+func connectSubs(ctx context.Context, p *push.Service, base, token string, n int) ([]*pushSub, func(), error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, DisableCompression: true}}
+	subs := make([]*pushSub, n)
+	var wg sync.WaitGroup
+	sctx, cancel := context.WithCancel(ctx)
+	stop := func() { cancel(); p.Close(); wg.Wait() }
+	for i := range subs {
+		s := &pushSub{recv: map[int64]time.Time{}}
+		subs[i] = s
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequestWithContext(sctx, "GET", base+"/api/v1/events", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Accept", "text/event-stream")
+			resp, err := client.Do(req)
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			push.ReadSSE(resp.Body, func(m push.Message) error {
+				if m.Data == "" {
+					return nil
+				}
+				now := time.Now()
+				seq, _ := strconv.ParseInt(m.ID, 10, 64)
+				s.mu.Lock()
+				s.recv[seq] = now
+				s.mu.Unlock()
+				return nil
+			})
+		}()
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for p.Subscribers() < n {
+		if time.Now().After(deadline) {
+			stop()
+			return nil, nil, fmt.Errorf("only %d of %d subscribers connected", p.Subscribers(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return subs, stop, nil
+}
+
+// waitAll waits until every subscriber has seq and returns the latencies
+// from start.
+func waitAll(subs []*pushSub, seq int64, start time.Time) ([]time.Duration, error) {
+	lat := make([]time.Duration, 0, len(subs))
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; i < len(subs); {
+		if t, ok := subs[i].got(seq); ok {
+			lat = append(lat, t.Sub(start))
+			i++
+			continue
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("event %d reached %d of %d subscribers in 30 s", seq, i, len(subs))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return lat, nil
+}
+
+// benchNATS is the NATS server of the two-node figure
+// (SAKIMORI_BENCH_NATS, default the local one).
+func benchNATS() string {
+	if v := os.Getenv("SAKIMORI_BENCH_NATS"); v != "" {
+		return v
+	}
+	return "nats://127.0.0.1:4222"
+}
+
+// pushTwoNodes measures two push services on one PostgreSQL: events
+// published on node A reach subscribers on node B over NATS JetStream
+// (mode "nats") or by B polling the log every second (mode "poll").
+func pushTwoNodes(ctx context.Context, tg target, mode string, nsub, rounds int, progress io.Writer) ([]Result, error) {
+	if mode == "nats" {
+		u, _ := url.Parse(benchNATS())
+		c, err := net.DialTimeout("tcp", u.Host, 2*time.Second)
+		if err != nil {
+			fmt.Fprintf(progress, "push postgres: no NATS at %s (SAKIMORI_BENCH_NATS): two-node figure over NATS skipped\n", benchNATS())
+			return nil, nil
+		}
+		c.Close()
+	}
+	w, done, err := openWorld(ctx, tg)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	dbB, err := store.Open(ctx, w.DSN, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer dbB.Close()
+	log := quietLog()
+	a, b := push.New(w.DB, log), push.New(dbB, log)
+	svcB := intel.New(dbB, log)
+	a.Intel, b.Intel = w.Svc, svcB
+	if mode == "nats" {
+		a.NATS, b.NATS = benchNATS(), benchNATS()
+	}
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	a.Start(pctx)
+	b.Start(pctx)
+	defer a.Close()
+	if mode == "nats" {
+		for _, s := range []*push.Service{a, b} {
+			select {
+			case <-s.NATSReady():
+			case <-time.After(15 * time.Second):
+				return nil, fmt.Errorf("NATS at %s: the bridge did not start (is JetStream enabled?)", benchNATS())
+			}
+		}
+		defer dropBenchStream(w.DB)
+	}
+	accts := accounts.New(dbB, log)
+	secret, _, err := accts.CreateToken(ctx, auth.System("bench"), w.Reader.User.ID, accounts.TokenRequest{Name: "bench", Scopes: []org.Scope{org.ScopeRead}})
+	if err != nil {
+		return nil, err
+	}
+	srv := httptest.NewServer(api.New(accts, api.Options{Log: log, Version: "bench", Intel: svcB, Push: b}))
+	defer srv.Close()
+	subs, stopSubs, err := connectSubs(ctx, b, srv.URL, secret, nsub)
+	if err != nil {
+		return nil, err
+	}
+	defer stopSubs()
+	var lat []time.Duration
+	for r := range rounds {
+		ev := &event.Event{Kind: event.AlertPublished, Subject: "node-a-" + strconv.Itoa(r), Audience: event.Audience{Everyone: true}}
+		start := time.Now()
+		if err := a.Publish(ctx, ev); err != nil {
+			return nil, err
+		}
+		l, err := waitAll(subs, ev.Seq, start)
+		if err != nil {
+			return nil, err
+		}
+		lat = append(lat, l...)
+		time.Sleep(137 * time.Millisecond) // publish at different points of the poll interval
+	}
+	p50, p99, mx := percentiles(lat)
+	how := "over NATS JetStream"
+	if mode == "poll" {
+		how = "without NATS: node B polls the log every second"
+	}
+	return []Result{{Name: "push/postgres/two-nodes-" + mode, Value: ms(p99), Unit: "ms p99", N: int64(len(lat)),
+		Note: fmt.Sprintf("Publish on node A to %d SSE subscribers on node B, %s; p50 %.1f ms, max %.1f ms", nsub, how, ms(p50), ms(mx))}}, nil
+}
+
+// dropBenchStream deletes the benchmark deployment's stream from NATS.
+func dropBenchStream(db *store.DB) {
+	ctx := context.Background()
+	dep, err := db.Meta(ctx, "push.deployment")
+	if err != nil {
+		return
+	}
+	nc, err := nats.Connect(benchNATS())
+	if err != nil {
+		return
+	}
+	defer nc.Close()
+	if js, err := jetstream.New(nc); err == nil {
+		js.DeleteStream(ctx, push.Stream+"_"+strings.ToUpper(dep))
+	}
 }

@@ -31,6 +31,12 @@ func TestPushQuick(t *testing.T) {
 	if cfg.PostgresURL != "" {
 		stores = append(stores, "postgres")
 	}
+	if cfg.PostgresURL != "" {
+		// two-nodes-nats needs a NATS server (present in CI).
+		if r, ok := got["push/postgres/two-nodes-poll"]; !ok || r.Value <= 0 {
+			t.Errorf("push/postgres/two-nodes-poll: %+v (present %v)", r, ok)
+		}
+	}
 	for _, st := range stores {
 		for _, f := range []string{"ingest-to-subscribers", "publish-to-subscribers", "publish-rate", "burst-delivered"} {
 			if r, ok := got["push/"+st+"/"+f]; !ok || r.Value <= 0 || r.N <= 0 {
