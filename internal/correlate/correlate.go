@@ -193,12 +193,15 @@ func (s *Service) correlate(ctx context.Context, bs ...*store.CorrBatch) {
 	s.publish(ctx, ch)
 }
 
-func (s *Service) withdraw(ctx context.Context, kind, ref string) {
+func (s *Service) withdraw(ctx context.Context, kind string, refs ...string) {
+	if len(refs) == 0 {
+		return
+	}
 	s.mu.Lock()
-	ch, err := s.DB.WithdrawCorrSource(ctx, kind, ref, s.params())
+	ch, err := s.DB.WithdrawCorrSources(ctx, kind, refs, s.params())
 	s.mu.Unlock()
 	if err != nil {
-		s.Log.Error("correlation withdrawal failed", "source", kind, "ref", ref, "err", err)
+		s.Log.Error("correlation withdrawal failed", "source", kind, "refs", len(refs), "ref", refs[0], "err", err)
 		return
 	}
 	s.publish(ctx, ch)
@@ -301,13 +304,14 @@ func (s *Service) SightingAdded(ctx context.Context, sg *share.Sighting) {
 func (s *Service) ObjectsStored(ctx context.Context, c *share.Collection, objs []intel.StoredObject) {
 	at := s.now()
 	var bs []*store.CorrBatch
+	var revoked []string
 	for i := range objs {
 		ob := &objs[i]
 		if !Independent(ob.Source) {
 			continue
 		}
 		if ob.Revoked {
-			s.withdraw(ctx, SourceObject, ob.StixID)
+			revoked = append(revoked, ob.StixID)
 			continue
 		}
 		o := s.org(ctx, ob.Owner)
@@ -326,6 +330,7 @@ func (s *Service) ObjectsStored(ctx context.Context, c *share.Collection, objs [
 		bs = append(bs, &store.CorrBatch{OrgID: ob.Owner, Sector: string(o.Sector), SourceKind: SourceObject, SourceRef: ob.StixID,
 			First: at, Last: at, Replace: ob.Updated, Values: vals})
 	}
+	s.withdraw(ctx, SourceObject, revoked...)
 	s.correlate(ctx, bs...)
 }
 

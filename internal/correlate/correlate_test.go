@@ -374,6 +374,13 @@ func TestBatch(t *testing.T) {
 		if k := w.ev.kinds(); len(k) < 3 || k[len(k)-1] != "cluster.updated" {
 			t.Fatalf("events: %v", k)
 		}
+		// Revoking the connecting object withdraws its observations.
+		rv := obj("ven", 5, ip("192.0.2.1"), ip("192.0.2.2"))
+		rv.Revoked = true
+		w.corr.ObjectsStored(ctx, nil, []intel.StoredObject{rv})
+		if cs := must(w.corr.List(ctx, nco, correlate.Query{})); len(cs) != 1 || cs[0].Orgs != 2 {
+			t.Fatalf("after revocation: %+v", cs)
+		}
 	})
 }
 

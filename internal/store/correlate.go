@@ -333,21 +333,37 @@ func (db *DB) Correlate(ctx context.Context, bs []*CorrBatch, prm CorrParams) ([
 	return changes, err
 }
 
-// WithdrawCorrSource removes what a source contributed (a refuted report,
-// a revoked or deleted object, a sighting marked false positive) and
-// updates the values' counts and their clusters.
-func (db *DB) WithdrawCorrSource(ctx context.Context, sourceKind, sourceRef string, prm CorrParams) ([]ClusterChange, error) {
+// WithdrawCorrSources removes what sources of one kind contributed (a
+// refuted report, revoked objects) and updates the values' counts and
+// their clusters, in one transaction.
+func (db *DB) WithdrawCorrSources(ctx context.Context, sourceKind string, sourceRefs []string, prm CorrParams) ([]ClusterChange, error) {
 	var changes []ClusterChange
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if err := db.corrLock(ctx, tx); err != nil {
 			return err
 		}
-		old, err := db.sourceValues(ctx, tx, sourceKind, sourceRef)
-		if err != nil || len(old) == 0 {
-			return err
+		var old []kv
+		seen := map[kv]bool{}
+		for _, ref := range sourceRefs {
+			vals, err := db.sourceValues(ctx, tx, sourceKind, ref)
+			if err != nil {
+				return err
+			}
+			if len(vals) == 0 {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, db.rebind("DELETE FROM corr_observations WHERE source_kind = ? AND source_ref = ?"), sourceKind, ref); err != nil {
+				return err
+			}
+			for _, k := range vals {
+				if !seen[k] {
+					seen[k] = true
+					old = append(old, k)
+				}
+			}
 		}
-		if _, err := tx.ExecContext(ctx, db.rebind("DELETE FROM corr_observations WHERE source_kind = ? AND source_ref = ?"), sourceKind, sourceRef); err != nil {
-			return err
+		if len(old) == 0 {
+			return nil
 		}
 		now := db.now()
 		if _, err := db.refreshValues(ctx, tx, old, nil, prm, now); err != nil {
