@@ -86,7 +86,10 @@ func printAlert(xc *exposureCtx, v *alerting.View, lang string) {
 	if v.Withdrawal != nil {
 		fmt.Fprintf(w, "withdrawn: %s: %s\n", v.Withdrawal.At.Format(time.RFC3339), clean(v.Withdrawal.Reason, 500))
 	}
-	fmt.Fprintf(w, "\n%s\n", clean(v.Summary.In(lang), alert.MaxText))
+	fmt.Fprintln(w)
+	for _, l := range strings.Split(v.Summary.In(lang), "\n") {
+		fmt.Fprintln(w, clean(strings.TrimRight(l, "\r"), alert.MaxText))
+	}
 	if len(v.Actions) > 0 {
 		fmt.Fprintln(w, "\nrecommended actions:")
 		for i, a := range v.Actions {
@@ -396,7 +399,7 @@ func init() {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "  ORG\tSECTOR\tREASONS")
 				for _, r := range pv.Recipients {
-					fmt.Fprintf(tw, "  %s\t%s\t%s\n", xc.slug(ctx, r.OrgID), r.Sector, strings.Join(r.Reasons, " "))
+					fmt.Fprintf(tw, "  %s\t%s\t%s\n", xc.slug(ctx, r.OrgID), r.Sector, xc.reasons(ctx, r.Reasons))
 				}
 				return tw.Flush()
 			}
@@ -454,7 +457,7 @@ func init() {
 					if r.AckedAt != nil {
 						at = r.AckedAt.Format(time.DateTime)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", xc.slug(ctx, r.OrgID), r.Sector, st, at, strings.Join(r.Reasons, " "), clean(r.Actions, 80))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", xc.slug(ctx, r.OrgID), r.Sector, st, at, xc.reasons(ctx, r.Reasons), clean(r.Actions, 80))
 				}
 				return tw.Flush()
 			}
@@ -474,6 +477,18 @@ func init() {
 				return err
 			}
 		})
+}
+
+// reasons prints recipient reasons with organisation slugs instead of ids.
+func (xc *exposureCtx) reasons(ctx context.Context, rs []string) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		if id, ok := strings.CutPrefix(r, "supply_chain:"); ok {
+			r = "supply_chain:" + xc.slug(ctx, id)
+		}
+		out[i] = r
+	}
+	return strings.Join(out, " ")
 }
 
 func alertDone(xc *exposureCtx, v *alerting.View, err error, what string) error {

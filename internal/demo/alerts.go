@@ -66,9 +66,22 @@ func seedAlerts(ctx context.Context, a Analysis) (string, error) {
 	}
 	due := time.Now().UTC().Add(72 * time.Hour).Truncate(time.Minute)
 	if v, err = a.Alerting.Edit(ctx, gov, v.ID, v.Rev, func(c *alert.Content) error {
+		h := handAlert()
 		c.Targeting.SupplyChain = true
 		if len(c.Targeting.Sectors) == 0 {
-			c.Targeting.Sectors = handAlert().Targeting.Sectors
+			c.Targeting.Sectors = h.Targeting.Sectors
+		}
+		if clusterID != "" {
+			// The analyst's edit: a title saying what it is, the story
+			// before the cluster's evidence, the CVE and the patching
+			// advice the cluster alone does not know.
+			c.Title, c.Severity = h.Title, alert.High
+			c.Summary = alert.Text{JA: h.Summary.JA + "\n\n" + c.Summary.JA, EN: h.Summary.EN + "\n\n" + c.Summary.EN}
+			if len(c.CVEs) == 0 {
+				c.CVEs = h.CVEs
+				c.Actions = append(c.Actions, h.Actions[1])
+				c.Targeting.Exposed = true
+			}
 		}
 		c.DueAt = &due
 		return nil
