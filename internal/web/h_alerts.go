@@ -101,12 +101,13 @@ var recipientStateClasses = map[alert.RecipientState]string{alert.Pending: "badg
 type alertRow struct {
 	alerting.View
 	Title, StateLabel, StateClass, SevLabel, MyState, MyClass string
+	TLPBadge                                                  tlpBadge
 	CanAck                                                    bool
 }
 
 func (s *server) alertRowOf(rq *req, v alerting.View) alertRow {
 	r := alertRow{View: v, Title: v.Alert.Title.In(rq.lang), StateLabel: rq.T(alertKey("al.state.", string(v.State))), StateClass: alertStateClasses[v.State],
-		SevLabel: rq.T(alertKey("al.sev.", string(v.Severity)))}
+		SevLabel: rq.T(alertKey("al.sev.", string(v.Severity))), TLPBadge: badgeOf(v.TLP)}
 	if v.Recipient != nil {
 		r.MyState, r.MyClass = rq.T(alertKey("al.ack.", string(v.Recipient.State))), recipientStateClasses[v.Recipient.State]
 		r.CanAck = v.State == alert.Published && v.Recipient.State == alert.Pending && auth.Can(rq.P, auth.ActAlertAck, auth.Target{OrgID: rq.P.ActingOrgID()})
@@ -495,7 +496,7 @@ type recipientRow struct {
 type alertData struct {
 	alertRow
 	V                         *alerting.View
-	Summary                   string
+	Summary                   []string // its lines
 	Actions                   []string
 	Lang                      string
 	Preview                   *alerting.Preview
@@ -563,7 +564,7 @@ func (s *server) alertPage(w http.ResponseWriter, rq *req, status int, ackForm, 
 		s.errorPage(w, rq, err)
 		return
 	}
-	d := alertData{alertRow: s.alertRowOf(rq, *v), V: v, Summary: v.Alert.Summary.In(rq.lang), Lang: rq.lang}
+	d := alertData{alertRow: s.alertRowOf(rq, *v), V: v, Summary: alertLines(v.Alert.Summary.In(rq.lang)), Lang: rq.lang}
 	for _, a := range v.Actions {
 		d.Actions = append(d.Actions, a.In(rq.lang))
 	}
