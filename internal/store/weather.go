@@ -93,14 +93,15 @@ func (db *DB) WeatherFacts(ctx context.Context, sc WeatherScope, from, to time.T
 		return "", nil
 	}
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		// Reports: every submission of the incidents submitted in the
-		// range; the first one (possibly before from) is when it counts.
+		// Reports: every submission before to of the incidents changed
+		// since from (a submission changes its incident in the same
+		// transaction, so an incident submitted in the range was updated
+		// in it or later); the first submission is when a report counts.
 		cond, args := scope("i.org_id", "o.sector")
 		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT s.incident_id, i.org_id, o.sector, s.submitted_at
-			FROM incident_submissions s JOIN incidents i ON i.id = s.incident_id JOIN orgs o ON o.id = i.org_id
-			WHERE i.state <> 'refuted' AND s.submitted_at < ?`+cond+`
-			AND s.incident_id IN (SELECT incident_id FROM incident_submissions WHERE submitted_at >= ? AND submitted_at < ?)`),
-			append(append([]any{to}, args...), from, to)...)
+			FROM incidents i JOIN orgs o ON o.id = i.org_id JOIN incident_submissions s ON s.incident_id = i.id
+			WHERE i.updated_at >= ? AND i.state <> 'refuted' AND s.submitted_at < ?`+cond),
+			append([]any{from, to}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -155,10 +156,12 @@ func (db *DB) WeatherFacts(ctx context.Context, sc WeatherScope, from, to time.T
 		cond, args = scope("r.org_id", "r.sector")
 		// A recipient added by a later publication is addressed from then
 		// on; one whose answer went back to pending has not acknowledged.
+		// A publication changes the alert, so an alert that addressed
+		// someone in the range was updated in it or later.
 		rows, err = tx.QueryContext(ctx, db.rebind(`SELECT a.id, a.severity, r.org_id, r.sector, a.published_at, r.added_at, r.state, r.acked_at
 			FROM alerts a JOIN alert_recipients r ON r.alert_id = a.id
-			WHERE a.state = 'published' AND a.published_at < ? AND (a.published_at >= ? OR r.added_at >= ?)`+cond),
-			append([]any{to, from, from}, args...)...)
+			WHERE a.state = 'published' AND a.updated_at >= ? AND a.published_at < ?`+cond),
+			append([]any{from, to}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -176,6 +179,9 @@ func (db *DB) WeatherFacts(ctx context.Context, sc WeatherScope, from, to time.T
 			}
 			if state == "pending" {
 				a.AckedAt = nil
+			}
+			if a.PublishedAt.Before(from) {
+				continue
 			}
 			f.Alerts = append(f.Alerts, a)
 		}
