@@ -34,6 +34,7 @@ const (
 	DefaultHeartbeat       = 15 * time.Second
 	DefaultMaxFailures     = 10
 	DefaultWebhookInterval = time.Second
+	DefaultMaxStreamAge    = 30 * time.Minute
 	// Subject and Stream, suffixed with the deployment's name (meta
 	// push.deployment), name the JetStream stream that carries events
 	// between nodes.
@@ -71,6 +72,9 @@ type Service struct {
 	MaxFailures int
 	// WebhookInterval is how often webhook cursors are checked (default 1 s).
 	WebhookInterval time.Duration
+	// MaxStreamAge ends an SSE stream after this long (default 30 min); the
+	// client resumes from its last id, authenticated and entitled afresh.
+	MaxStreamAge time.Duration
 
 	hubOnce sync.Once
 	inbox   chan []*event.Event
@@ -197,6 +201,13 @@ func (s *Service) buffer() int {
 		return s.Buffer
 	}
 	return DefaultBuffer
+}
+
+func (s *Service) maxStreamAge() time.Duration {
+	if s.MaxStreamAge > 0 {
+		return s.MaxStreamAge
+	}
+	return DefaultMaxStreamAge
 }
 
 func (s *Service) heartbeat() time.Duration {

@@ -644,3 +644,39 @@ func TestHeartbeat(t *testing.T) {
 		t.Fatalf("preamble %q", buf)
 	}
 }
+
+// TestStreamAge: a stream ends after MaxStreamAge and the client resumes
+// without loss, entitled afresh.
+func TestStreamAge(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	w := inteltest.New(t, db)
+	svc := newService(t, db, w)
+	svc.MaxStreamAge = 100 * time.Millisecond
+	srv := serveWorld(t, w, svc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var seqs []int64
+	conns := 0
+	c := &push.Client{Base: srv.URL, Token: "op-a-analyst", Retry: 10 * time.Millisecond, OnError: func(error) { conns++ }}
+	go func() {
+		for i := 0; i < 10; i++ {
+			svc.Publish(ctx, &event.Event{Kind: event.AlertUpdated, Subject: "s", Audience: event.Audience{Everyone: true}})
+			time.Sleep(40 * time.Millisecond)
+		}
+	}()
+	c.Tail(ctx, 0, func(e *event.Event) error {
+		seqs = append(seqs, e.Seq)
+		if len(seqs) == 10 {
+			return push.ErrStop
+		}
+		return nil
+	})
+	if len(seqs) != 10 || conns == 0 {
+		t.Fatalf("got %v over %d reconnects", seqs, conns)
+	}
+	for i, s := range seqs {
+		if s != int64(i+1) {
+			t.Fatalf("seqs %v", seqs)
+		}
+	}
+}

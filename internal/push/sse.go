@@ -96,6 +96,11 @@ func (s *Service) ServeSSE(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	}
 	hb := time.NewTicker(s.heartbeat())
 	defer hb.Stop()
+	// A stream lives at most MaxStreamAge: the client reconnects from its
+	// last id and is authenticated and entitled afresh (a revoked token, a
+	// disabled user or a changed entitlement takes effect).
+	life := time.NewTimer(s.maxStreamAge())
+	defer life.Stop()
 	var buf []byte
 	for {
 		select {
@@ -143,6 +148,8 @@ func (s *Service) ServeSSE(w http.ResponseWriter, r *http.Request, p *auth.Princ
 			if write([]byte(": heartbeat\n\n")) != nil {
 				return nil
 			}
+		case <-life.C:
+			return nil
 		}
 	}
 }
