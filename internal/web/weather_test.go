@@ -74,7 +74,7 @@ func TestWeatherPages(t *testing.T) {
 					if allowed {
 						want = http.StatusOK
 					}
-					p := c.get("/weather?" + q).must(t, want)
+					p := c.get("/weather?"+q).must(t, want)
 					if allowed && !gov[name] {
 						for slug, o := range w.Orgs {
 							if slug != own[name][0] && (strings.Contains(p.Body, o.Name.EN+"<") || strings.Contains(p.Body, "org="+slug)) {
