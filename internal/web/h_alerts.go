@@ -597,7 +597,7 @@ func (s *server) alertPage(w http.ResponseWriter, rq *req, status int, ackForm, 
 		d.Republish = v.State == alert.Published
 		d.CanPublish = d.CanWrite && (v.State == alert.InReview && v.Approved || v.State == alert.Published)
 		if d.CanPublish || d.CanSubmit || d.CanReview {
-			if pv, err := s.opt.Alerting.Preview(ctx, rq.P, v.ID); err == nil {
+			if pv, err := s.opt.Alerting.Preview(ctx, rq.P, v.ID); err == nil && (v.State != alert.Published || pv.New > 0 || len(pv.Changes) > 0) {
 				d.Preview = pv
 				rows := make([]alerting.Row, len(pv.Recipients))
 				for i, r := range pv.Recipients {
