@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -137,6 +139,23 @@ func TestWebhooks(t *testing.T) {
 		}
 		if _, err := db.GetWebhook(ctx, w.ID); apperr.CodeOf(err) != apperr.CodeNotFound {
 			t.Fatalf("after delete: %v", err)
+		}
+		// Creation, the automatic disabling, enabling and removal are audited,
+		// never with the secret or the URL's path and query.
+		es, _, err := db.ListAudit(ctx, store.AuditFilter{Action: "webhook.", ObjectID: w.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var acts []string
+		for _, e := range es {
+			acts = append(acts, e.Action)
+			if strings.Contains(e.Detail, "token=s") || strings.Contains(e.Detail, "/x") {
+				t.Errorf("audit detail leaks the URL: %q", e.Detail)
+			}
+		}
+		slices.Sort(acts)
+		if strings.Join(acts, ",") != "webhook.create,webhook.delete,webhook.disable,webhook.enable" {
+			t.Fatalf("audited %v", acts)
 		}
 	})
 }
