@@ -89,6 +89,20 @@ func pushStore(ctx context.Context, tg target, quick bool, progress io.Writer) (
 	defer srv.Close()
 	defer p.Close() // end the streams before the server closes
 
+	// Publish alone (no subscriber yet): 16 concurrent publishers, one
+	// event per call; concurrent calls share commits (group commit).
+	var out []Result
+	idle := 4000
+	if quick {
+		idle = 400
+	}
+	if r, err := publishRate(ctx, p, idle, 16); err != nil {
+		return nil, err
+	} else {
+		out = append(out, Result{Name: "push/" + tg.name + "/publish-rate-16", Value: r, Unit: "events/s", N: int64(idle),
+			Note: "16 concurrent publishers, one event per Publish call, no subscriber"})
+	}
+
 	subs, stopSubs, err := connectSubs(ctx, p, srv.URL, secret, nsub)
 	if err != nil {
 		return nil, err
@@ -97,7 +111,6 @@ func pushStore(ctx context.Context, tg target, quick bool, progress io.Writer) (
 	fmt.Fprintf(progress, "push %s: %d subscribers connected\n", tg.name, nsub)
 	waitAll := func(seq int64, start time.Time) ([]time.Duration, error) { return waitAll(subs, seq, start) }
 
-	var out []Result
 	// 1. Indicators: an intel Ingest of a 50-indicator bundle (what a
 	// report's sanitised release does) until every subscriber has the
 	// indicator.added event.
@@ -204,6 +217,32 @@ func pushStore(ctx context.Context, tg target, quick bool, progress io.Writer) (
 		}
 	}
 	return out, nil
+}
+
+// publishRate publishes n events from conc goroutines and returns events/s.
+func publishRate(ctx context.Context, p *push.Service, n, conc int) (float64, error) {
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, conc)
+	for g := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < n; i += conc {
+				if err := p.Publish(ctx, &event.Event{Kind: event.AlertUpdated, Subject: "rate", Audience: event.Audience{Everyone: true}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return 0, err
+	default:
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
 }
 
 // connectSubs connects n SSE subscribers to the API at base and waits

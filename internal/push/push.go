@@ -92,6 +92,59 @@ type Service struct {
 	inflight map[string]bool
 	wg       sync.WaitGroup
 	natsUp   chan struct{}
+
+	writerOnce sync.Once
+	pubq       chan *pubReq
+}
+
+// pubReq is one Publish call waiting for the writer.
+type pubReq struct {
+	evs  []*event.Event
+	done chan error
+}
+
+// maxGroup bounds the events one group commit stores.
+const maxGroup = 1000
+
+// append stores evs through the writer, which stores the batches of
+// concurrent Publish calls in one transaction (group commit): each call's
+// batch is stored whole, in order, and the call returns once it is
+// committed. One commit for many callers keeps the rate up when many
+// requests publish at once (each commit waits for the disk).
+func (s *Service) append(evs []*event.Event) error {
+	s.writerOnce.Do(func() { go s.writer() })
+	r := &pubReq{evs: evs, done: make(chan error, 1)}
+	s.pubq <- r
+	return <-r.done
+}
+
+// writer runs for the life of the process: Publish works before Start and
+// after Close (requests still finishing during a shutdown publish too).
+func (s *Service) writer() {
+	for r := range s.pubq {
+		group := []*pubReq{r}
+		n := len(r.evs)
+	collect:
+		for n < maxGroup {
+			select {
+			case r2 := <-s.pubq:
+				group = append(group, r2)
+				n += len(r2.evs)
+			default:
+				break collect
+			}
+		}
+		all := make([]*event.Event, 0, n)
+		for _, g := range group {
+			all = append(all, g.evs...)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := s.DB.AppendEvents(ctx, all)
+		cancel()
+		for _, g := range group {
+			g.done <- err
+		}
+	}
 }
 
 // New returns a push service over db.
@@ -103,7 +156,8 @@ func New(db *store.DB, log *slog.Logger) *Service {
 	rand.Read(b)
 	return &Service{DB: db, Log: log, Node: "node-" + hex.EncodeToString(b),
 		inbox: make(chan []*event.Event, 4096), outbox: make(chan []*event.Event, 4096), kick: make(chan struct{}, 1),
-		closed: make(chan struct{}), subs: map[*Subscriber]struct{}{}, inflight: map[string]bool{}, natsUp: make(chan struct{})}
+		closed: make(chan struct{}), subs: map[*Subscriber]struct{}{}, inflight: map[string]bool{}, natsUp: make(chan struct{}),
+		pubq: make(chan *pubReq, 1024)}
 }
 
 // Publish validates evs, stores them in one transaction (assigning Seq) and
@@ -117,7 +171,7 @@ func (s *Service) Publish(ctx context.Context, evs ...*event.Event) error {
 			return err
 		}
 	}
-	if err := s.DB.AppendEvents(ctx, evs); err != nil {
+	if err := s.append(evs); err != nil {
 		return err
 	}
 	// Hand over copies: the caller may reuse its events.

@@ -680,3 +680,46 @@ func TestStreamAge(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupCommit: concurrent Publish calls share commits, yet each call's
+// batch is stored whole and in order, and every seq is used once.
+func TestGroupCommit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		p := push.New(db, nil)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		seen := map[int64]bool{}
+		for g := 0; g < 16; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 20; i++ {
+					evs := []*event.Event{
+						{Kind: event.AlertPublished, Subject: "a", Audience: event.Audience{Everyone: true}},
+						{Kind: event.AlertUpdated, Subject: "b", Audience: event.Audience{Everyone: true}},
+						{Kind: event.AlertWithdrawn, Subject: "c", Audience: event.Audience{Everyone: true}},
+					}
+					if err := p.Publish(context.Background(), evs...); err != nil {
+						t.Error(err)
+						return
+					}
+					if evs[1].Seq != evs[0].Seq+1 || evs[2].Seq != evs[1].Seq+1 {
+						t.Errorf("batch seqs %d %d %d", evs[0].Seq, evs[1].Seq, evs[2].Seq)
+					}
+					mu.Lock()
+					for _, e := range evs {
+						if seen[e.Seq] {
+							t.Errorf("seq %d twice", e.Seq)
+						}
+						seen[e.Seq] = true
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if n, _ := db.LastEventSeq(context.Background()); n != 16*20*3 || len(seen) != int(n) {
+			t.Fatalf("head %d, %d seqs", n, len(seen))
+		}
+	})
+}
