@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -1039,6 +1040,9 @@ type incValueSection struct {
 }
 
 type incViewData struct {
+	// Feedback is the report's feedback section (h_feedback.go): what the
+	// government did with it.
+	Feedback    template.HTML
 	V           *reporting.View
 	In          *incident.Incident
 	Reporter    bool
@@ -1226,6 +1230,9 @@ func (s *server) incidentPage(w http.ResponseWriter, rq *req, status int, failed
 			r.PrintURL = base + "/print?" + url.Values{"regime": {due.Regime}, "stage": {due.Stage}}.Encode()
 		}
 		d.Timeline = append(d.Timeline, r)
+	}
+	if v.Role != reporting.RolePartner && in.SubmittedVersion > 0 {
+		d.Feedback = s.feedbackSection(rq, in.ID)
 	}
 	if d.Reporter {
 		for i, c := range in.Regimes {
