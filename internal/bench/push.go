@@ -199,7 +199,7 @@ func pushStore(ctx context.Context, tg target, quick bool, progress io.Writer) (
 	default:
 	}
 	out = append(out, Result{Name: "push/" + tg.name + "/publish-rate", Value: float64(burst) / wall.Seconds(), Unit: "events/s", N: int64(burst),
-		Note: fmt.Sprintf("4 concurrent publishers, one event per transaction, %d subscribers connected", nsub)})
+		Note: fmt.Sprintf("4 concurrent publishers, one event per Publish call, %d subscribers connected", nsub)})
 	lat, err := waitAll(last.Load(), start)
 	if err != nil {
 		return nil, err
