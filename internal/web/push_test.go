@@ -32,7 +32,7 @@ func TestLiveEventsPages(t *testing.T) {
 			c := e.client(lang)
 			c.login(w.Users["op-a-analyst"].Email)
 			pg := c.get("/events").must(t, 200)
-			pg.has(t, "alert-for-op-a", `<script src="/static/push.js?v=`, `data-stream="/events/stream"`)
+			pg.has(t, "alert-for-op-a", `<script src="/static/push.js?v=`, `data-stream="/events/stream"`, `<script type="application/json" id="live-labels">{"alert.acknowledged":`)
 			pg.hasNot(t, "cluster-for-gov", "/webhooks\"") // an analyst manages no webhooks
 			if lang == "ja" {
 				pg.has(t, "ライブイベント", "注意喚起の発出")
