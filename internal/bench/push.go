@@ -20,6 +20,7 @@ import (
 
 	"sakimori/internal/accounts"
 	"sakimori/internal/api"
+	"sakimori/internal/audit"
 	"sakimori/internal/auth"
 	"sakimori/internal/event"
 	"sakimori/internal/intel"
@@ -103,7 +104,7 @@ func pushStore(ctx context.Context, tg target, quick bool, progress io.Writer) (
 			Note: "16 concurrent publishers, one event per Publish call, no subscriber"})
 	}
 
-	subs, stopSubs, err := connectSubs(ctx, p, srv.URL, secret, nsub)
+	subs, stopSubs, err := connectSubs(ctx, p, srv.URL, repeat(secret, nsub))
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +208,12 @@ func pushStore(ctx context.Context, tg target, quick bool, progress io.Writer) (
 	_, _, mx = percentiles(lat)
 	out = append(out, Result{Name: "push/" + tg.name + "/burst-delivered", Value: ms(mx), Unit: "ms", N: int64(burst) * int64(nsub),
 		Note: fmt.Sprintf("%d events to %d subscribers (%d deliveries): from the first Publish until every subscriber has the last event", burst, nsub, burst*nsub)})
+	stopSubs()
+	rs, err := pushManyOrgs(ctx, tg, nsub, rounds, progress)
+	out = append(out, rs...)
+	if err != nil {
+		return out, err
+	}
 	if tg.name == "postgres" {
 		for _, mode := range []string{"nats", "poll"} {
 			rs, err := pushTwoNodes(ctx, tg, mode, nsub, rounds, progress)
@@ -217,6 +224,84 @@ func pushStore(ctx context.Context, tg target, quick bool, progress io.Writer) (
 		}
 	}
 	return out, nil
+}
+
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+// pushManyOrgs measures ingest to subscribers of n different
+// organisations: the Intel audience is decided per organisation (the
+// sharing service's decision, cached 10 s per scope and organisation), so
+// the first event of a scope costs n decisions.
+func pushManyOrgs(ctx context.Context, tg target, n, rounds int, progress io.Writer) ([]Result, error) {
+	w, done, err := openWorld(ctx, tg)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	log := quietLog()
+	accts := accounts.New(w.DB, log)
+	sys := auth.System("bench")
+	act := audit.Actor{Name: "bench"}
+	tokens := make([]string, n)
+	for i := range n {
+		slug := fmt.Sprintf("op-%04d", i)
+		o := &org.Organisation{Slug: slug, Kind: org.KindOperator, Sector: org.Sectors[i%len(org.Sectors)], Name: org.Names{JA: slug, EN: slug},
+			Contact: org.Contact{Name: "duty", Email: "soc@" + slug + ".example.jp"}}
+		if err := w.DB.CreateOrg(ctx, act, o); err != nil {
+			return nil, err
+		}
+		u := &org.User{OrgID: o.ID, Email: "analyst@" + slug + ".example.jp", DisplayName: slug, Roles: []org.Role{org.RoleAnalyst}}
+		if err := w.DB.CreateUser(ctx, act, u, ""); err != nil {
+			return nil, err
+		}
+		if tokens[i], _, err = accts.CreateToken(ctx, sys, u.ID, accounts.TokenRequest{Name: "bench", Scopes: []org.Scope{org.ScopeRead}}); err != nil {
+			return nil, err
+		}
+	}
+	p := push.New(w.DB, log)
+	p.Intel = w.Svc
+	w.Svc.Events = p
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	p.Start(pctx)
+	defer p.Close()
+	srv := httptest.NewServer(api.New(accts, api.Options{Log: log, Version: "bench", Intel: w.Svc, Push: p}))
+	defer srv.Close()
+	subs, stopSubs, err := connectSubs(ctx, p, srv.URL, tokens)
+	if err != nil {
+		return nil, err
+	}
+	defer stopSubs()
+	fmt.Fprintf(progress, "push %s: %d subscribers of %d organisations connected\n", tg.name, n, n)
+	var lat []time.Duration
+	for r := range rounds {
+		objs, err := intel.ParseObjects(IntelBundle(r*50, r*50+50))
+		if err != nil {
+			return nil, err
+		}
+		before, err := w.DB.LastEventSeq(ctx)
+		if err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		if _, err := w.Svc.Ingest(ctx, w.Writer, w.Coll.ID, objs, intel.IngestOptions{Source: intel.SourceCLI}); err != nil {
+			return nil, err
+		}
+		l, err := waitAll(subs, before+1, start)
+		if err != nil {
+			return nil, err
+		}
+		lat = append(lat, l...)
+	}
+	p50, p99, mx := percentiles(lat)
+	return []Result{{Name: "push/" + tg.name + "/ingest-to-subscribers-of-many-orgs", Value: ms(p99), Unit: "ms p99", N: int64(len(lat)),
+		Note: fmt.Sprintf("%d SSE subscribers of %d different organisations (entitlement decided per organisation), %d ingests of 50 indicators; p50 %.1f ms, max %.1f ms", n, n, rounds, ms(p50), ms(mx))}}, nil
 }
 
 // publishRate publishes n events from conc goroutines and returns events/s.
@@ -247,7 +332,8 @@ func publishRate(ctx context.Context, p *push.Service, n, conc int) (float64, er
 
 // connectSubs connects n SSE subscribers to the API at base and waits
 // until p has them all; stop disconnects them.
-func connectSubs(ctx context.Context, p *push.Service, base, token string, n int) ([]*pushSub, func(), error) {
+func connectSubs(ctx context.Context, p *push.Service, base string, tokens []string) ([]*pushSub, func(), error) {
+	n := len(tokens)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, DisableCompression: true}}
 	subs := make([]*pushSub, n)
 	var wg sync.WaitGroup
@@ -256,6 +342,7 @@ func connectSubs(ctx context.Context, p *push.Service, base, token string, n int
 	for i := range subs {
 		s := &pushSub{recv: map[int64]time.Time{}}
 		subs[i] = s
+		token := tokens[i]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -371,7 +458,7 @@ func pushTwoNodes(ctx context.Context, tg target, mode string, nsub, rounds int,
 	}
 	srv := httptest.NewServer(api.New(accts, api.Options{Log: log, Version: "bench", Intel: svcB, Push: b}))
 	defer srv.Close()
-	subs, stopSubs, err := connectSubs(ctx, b, srv.URL, secret, nsub)
+	subs, stopSubs, err := connectSubs(ctx, b, srv.URL, repeat(secret, nsub))
 	if err != nil {
 		return nil, err
 	}

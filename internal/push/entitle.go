@@ -62,3 +62,11 @@ func (s *Service) admits(ctx context.Context, w who, a event.Audience) bool {
 	s.ent.mu.Unlock()
 	return ok
 }
+
+// fresh reports whether the cache holds an unexpired decision for k.
+func (c *entCache) fresh(k entKey, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return ok && now.Before(v.exp)
+}

@@ -263,6 +263,7 @@ func (s *Service) fillFromLog(ctx context.Context, pending map[int64]*event.Even
 // queue is full is cut off (it resumes from its last id).
 func (s *Service) dispatch(ctx context.Context, e *event.Event) {
 	f := &Frame{Event: e, SSE: encodeSSE(e)}
+	s.prefetch(ctx, e)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e.Seq <= s.last {
@@ -346,4 +347,54 @@ func MatchKinds(kinds []string, k event.Kind) bool {
 		}
 	}
 	return false
+}
+
+// prefetchWorkers bounds the entitlement decisions taken at once.
+const prefetchWorkers = 8
+
+// prefetch takes the Intel entitlement decisions an event needs for the
+// organisations of the subscribers that the cache cannot answer, in
+// parallel and outside the subscriber lock, so that dispatch then only
+// reads the cache (1,000 subscribers of 1,000 organisations are 1,000
+// decisions for the first event of a scope).
+func (s *Service) prefetch(ctx context.Context, e *event.Event) {
+	a := e.Audience
+	if a.Intel == nil || s.Intel == nil || a.Everyone {
+		return
+	}
+	now := time.Now()
+	seen := map[string]bool{}
+	var need []who
+	s.mu.Lock()
+	for sub := range s.subs {
+		w := sub.who
+		if seen[w.orgID] || !w.ok || !MatchKinds(sub.kinds, e.Kind) || a.Gov && w.gov || slices.Contains(a.Orgs, w.orgID) {
+			continue
+		}
+		seen[w.orgID] = true
+		if s.ent.fresh(entKey{scope: *a.Intel, org: w.orgID}, now) {
+			continue
+		}
+		need = append(need, w)
+	}
+	s.mu.Unlock()
+	if len(need) < 2 {
+		return
+	}
+	work := make(chan who)
+	var wg sync.WaitGroup
+	for range min(prefetchWorkers, len(need)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for w := range work {
+				s.admits(ctx, w, a)
+			}
+		}()
+	}
+	for _, w := range need {
+		work <- w
+	}
+	close(work)
+	wg.Wait()
 }
