@@ -38,7 +38,7 @@ func TestPushQuick(t *testing.T) {
 		}
 	}
 	for _, st := range stores {
-		for _, f := range []string{"publish-rate-16", "ingest-to-subscribers", "publish-to-subscribers", "publish-rate", "burst-delivered"} {
+		for _, f := range []string{"publish-rate-16", "ingest-to-subscribers", "publish-to-subscribers", "publish-rate", "burst-delivered", "ingest-to-subscribers-of-many-orgs"} {
 			if r, ok := got["push/"+st+"/"+f]; !ok || r.Value <= 0 || r.N <= 0 {
 				t.Errorf("push/%s/%s: %+v (present %v)", st, f, r, ok)
 			}
