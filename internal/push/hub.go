@@ -102,7 +102,15 @@ func (s *Service) Subscribe(ctx context.Context, p *auth.Principal, kinds []stri
 		return nil, apperr.New(apperr.CodeUnavailable, "the server is shutting down")
 	default:
 	}
+	limit := s.MaxSubscribers
+	if limit <= 0 {
+		limit = DefaultMaxSubscribers
+	}
 	s.mu.Lock()
+	if len(s.subs) >= limit {
+		s.mu.Unlock()
+		return nil, apperr.New(apperr.CodeUnavailable, "this server has %d open event streams, its limit: try again later", limit)
+	}
 	sub.Start = s.last
 	s.subs[sub] = struct{}{}
 	s.mu.Unlock()

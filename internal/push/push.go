@@ -35,6 +35,7 @@ const (
 	DefaultMaxFailures     = 10
 	DefaultWebhookInterval = time.Second
 	DefaultMaxStreamAge    = 30 * time.Minute
+	DefaultMaxSubscribers  = 20000
 	// Subject and Stream, suffixed with the deployment's name (meta
 	// push.deployment), name the JetStream stream that carries events
 	// between nodes.
@@ -75,6 +76,10 @@ type Service struct {
 	// MaxStreamAge ends an SSE stream after this long (default 30 min); the
 	// client resumes from its last id, authenticated and entitled afresh.
 	MaxStreamAge time.Duration
+	// MaxSubscribers bounds the open streams of this node (default
+	// 20,000); beyond it new streams are refused with 503 (clients retry,
+	// or a load balancer picks another node).
+	MaxSubscribers int
 
 	hubOnce sync.Once
 	inbox   chan []*event.Event

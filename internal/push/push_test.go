@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
 	"sakimori/internal/event"
 	"sakimori/internal/intel/inteltest"
@@ -722,4 +723,30 @@ func TestGroupCommit(t *testing.T) {
 			t.Fatalf("head %d, %d seqs", n, len(seen))
 		}
 	})
+}
+
+// TestMaxSubscribers: a node refuses streams beyond its limit.
+func TestMaxSubscribers(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	w := inteltest.New(t, db)
+	svc := newService(t, db, w)
+	svc.MaxSubscribers = 2
+	ctx := context.Background()
+	a, err := svc.Subscribe(ctx, w.P("op-a-analyst"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Subscribe(ctx, w.P("op-b-analyst"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Subscribe(ctx, w.P("nco-analyst"), nil); apperr.CodeOf(err) != apperr.CodeUnavailable {
+		t.Fatalf("third stream: %v", err)
+	}
+	svc.Unsubscribe(a)
+	if _, err := svc.Subscribe(ctx, w.P("nco-analyst"), nil); err != nil {
+		t.Fatalf("after one closed: %v", err)
+	}
+	if _, err := svc.Subscribe(ctx, &auth.Principal{System: "cli"}, nil); err == nil {
+		t.Fatal("a principal without an organisation subscribed")
+	}
 }
