@@ -3,9 +3,9 @@ package push_test
 import (
 	"context"
 	"net"
-	"strings"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
