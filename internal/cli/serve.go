@@ -211,6 +211,7 @@ func (e *env) serve(ctx context.Context, stopSignals context.CancelFunc, ready f
 	// at the next start) before the store closes under it.
 	stopWork()
 	workers.Wait()
+	e.push.Wait() // a webhook delivery in flight records its cursor
 	// Report webhooks (submissions, information requests) still in flight
 	// finish, within the shutdown timeout, before the process ends.
 	delivered := make(chan struct{})

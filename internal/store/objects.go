@@ -39,7 +39,10 @@ type NewObject struct {
 }
 
 // Atom is a matchable value of an indicator (see stix/pattern.Atom).
-type Atom struct{ Kind, Value string }
+type Atom struct {
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+}
 
 // Stored is the outcome of one NewObject.
 type Stored struct {
