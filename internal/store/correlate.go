@@ -151,25 +151,43 @@ func scanCluster(r scanner) (*Cluster, error) {
 type kv struct{ kind, value string }
 
 // corrLock serialises correlation across server nodes on PostgreSQL (on
-// SQLite the write transaction already does).
+// SQLite the write transaction already does), and turns JIT compilation
+// off for the transaction: its queries are small index probes whose
+// estimated costs can pass jit_above_cost, and compiling took 40 ms a
+// query against 10M observations.
 func (db *DB) corrLock(ctx context.Context, tx *sql.Tx) error {
 	if db.dialect != Postgres {
 		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off"); err != nil {
+		return err
 	}
 	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(727275)")
 	return err
 }
 
-// pairsIn returns "kind IN (...) AND value IN (...)" for the pairs, its
-// arguments and the set of pairs: the callers drop rows of other pairs
-// (a value under another kind). Both columns lead the primary keys, so
-// both databases use the index; a row-value IN (VALUES ...) made
-// PostgreSQL hash-join a sequential scan of 10M rows.
-func pairsIn(prefix string, ps []kv) (string, []any, map[kv]bool) {
+// pairsIn returns the condition selecting the (kind, value) pairs, its
+// arguments and the set of pairs (callers drop rows of other pairs). On
+// PostgreSQL a row list, "(kind, value) IN ((?,?),...)", which the planner
+// turns into one index probe per pair whatever its statistics (a
+// row-value IN (VALUES ...) hash-joined a sequential scan, and
+// "kind IN ... AND value IN ..." scanned a whole kind while the tables
+// had no statistics yet). SQLite has no row lists: "kind IN (...) AND
+// value IN (...)", both leading the primary keys, probes the index.
+func (db *DB) pairsIn(prefix string, ps []kv) (string, []any, map[kv]bool) {
 	set := make(map[kv]bool, len(ps))
-	var kinds, values []string
 	for _, p := range ps {
 		set[p] = true
+	}
+	if db.dialect == Postgres {
+		args := make([]any, 0, 2*len(ps))
+		for _, p := range ps {
+			args = append(args, p.kind, p.value)
+		}
+		return "(" + prefix + "kind, " + prefix + "value) IN (" + strings.TrimSuffix(strings.Repeat("(?,?),", len(ps)), ",") + ")", args, set
+	}
+	var kinds, values []string
+	for _, p := range ps {
 		if !slices.Contains(kinds, p.kind) {
 			kinds = append(kinds, p.kind)
 		}
@@ -421,7 +439,7 @@ func (db *DB) refreshValues(ctx context.Context, tx *sql.Tx, touched []kv, warn 
 	type orgSeen struct{ first, last time.Time }
 	per := map[kv]map[string]*orgSeen{}
 	for _, part := range chunks(touched, corrChunk) {
-		cond, args, set := pairsIn("", part)
+		cond, args, set := db.pairsIn("", part)
 		rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value, orgs, capped, cap_reason, cluster_id FROM corr_values WHERE "+cond), args...)
 		if err != nil {
 			return nil, err
@@ -556,7 +574,7 @@ func (db *DB) insertNewValues(ctx context.Context, tx *sql.Tx, touched []kv, st 
 func (db *DB) clustersOfValues(ctx context.Context, tx *sql.Tx, vals []kv) ([]string, error) {
 	var ids []string
 	for _, part := range chunks(vals, corrChunk) {
-		cond, args, set := pairsIn("e.", part)
+		cond, args, set := db.pairsIn("e.", part)
 		rows, err := tx.QueryContext(ctx, db.rebind("SELECT e.kind, e.value, e.cluster_id FROM cluster_evidence e WHERE "+cond), args...)
 		if err != nil {
 			return nil, err
@@ -792,27 +810,29 @@ func (a *assigner) finish() ([]ClusterChange, error) {
 }
 
 // coObservedClusters returns the clusters of the uncapped strong values
-// observed in the same sources as vals.
+// observed in the same sources as vals. Three index lookups rather than
+// one join: without statistics PostgreSQL hash-joined the join with a
+// sequential scan of corr_values.
 func (db *DB) coObservedClusters(ctx context.Context, tx *sql.Tx, vals []kv, weak func(string) bool) ([]string, error) {
-	var ids []string
+	type src struct{ kind, ref string }
+	var srcs []src
+	seen := map[src]bool{}
 	for _, part := range chunks(vals, corrChunk) {
-		cond, args, set := pairsIn("s.", part)
-		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT DISTINCT s.kind, s.value, v.kind, v.cluster_id FROM corr_observations s
-			JOIN corr_observations o ON o.source_kind = s.source_kind AND o.source_ref = s.source_ref
-			JOIN corr_values v ON v.kind = o.kind AND v.value = o.value
-			WHERE `+cond+` AND v.cluster_id <> '' AND v.capped = ?`), append(args, false)...)
+		cond, args, set := db.pairsIn("", part)
+		rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value, source_kind, source_ref FROM corr_observations WHERE "+cond), args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
-			var sk kv
-			var k, id string
-			if err := rows.Scan(&sk.kind, &sk.value, &k, &id); err != nil {
+			var k kv
+			var sr src
+			if err := rows.Scan(&k.kind, &k.value, &sr.kind, &sr.ref); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			if set[sk] && !weak(k) && !slices.Contains(ids, id) {
-				ids = append(ids, id)
+			if set[k] && !seen[sr] {
+				seen[sr] = true
+				srcs = append(srcs, sr)
 			}
 		}
 		rows.Close()
@@ -820,7 +840,87 @@ func (db *DB) coObservedClusters(ctx context.Context, tx *sql.Tx, vals []kv, wea
 			return nil, err
 		}
 	}
+	var co []kv
+	inCo := map[kv]bool{}
+	for _, sr := range srcs {
+		vs, err := db.sourceValues(ctx, tx, sr.kind, sr.ref)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range vs {
+			if !inCo[k] && !weak(k.kind) {
+				inCo[k] = true
+				co = append(co, k)
+			}
+		}
+	}
+	vr, err := db.valueRows(ctx, tx, co)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, k := range co {
+		if r, ok := vr[k]; ok && r.cluster != "" && !r.capped && !slices.Contains(ids, r.cluster) {
+			ids = append(ids, r.cluster)
+		}
+	}
 	return ids, nil
+}
+
+// valueRow is a corr_values row.
+type valueRow struct {
+	orgs        int
+	first, last time.Time
+	capped      bool
+	reason      string
+	cluster     string
+}
+
+// valueRows reads the corr_values rows of the pairs.
+func (db *DB) valueRows(ctx context.Context, tx *sql.Tx, ps []kv) (map[kv]valueRow, error) {
+	out := make(map[kv]valueRow, len(ps))
+	for _, part := range chunks(ps, corrChunk) {
+		cond, args, set := db.pairsIn("", part)
+		rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value, orgs, first_seen, last_seen, capped, cap_reason, cluster_id FROM corr_values WHERE "+cond), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k kv
+			var r valueRow
+			if err := rows.Scan(&k.kind, &k.value, &r.orgs, &r.first, &r.last, &r.capped, &r.reason, &r.cluster); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if set[k] {
+				r.first, r.last = r.first.UTC(), r.last.UTC()
+				out[k] = r
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// evidenceOf returns the values of a cluster's evidence.
+func (db *DB) evidenceOf(ctx context.Context, tx *sql.Tx, id string) ([]kv, error) {
+	rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value FROM cluster_evidence WHERE cluster_id = ?"), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kv
+	for rows.Next() {
+		var k kv
+		if err := rows.Scan(&k.kind, &k.value); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
 }
 
 // nextClusterRef returns "CL-<year>-<4-digit sequence within the year>".
@@ -883,23 +983,23 @@ func kindCategory(kind string) string {
 // ones), first and last seen and strength.
 func (db *DB) recomputeCluster(ctx context.Context, tx *sql.Tx, id string, prm CorrParams, now time.Time) (*Cluster, error) {
 	weak := func(k string) bool { return prm.Weak != nil && prm.Weak(k) }
-	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT e.kind, e.value, v.capped FROM cluster_evidence e
-		JOIN corr_values v ON v.kind = e.kind AND v.value = e.value WHERE e.cluster_id = ?`), id)
+	ev, err := db.evidenceOf(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	vr, err := db.valueRows(ctx, tx, ev)
 	if err != nil {
 		return nil, err
 	}
 	stats := ClusterStats{Now: now, Window: prm.Window}
 	cats := map[string]bool{}
 	var live []kv
-	for rows.Next() {
-		var k kv
-		var capped bool
-		if err := rows.Scan(&k.kind, &k.value, &capped); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	for _, k := range ev {
+		r, ok := vr[k]
 		switch {
-		case capped:
+		case !ok:
+			continue
+		case r.capped:
 			stats.Capped++
 			continue
 		case weak(k.kind):
@@ -910,10 +1010,6 @@ func (db *DB) recomputeCluster(ctx context.Context, tx *sql.Tx, id string, prm C
 		cats[kindCategory(k.kind)] = true
 		live = append(live, k)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
 	stats.Categories = len(cats)
 	type orgAgg struct {
 		sector      string
@@ -923,7 +1019,7 @@ func (db *DB) recomputeCluster(ctx context.Context, tx *sql.Tx, id string, prm C
 	}
 	orgs := map[string]*orgAgg{}
 	for _, part := range chunks(live, corrChunk) {
-		cond, args, set := pairsIn("", part)
+		cond, args, set := db.pairsIn("", part)
 		rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value, org_id, sector, first_seen, last_seen FROM corr_observations WHERE "+cond), args...)
 		if err != nil {
 			return nil, err
@@ -1083,22 +1179,23 @@ func (db *DB) GetCluster(ctx context.Context, ref string) (*Cluster, error) {
 func (db *DB) ClusterEvidence(ctx context.Context, id string) ([]ClusterValue, error) {
 	var out []ClusterValue
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT v.kind, v.value, v.orgs, v.first_seen, v.last_seen, v.capped, v.cap_reason, v.cluster_id
-			FROM cluster_evidence e JOIN corr_values v ON v.kind = e.kind AND v.value = e.value WHERE e.cluster_id = ?`), id)
+		ev, err := db.evidenceOf(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var v ClusterValue
-			var cl string
-			if err := rows.Scan(&v.Kind, &v.Value, &v.Orgs, &v.FirstSeen, &v.LastSeen, &v.Capped, &v.CapReason, &cl); err != nil {
-				return err
-			}
-			v.FirstSeen, v.LastSeen, v.Joins = v.FirstSeen.UTC(), v.LastSeen.UTC(), cl == id && !v.Capped
-			out = append(out, v)
+		vr, err := db.valueRows(ctx, tx, ev)
+		if err != nil {
+			return err
 		}
-		return rows.Err()
+		for _, k := range ev {
+			r, ok := vr[k]
+			if !ok {
+				continue
+			}
+			out = append(out, ClusterValue{Kind: k.kind, Value: k.value, Orgs: r.orgs, FirstSeen: r.first, LastSeen: r.last, Capped: r.capped,
+				CapReason: r.reason, Joins: r.cluster == id && !r.capped})
+		}
+		return nil
 	})
 	slices.SortFunc(out, func(a, b ClusterValue) int {
 		if a.Joins != b.Joins {
@@ -1183,35 +1280,36 @@ func (db *DB) UpdateCluster(ctx context.Context, act audit.Actor, id string, u C
 }
 
 // SourceClusters returns the (unmerged) clusters whose evidence lists a
-// value the source contributed.
+// value the source contributed, the strongest first.
 func (db *DB) SourceClusters(ctx context.Context, sourceKind, sourceRef string) ([]Cluster, error) {
 	var out []Cluster
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT `+prefixCols("c.", clusterCols)+` FROM clusters c WHERE c.id IN (
-			SELECT e.cluster_id FROM cluster_evidence e JOIN corr_observations o ON o.kind = e.kind AND o.value = e.value
-			WHERE o.source_kind = ? AND o.source_ref = ?) ORDER BY c.strength DESC, c.ref`), sourceKind, sourceRef)
+		vals, err := db.sourceValues(ctx, tx, sourceKind, sourceRef)
+		if err != nil || len(vals) == 0 {
+			return err
+		}
+		ids, err := db.clustersOfValues(ctx, tx, vals)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanCluster(rows)
+		for _, id := range ids {
+			c, err := db.clusterTx(ctx, tx, id)
 			if err != nil {
 				return err
 			}
-			out = append(out, *c)
+			if c.Status != ClusterMerged {
+				out = append(out, *c)
+			}
 		}
-		return rows.Err()
+		return nil
+	})
+	slices.SortFunc(out, func(a, b Cluster) int {
+		if a.Strength != b.Strength {
+			return b.Strength - a.Strength
+		}
+		return strings.Compare(a.Ref, b.Ref)
 	})
 	return out, err
-}
-
-func prefixCols(p, cols string) string {
-	parts := strings.Split(cols, ", ")
-	for i := range parts {
-		parts[i] = p + parts[i]
-	}
-	return strings.Join(parts, ", ")
 }
 
 // ValueOthers is, for one value a source contributed, the organisations
@@ -1227,37 +1325,51 @@ type ValueOthers struct {
 func (db *DB) SourceOthers(ctx context.Context, sourceKind, sourceRef, orgID string) ([]ValueOthers, error) {
 	var out []ValueOthers
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT s.kind, s.value, o.org_id, o.sector
-			FROM corr_observations s LEFT JOIN corr_observations o ON o.kind = s.kind AND o.value = s.value AND o.org_id <> ?
-			WHERE s.source_kind = ? AND s.source_ref = ? ORDER BY s.kind, s.value`), orgID, sourceKind, sourceRef)
+		vals, err := db.sourceValues(ctx, tx, sourceKind, sourceRef)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
+		slices.SortFunc(vals, func(a, b kv) int {
+			if c := strings.Compare(a.kind, b.kind); c != 0 {
+				return c
+			}
+			return strings.Compare(a.value, b.value)
+		})
 		idx := map[kv]int{}
-		for rows.Next() {
-			var k kv
-			var o, sec sql.NullString
-			if err := rows.Scan(&k.kind, &k.value, &o, &sec); err != nil {
+		for i, k := range vals {
+			idx[k] = i
+			out = append(out, ValueOthers{Kind: k.kind, Value: k.value})
+		}
+		for _, part := range chunks(vals, corrChunk) {
+			cond, args, set := db.pairsIn("", part)
+			rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value, org_id, sector FROM corr_observations WHERE "+cond), args...)
+			if err != nil {
 				return err
 			}
-			i, ok := idx[k]
-			if !ok {
-				i = len(out)
-				idx[k] = i
-				out = append(out, ValueOthers{Kind: k.kind, Value: k.value})
+			for rows.Next() {
+				var k kv
+				var o, sec string
+				if err := rows.Scan(&k.kind, &k.value, &o, &sec); err != nil {
+					rows.Close()
+					return err
+				}
+				if !set[k] || o == orgID {
+					continue
+				}
+				v := &out[idx[k]]
+				if !slices.Contains(v.Orgs, o) {
+					v.Orgs = append(v.Orgs, o)
+				}
+				if !slices.Contains(v.Sectors, sec) {
+					v.Sectors = append(v.Sectors, sec)
+				}
 			}
-			if o.Valid {
-				v := &out[i]
-				if !slices.Contains(v.Orgs, o.String) {
-					v.Orgs = append(v.Orgs, o.String)
-				}
-				if !slices.Contains(v.Sectors, sec.String) {
-					v.Sectors = append(v.Sectors, sec.String)
-				}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
 			}
 		}
-		return rows.Err()
+		return nil
 	})
 	return out, err
 }
