@@ -308,7 +308,8 @@ func TestEveryActionHasAScope(t *testing.T) {
 		ActGroupManage, ActSightingAdd, ActWarninglistManage, ActWarninglistOverride,
 		ActRegistryRead, ActRegistryWrite, ActExposureRead, ActExposureUpdate, ActVulnWrite, ActExposureOverview,
 		ActVendorRequestCreate, ActVendorRequestRead, ActVendorRequestAnswer,
-		ActReportRead, ActReportWrite, ActReportApprove, ActReportSettings, ActReportShare, ActReportReceive}
+		ActReportRead, ActReportWrite, ActReportApprove, ActReportSettings, ActReportShare, ActReportReceive,
+		ActClusterRead, ActClusterWrite}
 	if len(requiredScope) != len(actions) {
 		t.Errorf("%d actions have scopes, %d actions listed", len(requiredScope), len(actions))
 	}
