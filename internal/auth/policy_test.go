@@ -309,7 +309,7 @@ func TestEveryActionHasAScope(t *testing.T) {
 		ActRegistryRead, ActRegistryWrite, ActExposureRead, ActExposureUpdate, ActVulnWrite, ActExposureOverview,
 		ActVendorRequestCreate, ActVendorRequestRead, ActVendorRequestAnswer,
 		ActReportRead, ActReportWrite, ActReportApprove, ActReportSettings, ActReportShare, ActReportReceive,
-		ActClusterRead, ActClusterWrite}
+		ActClusterRead, ActClusterWrite, ActAlertRead, ActAlertWrite, ActAlertReview, ActAlertAck, ActAlertRecipients}
 	if len(requiredScope) != len(actions) {
 		t.Errorf("%d actions have scopes, %d actions listed", len(requiredScope), len(actions))
 	}
