@@ -418,7 +418,7 @@ func order(p string) string {
 	top := strings.SplitN(p, " ", 2)[0]
 	rank := map[string]string{"demo": "0", "serve": "1", "migrate": "2", "admin": "3", "audit": "4", "feed": "4f", "bench": "5", "version": "6", "intel": "35",
 		"registry": "36", "vuln": "37", "notices": "38", "vendor-request": "39", "incident": "40", "export": "35x", "match": "35y",
-		"feedback": "41", "cluster": "42", "alert": "43", "weather": "44", "events": "45", "webhooks": "46"}[top]
+		"feedback": "40z1", "cluster": "40z2", "alert": "40z3", "weather": "40z4", "events": "40z5", "webhooks": "40z6"}[top]
 	return rank + p
 }
 
