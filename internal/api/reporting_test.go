@@ -327,13 +327,14 @@ func TestReportingFlow(t *testing.T) {
 		f.call(t, "PUT", base+in.ID+"/triage", "nco-analyst", map[string]any{"severity": "high", "assignee": f.users["nco-analyst"].ID}, 200)
 		f.bad(t, "PUT", base+in.ID+"/triage", "nco-analyst", map[string]any{"severity": "apocalyptic"}, 400, "severity")
 		f.call(t, "PUT", base+in.ID+"/triage", "op-a-reporter", map[string]any{"severity": "low"}, 403)
-		v = into[tView](t, f.call(t, "POST", base+in.ID+"/links", "nco-analyst", map[string]any{"kind": "cluster", "ref": "CL-7"}, 200))
+		f.bad(t, "POST", base+in.ID+"/links", "nco-analyst", map[string]any{"kind": "cluster", "ref": "CL-7"}, 400, "ref")
+		v = into[tView](t, f.call(t, "POST", base+in.ID+"/links", "nco-analyst", map[string]any{"kind": "object", "ref": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}, 200))
 		if v.Incident.Triage.Severity != "high" || len(v.Incident.Links) != 1 {
 			t.Fatalf("triage and link: %+v", v.Incident)
 		}
 		// Triage is the government's: the reporter's view has none of it.
 		mine := f.call(t, "GET", base+in.ID, "op-a-reporter", nil, 200)
-		if strings.Contains(string(mine.Body), "CL-7") || strings.Contains(string(mine.Body), `"severity"`) {
+		if strings.Contains(string(mine.Body), "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f") || strings.Contains(string(mine.Body), `"severity"`) {
 			t.Errorf("reporter sees the triage: %s", mine.Body)
 		}
 		tasks := into[tList[reporting.Task]](t, f.call(t, "GET", "/api/v1/reporting/tasks", "op-a-reporter", nil, 200))

@@ -183,15 +183,16 @@ func TestIncidentCommands(t *testing.T) {
 			fails(2, []string{"--assignee"}, nco("triage", in.Ref, "--severity", "high", "--assignee", "nobody@example.jp")...)
 			ok("", nco("triage", in.Ref, "--severity", "high", "--assignee", "nco-analyst@nco.example.jp")...)
 			fails(2, []string{"--kind"}, nco("link", in.Ref, "--kind", "bogus", "--ref", "CL-1")...)
-			ok("", nco("link", in.Ref, "--kind", "cluster", "--ref", "CL-1")...)
+			fails(2, []string{"--ref"}, nco("link", in.Ref, "--kind", "cluster", "--ref", "CL-1")...)
+			ok("", nco("link", in.Ref, "--kind", "object", "--ref", "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f")...)
 			fails(2, []string{"--kind"}, nco("comment", in.Ref, "--kind", "praise", "--text", "x")...)
 			ok("", nco("comment", in.Ref, "--kind", "advice", "--text", "VPN の認証ログを保全してください")...)
 			r = ok("", nco("show", in.Ref)...)
-			contains(r, "NCO-2026-0001", "severity high", "cluster CL-1", "侵入経路を報告してください")
+			contains(r, "NCO-2026-0001", "severity high", "object indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "侵入経路を報告してください")
 			// Triage and links are the government's: the reporter sees neither.
 			r = ok("", rep("show", in.Ref)...)
 			contains(r, "NCO-2026-0001", "侵入経路を報告してください", "info_requested")
-			if strings.Contains(r.stdout, "severity high") || strings.Contains(r.stdout, "CL-1") {
+			if strings.Contains(r.stdout, "severity high") || strings.Contains(r.stdout, "indicator--8e2e2d2b") {
 				t.Errorf("the reporter sees the triage: %v", r)
 			}
 			// Only receivers handle received reports.

@@ -7,12 +7,18 @@ package demo
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 
 	"sakimori/internal/alerting"
+	"sakimori/internal/apperr"
+	"sakimori/internal/auth"
 	"sakimori/internal/correlate"
+	"sakimori/internal/incident"
 	"sakimori/internal/intel"
 	"sakimori/internal/reporting"
+	"sakimori/internal/store"
 )
 
 // Analysis are the services the analysis seeds use.
@@ -34,6 +40,13 @@ func SeedAnalysis(ctx context.Context, a Analysis) (string, error) {
 	if c != "" {
 		parts = append(parts, c)
 	}
+	linked, err := linkReportCluster(ctx, a)
+	if err != nil {
+		return "", err
+	}
+	if linked {
+		parts = append(parts, "report A linked to its cluster")
+	}
 	al, err := seedAlerts(ctx, a)
 	if err != nil {
 		return "", err
@@ -45,4 +58,47 @@ func SeedAnalysis(ctx context.Context, a Analysis) (string, error) {
 		return "nothing new", nil
 	}
 	return strings.Join(parts, "; "), nil
+}
+
+// linkReportCluster has the NCO analyst link Toto Electric's report A to
+// the correlation cluster its values are evidence of (the analyst's
+// explicit link, beside the correlation the reporter sees as feedback). It
+// reports whether it added the link.
+func linkReportCluster(ctx context.Context, a Analysis) (bool, error) {
+	if a.Reporting == nil || a.Correlate == nil {
+		return false, nil
+	}
+	db := a.Reporting.DB
+	u, err := db.GetUser(ctx, "analyst@nco.example")
+	if err != nil {
+		return false, fmt.Errorf("demo: NCO analyst: %w", err)
+	}
+	o, err := db.GetOrg(ctx, u.OrgID)
+	if err != nil {
+		return false, err
+	}
+	nco := &auth.Principal{User: u, Org: o, SourceAddr: Actor}
+	toto, err := db.GetOrg(ctx, "toto-electric")
+	if err != nil {
+		return false, err
+	}
+	ins, err := db.ListIncidents(ctx, store.IncidentQuery{OrgID: toto.ID, Limit: 1000})
+	if err != nil {
+		return false, err
+	}
+	i := slices.IndexFunc(ins, func(in incident.Incident) bool { return in.Title == IncidentA })
+	if i < 0 {
+		return false, nil
+	}
+	in := ins[i]
+	cs, err := a.Correlate.ClustersForIncident(ctx, nco, in.ID)
+	if err != nil || len(cs) == 0 {
+		return false, err
+	}
+	_, err = a.Reporting.AddLink(ctx, nco, in.ID, incident.Link{Kind: "cluster", Ref: cs[0].Ref,
+		Note: "KasumiGate SSL-VPN 悪用キャンペーン（鉄道・ガスでも C2 観測） / KasumiGate SSL-VPN campaign (C2 also seen by rail and gas)"})
+	if apperr.CodeOf(err) == apperr.CodeConflict {
+		return false, nil
+	}
+	return err == nil, err
 }

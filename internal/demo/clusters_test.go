@@ -68,6 +68,29 @@ func TestSeedClusters(t *testing.T) {
 		if len(again) != len(cs) {
 			t.Fatalf("seeding again: %d clusters, had %d", len(again), len(cs))
 		}
+		// The NCO analyst linked Toto Electric's report A to its cluster,
+		// once.
+		ins, err := db.ListIncidents(ctx, store.IncidentQuery{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		linked := 0
+		for _, in := range ins {
+			if in.Title != demo.IncidentA {
+				continue
+			}
+			for _, l := range in.Links {
+				if l.Kind == "cluster" {
+					linked++
+					if c, err := corr.Get(ctx, sys, l.Ref); err != nil || c.Ref != l.Ref {
+						t.Errorf("report A links %q: %v", l.Ref, err)
+					}
+				}
+			}
+		}
+		if linked != 1 {
+			t.Errorf("report A has %d cluster links, want 1", linked)
+		}
 		t.Logf("%s: %d clusters; %s strength %d, %d organisations, %d values", db.Dialect(), len(cs), d.Ref, d.Strength, d.Orgs, len(d.Evidence))
 	})
 }

@@ -22,7 +22,7 @@ import (
 //     maintenance gateway's SSL-VPN (CVE-2024-21762), approved by legal and
 //     the CISO, submitted as the jp-acd prompt report, acknowledged by the
 //     NCO ("NCO-2026-1187"), with an open information request about the
-//     intrusion path, triaged high and linked to cluster CL-2026-014; a
+//     intrusion path, triaged high (SeedAnalysis links it to its cluster); a
 //     fourth version is being drafted.
 //   - B (towa-mirai-bank): traces of ransomware precursors, awaiting the
 //     executive's approval; the bank's own 6 h prompt-report rule makes
@@ -279,9 +279,6 @@ func SeedReporting(ctx context.Context, svc *reporting.Service) (ReportingResult
 		}
 		if _, err := svc.SetTriage(ctx, ncoP, in.ID, incident.Triage{Severity: "high", Status: "triaged", Assignee: ncoP.User.ID,
 			Note: "同一 IOC を他の電力事業者でも観測 / same IOCs seen at another electricity operator"}); err != nil {
-			return res, err
-		}
-		if _, err := svc.AddLink(ctx, ncoP, in.ID, incident.Link{Kind: "cluster", Ref: "CL-2026-014", Note: "FortiOS SSL-VPN 悪用キャンペーン / FortiOS SSL-VPN exploitation campaign"}); err != nil {
 			return res, err
 		}
 		// Version 4: the answer to the information request, being drafted.

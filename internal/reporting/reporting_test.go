@@ -255,7 +255,16 @@ func TestLifecycle(t *testing.T) {
 		if _, err := s.SetTriage(ctx, nco, in.ID, incident.Triage{Assignee: w.Users["min-analyst"].ID}); field(err) != "assignee" {
 			t.Fatalf("assignee of another org: %v", err)
 		}
-		if _, err := s.AddLink(ctx, nco, in.ID, incident.Link{Kind: "cluster", Ref: "CL-7"}); err != nil {
+		if _, err := s.AddLink(ctx, nco, in.ID, incident.Link{Kind: "cluster", Ref: "CL-7"}); field(err) != "ref" {
+			t.Fatalf("link to a cluster that does not exist: %v", err)
+		}
+		if _, err := s.AddLink(ctx, nco, in.ID, incident.Link{Kind: "object", Ref: "not a stix id"}); field(err) != "ref" {
+			t.Fatalf("link to a malformed object id: %v", err)
+		}
+		if _, err := s.AddLink(ctx, rep, in.ID, incident.Link{Kind: "cluster", Ref: "CL-7"}); apperr.CodeOf(err) != apperr.CodeForbidden {
+			t.Fatalf("the reporter links: %v", err)
+		}
+		if _, err := s.AddLink(ctx, nco, in.ID, incident.Link{Kind: "object", Ref: "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}); err != nil {
 			t.Fatal(err)
 		}
 		mine, err := s.Get(ctx, rep, in.ID)

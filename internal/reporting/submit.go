@@ -391,6 +391,38 @@ func (s *Service) AddLink(ctx context.Context, p *auth.Principal, id string, l i
 	if err := checkLen("note", l.Note, 2000); err != nil {
 		return nil, err
 	}
+	// A cluster or an alert must exist; the link keeps its ref
+	// (CL-2026-0001, ALR-2026-0001), whichever of id or ref was given.
+	// Only government analysts learn whether one exists.
+	if err := auth.Authorize(p, auth.ActReportReceive, auth.Target{}); err != nil {
+		return nil, err
+	}
+	switch l.Kind {
+	case "cluster":
+		c, err := s.DB.GetCluster(ctx, l.Ref)
+		if apperr.CodeOf(err) == apperr.CodeNotFound {
+			return nil, apperr.Invalid("ref", "no correlation cluster %q", l.Ref)
+		}
+		if err != nil {
+			return nil, err
+		}
+		l.Ref = c.Ref
+	case "alert":
+		a, err := s.DB.Alert(ctx, l.Ref)
+		if apperr.CodeOf(err) == apperr.CodeNotFound {
+			return nil, apperr.Invalid("ref", "no alert %q", l.Ref)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if l.Ref = a.Ref; l.Ref == "" {
+			l.Ref = a.ID
+		}
+	case "object":
+		if typ, _, ok := strings.Cut(l.Ref, "--"); !ok || typ == "" {
+			return nil, apperr.Invalid("ref", "must be a STIX id (type--uuid)")
+		}
+	}
 	return s.receive(ctx, p, id, func(in *incident.Incident) (*store.IncidentChange, error) {
 		if slices.ContainsFunc(in.Links, func(x incident.Link) bool { return x.Kind == l.Kind && x.Ref == l.Ref }) {
 			return nil, apperr.Conflict("ref", "already linked to %s %s", l.Kind, l.Ref)

@@ -161,7 +161,11 @@ func (s *Service) Feedback(ctx context.Context, p *auth.Principal, id string) (*
 	for _, l := range raw.Links {
 		switch l.Kind {
 		case "cluster":
-			clusterIDs = append(clusterIDs, l.Ref)
+			// Links keep the cluster's ref (CL-2026-0001); alerts
+			// name the cluster by id.
+			if c, err := s.DB.GetCluster(ctx, l.Ref); err == nil {
+				clusterIDs = append(clusterIDs, c.ID)
+			}
 		case "alert":
 			alertRefs = append(alertRefs, l.Ref)
 		}

@@ -216,7 +216,7 @@ func TestFeedback(t *testing.T) {
 		if _, err := f.rs.SetTriage(ctx, nco, id, incident.Triage{Severity: "high", Status: "triaged", Note: "GOV-ONLY-NOTE"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.rs.AddLink(ctx, nco, id, incident.Link{Kind: "alert", Ref: "ALR-2026-" + f.seed.AlertA, Note: "GOV-LINK-NOTE"}); err != nil {
+		if _, err := f.rs.AddLink(ctx, nco, id, incident.Link{Kind: "alert", Ref: f.seed.AlertA, Note: "GOV-LINK-NOTE"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.rs.Comment(ctx, f.w.P("op-a-reporter"), id, "comment", "our own comment"); err != nil {

@@ -170,7 +170,7 @@ func Seed(t testing.TB, dsn string, w *inteltest.World) *Seeded {
 		{out.AlertGov, "high", out.Cluster, "攻撃キャンペーン", []rcpt{{opB, "railway", true}}},
 	} {
 		pub := Now.Add(-2 * day)
-		doc := `{"title":{"ja":"` + a.title + `","en":"EN ` + a.id + `"},"published":{"title":{"ja":"` + a.title + `","en":"EN ` + a.id + `"}}}`
+		doc := `{"id":"` + a.id + `","ref":"ALR-2026-` + a.id + `","title":{"ja":"` + a.title + `","en":"EN ` + a.id + `"},"published":{"title":{"ja":"` + a.title + `","en":"EN ` + a.id + `"}}}`
 		exec(`INSERT INTO alerts (id, ref, org_id, cluster_id, state, severity, tlp, title, rev, doc, created_by, created_at, updated_at, published_at)
 			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, a.id, "ALR-2026-"+a.id, nco, a.cluster, "published", a.severity, 1, a.title, 1, doc, "u", pub, pub, pub)
 		for _, r := range a.to {
