@@ -58,6 +58,12 @@ type Config struct {
 	NATS string
 	// EventRetention is how long the event log keeps events.
 	EventRetention time.Duration
+	// CorrelationWindow is how recent observations of independent
+	// organisations must be to correlate; CorrelationCap the number of
+	// organisations above which a value is capped (docs/correlation.md).
+	// Zero: the engine's defaults.
+	CorrelationWindow time.Duration
+	CorrelationCap    int
 }
 
 // TLS reports whether the server serves HTTPS.
@@ -137,6 +143,10 @@ var Specs = []Spec{
 		Usage: "NATS server with JetStream (nats://host:4222) carrying live events between nodes on one PostgreSQL; without it nodes poll the event log"},
 	{Name: "event-retention", Env: "SAKIMORI_EVENT_RETENTION", Default: "30", Arg: "DAYS", Group: HTTP,
 		Usage: "days the event log keeps events for resuming streams and webhooks (1 to 3650)"},
+	{Name: "correlation-window", Env: "SAKIMORI_CORRELATION_WINDOW", Default: "30d", Arg: "DAYS", Group: Store,
+		Usage: "how recent observations of independent organisations must be to correlate: days (30d) or a duration (720h), 1h to 3650d"},
+	{Name: "correlation-cap", Env: "SAKIMORI_CORRELATION_CAP", Default: "20", Arg: "N", Group: Store,
+		Usage: "a value seen by more organisations than this is capped as over-correlating (2 to 100000)"},
 }
 
 // Error is a configuration error naming the flag and, when the value came
@@ -268,6 +278,13 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 			c.NATS, err = parseNATS(text)
 		case "event-retention":
 			c.EventRetention, err = parseDays(text)
+		case "correlation-window":
+			c.CorrelationWindow, err = parseWindow(text)
+		case "correlation-cap":
+			c.CorrelationCap, err = strconv.Atoi(strings.TrimSpace(text))
+			if err != nil || c.CorrelationCap < 2 || c.CorrelationCap > 100000 {
+				err = fmt.Errorf("%q: give a number of organisations from 2 to 100000", text)
+			}
 		}
 		if err != nil {
 			return nil, fail("%s", err.Error())
@@ -534,6 +551,22 @@ func parseNATS(text string) (string, error) {
 }
 
 // parseDays reads a number of days (30 or 30d), 1 to 3650.
+// parseWindow reads days ("30d", "30") or a Go duration ("720h"), from one
+// hour to 3650 days.
+func parseWindow(text string) (time.Duration, error) {
+	t := strings.TrimSpace(text)
+	var d time.Duration
+	if n, err := strconv.Atoi(strings.TrimSuffix(t, "d")); err == nil {
+		d = time.Duration(n) * 24 * time.Hour
+	} else if d, err = time.ParseDuration(t); err != nil {
+		return 0, fmt.Errorf("%q: give days (30d) or a duration (720h)", text)
+	}
+	if d < time.Hour || d > 3650*24*time.Hour {
+		return 0, fmt.Errorf("%q: must be from 1h to 3650d", text)
+	}
+	return d, nil
+}
+
 func parseDays(text string) (time.Duration, error) {
 	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(text), "d"))
 	if err != nil || n < 1 || n > 3650 {

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"flag"
 	"io"
 	"log/slog"
@@ -40,6 +41,7 @@ func TestDefaults(t *testing.T) {
 		Addr: "127.0.0.1:8080", DB: "sqlite:" + filepath.Join("sakimori-data", "sakimori.db"), DBDefaulted: true,
 		DataDir: "./sakimori-data", LogLevel: slog.LevelInfo, LogFormat: "text", MaxBody: 1 << 20,
 		ShutdownTimeout: 30 * time.Second, SQLiteSynchronous: "FULL", EventRetention: 30 * 24 * time.Hour,
+		CorrelationWindow: 30 * 24 * time.Hour, CorrelationCap: 20,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -292,6 +294,41 @@ func TestPushFlags(t *testing.T) {
 	for _, args := range [][]string{{"--nats", "http://x"}, {"--nats", "x"}, {"--event-retention", "0"}, {"--event-retention", "x"}} {
 		if _, err := load(t, All, args, nil); err == nil {
 			t.Errorf("%v accepted", args)
+		}
+	}
+}
+
+func TestCorrelationFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		env    map[string]string
+		window time.Duration
+		cap    int
+	}{
+		{[]string{"--correlation-window", "7d", "--correlation-cap", "5"}, nil, 7 * 24 * time.Hour, 5},
+		{[]string{"--correlation-window", "36h"}, nil, 36 * time.Hour, 20},
+		{nil, map[string]string{"SAKIMORI_CORRELATION_WINDOW": "14", "SAKIMORI_CORRELATION_CAP": "50"}, 14 * 24 * time.Hour, 50},
+	} {
+		c, err := load(t, Store, tc.args, tc.env)
+		if err != nil || c.CorrelationWindow != tc.window || c.CorrelationCap != tc.cap {
+			t.Errorf("%v %v: got %v %d, %v", tc.args, tc.env, c.CorrelationWindow, c.CorrelationCap, err)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string // the flag the error names
+	}{
+		{[]string{"--correlation-window", "0"}, nil, "correlation-window"},
+		{[]string{"--correlation-window", "30m"}, nil, "correlation-window"},
+		{[]string{"--correlation-window", "soon"}, nil, "correlation-window"},
+		{[]string{"--correlation-cap", "1"}, nil, "correlation-cap"},
+		{nil, map[string]string{"SAKIMORI_CORRELATION_CAP": "many"}, "correlation-cap"},
+	} {
+		_, err := load(t, Store, tc.args, tc.env)
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Flag != tc.want {
+			t.Errorf("%v %v: %v, want an error naming --%s", tc.args, tc.env, err, tc.want)
 		}
 	}
 }
