@@ -1,11 +1,7 @@
 package bench_test
 
 import (
-	"context"
-	"io"
 	"testing"
-
-	"sakimori/internal/bench"
 )
 
 // TestAlertsQuick runs the alerts benchmark in quick mode: every figure is
@@ -14,23 +10,7 @@ func TestAlertsQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("benchmark smoke test")
 	}
-	cfg := auditConfig(t, true)
-	b, ok := bench.Get("alerts")
-	if !ok {
-		t.Fatal("alerts not registered")
-	}
-	rs, err := b.Run(context.Background(), cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]bench.Result{}
-	for _, r := range rs {
-		got[r.Name] = r
-	}
-	stores := []string{"sqlite"}
-	if cfg.PostgresURL != "" {
-		stores = append(stores, "postgres")
-	}
+	got, stores, _ := runQuick(t, "alerts")
 	for _, st := range stores {
 		for _, n := range []string{"publish-everyone", "acknowledge", "inbox", "recipient-table"} {
 			if r, ok := got["alerts/"+st+"/"+n]; !ok || r.Value <= 0 || r.N <= 0 {

@@ -1,11 +1,7 @@
 package bench_test
 
 import (
-	"context"
-	"io"
 	"testing"
-
-	"sakimori/internal/bench"
 )
 
 // TestCorrelateQuick runs the correlation benchmark in quick mode: every
@@ -14,23 +10,7 @@ func TestCorrelateQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("benchmark smoke test")
 	}
-	cfg := auditConfig(t, true)
-	b, ok := bench.Get("correlate")
-	if !ok {
-		t.Fatal("correlate not registered")
-	}
-	rs, err := b.Run(context.Background(), cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]bench.Result{}
-	for _, r := range rs {
-		got[r.Name] = r
-	}
-	stores := []string{"sqlite"}
-	if cfg.PostgresURL != "" {
-		stores = append(stores, "postgres")
-	}
+	got, stores, _ := runQuick(t, "correlate")
 	for _, st := range stores {
 		for _, f := range []string{"load", "bytes-per-observation", "report-50-indicators"} {
 			if r, ok := got["correlate/"+st+"/"+f]; !ok || r.Value <= 0 || r.N <= 0 {

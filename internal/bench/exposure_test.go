@@ -1,8 +1,6 @@
 package bench_test
 
 import (
-	"context"
-	"io"
 	"testing"
 
 	"sakimori/internal/bench"
@@ -16,23 +14,7 @@ func TestVulnMatchQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("benchmark smoke test")
 	}
-	cfg := auditConfig(t, true)
-	b, ok := bench.Get("vuln-match")
-	if !ok {
-		t.Fatal("vuln-match not registered")
-	}
-	rs, err := b.Run(context.Background(), cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]bench.Result{}
-	for _, r := range rs {
-		got[r.Name] = r
-	}
-	stores := []string{"sqlite"}
-	if cfg.PostgresURL != "" {
-		stores = append(stores, "postgres")
-	}
+	got, stores, _ := runQuick(t, "vuln-match")
 	want := []string{"vuln-match/engine/index-build", "vuln-match/engine/one-vuln", "vuln-match/engine/full-rematch", "vuln-match/engine/one-vuln-every-openssl"}
 	for _, st := range stores {
 		want = append(want, "vuln-match/"+st+"/register", "vuln-match/"+st+"/full-rematch-first", "vuln-match/"+st+"/one-vuln", "vuln-match/"+st+"/notify-then-vuln")

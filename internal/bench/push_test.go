@@ -1,11 +1,7 @@
 package bench_test
 
 import (
-	"context"
-	"io"
 	"testing"
-
-	"sakimori/internal/bench"
 )
 
 // TestPushQuick runs the push benchmark in quick mode: every figure is
@@ -14,23 +10,7 @@ func TestPushQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("benchmark smoke test")
 	}
-	cfg := auditConfig(t, true)
-	b, ok := bench.Get("push")
-	if !ok {
-		t.Fatal("push not registered")
-	}
-	rs, err := b.Run(context.Background(), cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]bench.Result{}
-	for _, r := range rs {
-		got[r.Name] = r
-	}
-	stores := []string{"sqlite"}
-	if cfg.PostgresURL != "" {
-		stores = append(stores, "postgres")
-	}
+	got, stores, cfg := runQuick(t, "push")
 	if cfg.PostgresURL != "" {
 		// two-nodes-nats needs a NATS server (present in CI).
 		if r, ok := got["push/postgres/two-nodes-poll"]; !ok || r.Value <= 0 {
