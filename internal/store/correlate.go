@@ -404,20 +404,13 @@ func (db *DB) WithdrawCorrSources(ctx context.Context, sourceKind string, source
 }
 
 func (db *DB) sourceValues(ctx context.Context, tx *sql.Tx, sourceKind, sourceRef string) ([]kv, error) {
-	rows, err := tx.QueryContext(ctx, db.rebind("SELECT DISTINCT kind, value FROM corr_observations WHERE source_kind = ? AND source_ref = ?"), sourceKind, sourceRef)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []kv
-	for rows.Next() {
-		var k kv
-		if err := rows.Scan(&k.kind, &k.value); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return collect(ctx, tx, db.rebind("SELECT DISTINCT kind, value FROM corr_observations WHERE source_kind = ? AND source_ref = ?"),
+		[]any{sourceKind, sourceRef}, scanKV)
+}
+
+func scanKV(r scanner) (*kv, error) {
+	var k kv
+	return &k, r.Scan(&k.kind, &k.value)
 }
 
 // valueState is a value's correlation state after a refresh.
@@ -907,20 +900,7 @@ func (db *DB) valueRows(ctx context.Context, tx *sql.Tx, ps []kv) (map[kv]valueR
 
 // evidenceOf returns the values of a cluster's evidence.
 func (db *DB) evidenceOf(ctx context.Context, tx *sql.Tx, id string) ([]kv, error) {
-	rows, err := tx.QueryContext(ctx, db.rebind("SELECT kind, value FROM cluster_evidence WHERE cluster_id = ?"), id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []kv
-	for rows.Next() {
-		var k kv
-		if err := rows.Scan(&k.kind, &k.value); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return collect(ctx, tx, db.rebind("SELECT kind, value FROM cluster_evidence WHERE cluster_id = ?"), []any{id}, scanKV)
 }
 
 // nextClusterRef returns "CL-<year>-<4-digit sequence within the year>".
