@@ -136,14 +136,7 @@ type AlertChange struct {
 func (db *DB) UpdateAlert(ctx context.Context, id string, fn func(a *alert.Alert) (*AlertChange, error)) (*alert.Alert, error) {
 	var out *alert.Alert
 	err := db.writeTx(ctx, func(tx *sql.Tx) ([]audit.Entry, error) {
-		q := "SELECT " + alertCols + " FROM alerts WHERE id = ?"
-		if db.dialect == Postgres {
-			q += " FOR UPDATE"
-		}
-		a, err := scanAlert(tx.QueryRowContext(ctx, db.rebind(q), id))
-		if err == sql.ErrNoRows {
-			return nil, apperr.NotFound("alert", id)
-		}
+		a, err := lockRow(ctx, db, tx, "alert", "alerts", alertCols, id, scanAlert)
 		if err != nil {
 			return nil, err
 		}

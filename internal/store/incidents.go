@@ -239,14 +239,7 @@ func (db *DB) ListIncidents(ctx context.Context, q IncidentQuery) ([]incident.In
 func (db *DB) UpdateIncident(ctx context.Context, id string, fn func(in *incident.Incident) (*IncidentChange, error)) (*incident.Incident, error) {
 	var out *incident.Incident
 	err := db.writeTx(ctx, func(tx *sql.Tx) ([]audit.Entry, error) {
-		q := "SELECT " + incidentCols + " FROM incidents WHERE id = ?"
-		if db.dialect == Postgres {
-			q += " FOR UPDATE"
-		}
-		in, err := scanIncident(tx.QueryRowContext(ctx, db.rebind(q), id))
-		if err == sql.ErrNoRows {
-			return nil, apperr.NotFound("incident", id)
-		}
+		in, err := lockRow(ctx, db, tx, "incident", "incidents", incidentCols, id, scanIncident)
 		if err != nil {
 			return nil, err
 		}

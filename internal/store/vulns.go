@@ -744,6 +744,21 @@ func eachRow[T any](ctx context.Context, q queryer, query string, args []any, sc
 	return rows.Err()
 }
 
+// lockRow reads the row of table with this id inside a write transaction,
+// locking it on PostgreSQL (SQLite has one writer), for a read-modify-write
+// step; NotFound names what (alert, incident).
+func lockRow[T any](ctx context.Context, db *DB, tx *sql.Tx, what, table, cols, id string, scan func(scanner) (*T, error)) (*T, error) {
+	q := "SELECT " + cols + " FROM " + table + " WHERE id = ?"
+	if db.dialect == Postgres {
+		q += " FOR UPDATE"
+	}
+	v, err := scan(tx.QueryRowContext(ctx, db.rebind(q), id))
+	if err == sql.ErrNoRows {
+		return nil, apperr.NotFound(what, id)
+	}
+	return v, err
+}
+
 // collect is eachRow gathering the rows.
 func collect[T any](ctx context.Context, q queryer, query string, args []any, scan func(scanner) (*T, error)) ([]T, error) {
 	var out []T
