@@ -48,6 +48,9 @@ func (s *Service) commit(ctx context.Context, id string, fn func(in *incident.In
 	if err != nil {
 		return nil, err
 	}
+	if out.State == incident.Refuted {
+		submitted = false // the retractions sent carry no content
+	}
 	if out.State != before || submitted {
 		s.afterChange(ctx, out, before, submitted)
 	}
