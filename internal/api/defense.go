@@ -111,7 +111,7 @@ func (a *API) defenseRoutes() []route {
 		{Method: "GET", Path: "/api/v1/exports/misp-feed/{file}", ID: "getMISPFeedFile", Raw: true, Tag: tag, Scope: org.ScopeRead, Status: 200,
 			Summary: "One file of the MISP feed, for MISP's feed fetcher: manifest.json, <event uuid>.json or hashes.csv, with a strong ETag",
 			Query:   filterAndExport, h: a.getMISPFeedFile},
-		{Method: "GET", Path: "/api/v1/match/set", ID: "getMatchSet", Raw: true, Tag: tag, Scope: org.ScopeRead, Status: 200,
+		{Method: "GET", Path: "/api/v1/match/set", ID: "getMatchSet", Raw: true, Produces: SetContentType, Tag: tag, Scope: org.ScopeRead, Status: 200,
 			Summary: "The compiled indicator set you may apply, as a binary snapshot (" + SetContentType + ") for sakimori match --server, " +
 				"with a strong ETag (If-None-Match: 304 while nothing changed) and the counts in " + IndicatorsHeader + " and " + WithheldHeader,
 			Query: filterParams, h: a.getMatchSet},

@@ -55,6 +55,9 @@ func (a *API) buildOpenAPI() []byte {
 			op["requestBody"] = map[string]any{"required": !rt.BodyOptional, "content": content}
 		}
 		ok := map[string]any{"description": http.StatusText(rt.Status)}
+		if rt.Produces != "" {
+			ok["content"] = map[string]any{rt.Produces: map[string]any{"schema": map[string]any{"type": "string"}}}
+		}
 		if rt.Resp != "" {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/" + rt.Resp}}}
 		}

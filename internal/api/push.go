@@ -21,7 +21,7 @@ func (a *API) pushRoutes() []route {
 	const tag = "events"
 	kinds := param{Name: "kinds", Type: "string", Desc: "only these kinds or families, comma-separated (" + kindList() + "); default every kind"}
 	rs := []route{
-		{Method: "GET", Path: "/api/v1/events", ID: "streamEvents", Raw: true, Tag: tag, Scope: org.ScopeRead, Status: 200,
+		{Method: "GET", Path: "/api/v1/events", ID: "streamEvents", Raw: true, Produces: "text/event-stream", Tag: tag, Scope: org.ScopeRead, Status: 200,
 			Summary: "Server-Sent Events (text/event-stream) of the events your organisation may receive: `id:` is the event's seq, `event:` its kind, `data:` the event as JSON. " +
 				"Resume with the Last-Event-ID header (or last_event_id): the log after it is replayed, then live events follow without gap or duplicate; " +
 				"heartbeat comments every 15 s; a stream that falls behind is ended and resumes from its last id",

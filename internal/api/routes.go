@@ -36,7 +36,10 @@ type route struct {
 	// Raw routes answer with files in their own media types (exports,
 	// the compiled set): any Accept header is taken.
 	Raw bool
-	h   func(*call) (int, any, error)
+	// Produces is a Raw route's media type when it has one
+	// (text/event-stream), for the OpenAPI description.
+	Produces string
+	h        func(*call) (int, any, error)
 }
 
 type param struct {
