@@ -45,7 +45,7 @@ func SeedAnalysis(ctx context.Context, a Analysis) (string, error) {
 		return "", err
 	}
 	if linked {
-		parts = append(parts, "report A linked to its cluster")
+		parts = append(parts, "report A linked to its cluster, with advice")
 	}
 	al, err := seedAlerts(ctx, a)
 	if err != nil {
@@ -100,5 +100,13 @@ func linkReportCluster(ctx context.Context, a Analysis) (bool, error) {
 	if apperr.CodeOf(err) == apperr.CodeConflict {
 		return false, nil
 	}
+	if err != nil {
+		return false, err
+	}
+	// With the link, the analyst's advice, which the reporter sees in the
+	// report's feedback.
+	_, err = a.Reporting.Comment(ctx, nco, in.ID, "advice",
+		"同じ C2 アドレスを鉄道・ガス事業者も観測しています。FortiOS を 7.2.7 以降に更新し、保守用アカウントの認証情報を変更してください。 / "+
+			"Railway and gas operators see the same C2 address. Update FortiOS to 7.2.7 or later and change the maintenance account's credentials.")
 	return err == nil, err
 }

@@ -91,6 +91,25 @@ func TestSeedClusters(t *testing.T) {
 		if linked != 1 {
 			t.Errorf("report A has %d cluster links, want 1", linked)
 		}
+		// ... and gave its advice once, which the reporter sees.
+		advice := 0
+		for _, in := range ins {
+			if in.Title != demo.IncidentA {
+				continue
+			}
+			evs, err := db.IncidentEvents(ctx, in.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range evs {
+				if e.Kind == "advice" && e.Shared {
+					advice++
+				}
+			}
+		}
+		if advice != 1 {
+			t.Errorf("report A has %d pieces of advice, want 1", advice)
+		}
 		t.Logf("%s: %d clusters; %s strength %d, %d organisations, %d values", db.Dialect(), len(cs), d.Ref, d.Strength, d.Orgs, len(d.Evidence))
 	})
 }
