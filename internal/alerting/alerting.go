@@ -24,6 +24,7 @@ import (
 	"sakimori/internal/audit"
 	"sakimori/internal/auth"
 	"sakimori/internal/event"
+	"sakimori/internal/intel"
 	"sakimori/internal/marking"
 	"sakimori/internal/store"
 )
@@ -37,6 +38,9 @@ type Service struct {
 	Events event.Publisher
 	// Now is the clock for overdue decisions; tests may replace it.
 	Now func() time.Time
+	// Intel, when set, receives each published alert's STIX in a
+	// collection of its own for its recipients (release.go).
+	Intel *intel.Service
 }
 
 // New returns an alert service over db.
@@ -537,7 +541,9 @@ func (s *Service) Publish(ctx context.Context, p *auth.Principal, id string, rev
 		return nil, nil, err
 	}
 	s.publishEvent(ctx, kind, a)
-	return s.view(p, a, nil), pv, nil
+	v := s.view(p, a, nil)
+	v.Warnings = append(v.Warnings, s.release(ctx, p, a, cur.Published)...)
+	return v, pv, nil
 }
 
 // Withdraw withdraws a published alert with a reason.
@@ -561,7 +567,9 @@ func (s *Service) Withdraw(ctx context.Context, p *auth.Principal, id string, re
 		return nil, err
 	}
 	s.publishEvent(ctx, event.AlertWithdrawn, a)
-	return s.view(p, a, nil), nil
+	v := s.view(p, a, nil)
+	v.Warnings = append(v.Warnings, s.release(ctx, p, a, nil)...)
+	return v, nil
 }
 
 // Ack records p's organisation's answer to an alert addressed to it.

@@ -555,3 +555,74 @@ func TestDraftFromCluster(t *testing.T) {
 		}
 	})
 }
+
+// TestRelease: a published alert's indicators reach its recipients' block
+// lists (and nobody else's when AMBER) through a collection of its own; an
+// update that drops an indicator revokes it; a withdrawal revokes the rest.
+func TestRelease(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.s.Intel = e.w.Svc
+		c := content()
+		c.Indicators = []alert.Indicator{{Value: "198.51.100.77"}, {Value: "evil-release.example"}}
+		v := publish(t, e, c)
+		if slices.ContainsFunc(v.Warnings, func(w alert.Warning) bool { return w.Field == "release" }) {
+			t.Fatalf("release warnings: %+v", v.Warnings)
+		}
+		values := func(user string) []string {
+			t.Helper()
+			es, _, err := e.w.Svc.Blocklist(ctx, e.w.P(user), intel.BlockQuery{Collection: alerting.ReleaseAlias(v.Alert)})
+			if apperr.CodeOf(err) == apperr.CodeNotFound {
+				return nil // the collection is not listed for user
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, x := range es {
+				out = append(out, x.Value)
+			}
+			slices.Sort(out)
+			return out
+		}
+		rs, err := e.db.AlertRecipients(ctx, v.ID)
+		if err != nil || len(rs) == 0 {
+			t.Fatalf("recipients: %v %+v", err, rs)
+		}
+		recipient := map[string]bool{}
+		for _, r := range rs {
+			recipient[r.OrgID] = true
+		}
+		for _, user := range []string{"op-a-analyst", "op-b-analyst", "sup-analyst", "ven-analyst", "isac-analyst"} {
+			got := values(user)
+			want := []string(nil)
+			if recipient[e.w.P(user).Org.ID] {
+				want = []string{"198.51.100.77", "evil-release.example"}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s (recipient %v): block list %v, want %v", user, recipient[e.w.P(user).Org.ID], got, want)
+			}
+		}
+		// An update that drops the domain revokes it.
+		nco := e.w.P("nco-analyst")
+		v2, err := e.s.Edit(ctx, nco, v.ID, v.Rev, func(c *alert.Content) error {
+			c.Indicators = c.Indicators[:1]
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v2, _, err = e.s.Publish(ctx, nco, v2.ID, v2.Rev); err != nil || slices.ContainsFunc(v2.Warnings, func(w alert.Warning) bool { return w.Field == "release" }) {
+			t.Fatalf("republish: %v %+v", err, v2)
+		}
+		if got := values("op-a-analyst"); !slices.Equal(got, []string{"198.51.100.77"}) {
+			t.Errorf("after the update: %v", got)
+		}
+		if _, err := e.s.Withdraw(ctx, nco, v2.ID, v2.Rev, "the campaign was misattributed"); err != nil {
+			t.Fatal(err)
+		}
+		if got := values("op-a-analyst"); len(got) != 0 {
+			t.Errorf("after the withdrawal: %v", got)
+		}
+	})
+}
