@@ -365,7 +365,9 @@ func (d *domProbe) touch(b *Set) {
 		// often run into the next cache line: prefetch it too.
 		a := p + slot*uintptr(slotOf(d.hash[k], len(t.e)))
 		prefetch(a)
-		prefetch(a + 2*slot)
+		if end := a + 3*slot - 1; end>>6 != a>>6 {
+			prefetch(end)
+		}
 	}
 }
 

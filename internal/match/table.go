@@ -216,8 +216,11 @@ func (t *u4Table) prefetch(k uint32) {
 	g := a + uint32(uint16(k))*n>>16
 	lo, hi := max(g, a+u4Window)-u4Window, min(g+u4Window, b-1)
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(t.lo)))
-	prefetch(p + 2*uintptr(lo))
-	prefetch(p + 2*uintptr(hi))
+	x, y := p+2*uintptr(lo), p+2*uintptr(hi)
+	prefetch(x)
+	if y>>6 != x>>6 {
+		prefetch(y)
+	}
 }
 
 // u6Table holds IPv6 addresses as two 64-bit halves.
