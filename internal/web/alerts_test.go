@@ -70,7 +70,9 @@ func TestAlertPages(t *testing.T) {
 		}
 		id := alertIDRE.FindStringSubmatch(r.Location)[1]
 		d := gov.get("/alerts/" + id).must(t, http.StatusOK)
-		d.has(t, "Web alert", "[ipv4-addr:value = &#39;203.0.113.99&#39;]", "Fortinet FortiOS", `id="submit-form"`)
+		d.has(t, "Web alert", "[ipv4-addr:value = &#39;203.0.113.99&#39;]", "Fortinet FortiOS", `id="submit-form"`,
+			`href="/clusters/`+cs[0].Ref+`"`) // the cluster by its ref
+		gov.get("/clusters/" + cs[0].Ref).must(t, http.StatusOK)
 		ed := gov.get("/alerts/" + id + "/edit").must(t, http.StatusOK)
 		ed.has(t, "#src=indicator--00000000-0000-4000-8000-000000000900", "Fortinet / FortiOS / 7.2.4 / CVE-2024-21762")
 		// A stale revision is refused on the form, the input kept.
