@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -41,7 +42,10 @@ func TestClusterPages(t *testing.T) {
 			p.has(t, cl.Ref, "<svg", `href="/clusters/`+cl.ID+`"`)
 			gov.get("/clusters?min_strength=abc").must(t, http.StatusBadRequest)
 			d := gov.get("/clusters/"+cl.ID).must(t, http.StatusOK)
-			d.has(t, "203.0.113.88", "op-a 日本語", `href="/alerts/new?cluster=`+cl.ID+`"`, `name="csrf"`)
+			name := map[string]string{"ja": "op-a 日本語", "en": "op-a"}[lang]
+			d.has(t, "203.0.113.88", `">`+name+`</a>`, `href="/alerts/new?cluster=`+cl.ID+`"`, `name="csrf"`,
+				"<dd>"+strconv.Itoa(cl.Orgs)+"</dd>") // the number of organisations
+			d.hasNot(t, "{{", "&#123;")
 		}
 		gov := e.client("en")
 		gov.login("nco-analyst@nco.example.jp")
