@@ -60,7 +60,11 @@ func (s *server) feedbackData(rq *req, fb *weather.Feedback) fbData {
 	if c := fb.Correlation; c != nil {
 		d.Correlation, d.Summary = true, c.Text.In(rq.lang)
 		for _, x := range c.Clusters {
-			d.Clusters = append(d.Clusters, fbCluster{Ref: x.Ref, Title: x.Title, Status: x.Status, Strength: x.Strength})
+			st := x.Status
+			if k, ok := clusterStatusKeys[st]; ok {
+				st = rq.T(k)
+			}
+			d.Clusters = append(d.Clusters, fbCluster{Ref: x.Ref, Title: x.Title, Status: st, Strength: x.Strength})
 		}
 		for _, v := range c.Values {
 			d.Values = append(d.Values, fbValue{Kind: v.Kind, Value: v.Value, Others: others(v.Others)})
@@ -71,7 +75,7 @@ func (s *server) feedbackData(rq *req, fb *weather.Feedback) fbData {
 		if title == "" {
 			title = a.Title.JA
 		}
-		d.Alerts = append(d.Alerts, fbAlert{Ref: a.Ref, Severity: a.Severity, Title: title, Published: a.PublishedAt})
+		d.Alerts = append(d.Alerts, fbAlert{Ref: a.Ref, Severity: rq.T(alertKey("al.sev.", a.Severity)), Title: title, Published: a.PublishedAt})
 	}
 	for _, a := range fb.Advice {
 		d.Advice = append(d.Advice, fbAdvice{At: a.At, Kind: rq.T("inc.comment." + a.Kind), Actor: a.ActorName, Text: a.Text})

@@ -51,3 +51,17 @@ func TestFeedbackSection(t *testing.T) {
 		t.Errorf("without weather: %s", got)
 	}
 }
+
+// TestFeedbackLabels: cluster states and alert severities are shown in
+// the reader's language, not as their identifiers.
+func TestFeedbackLabels(t *testing.T) {
+	s := &server{}
+	rq := &req{Request: httptest.NewRequest("GET", "/", nil), lang: "ja", tr: i18n.For("ja")}
+	fb := &weather.Feedback{IncidentID: "i", Alerts: []weather.AlertRef{{Ref: "ALR-2026-0001", Severity: "high"}}}
+	fb.Correlation = &weather.Correlation{}
+	fb.Correlation.Clusters = append(fb.Correlation.Clusters, weather.ClusterRef{Ref: "CL-2026-0001", Status: "open"})
+	d := s.feedbackData(rq, fb)
+	if len(d.Clusters) != 1 || d.Clusters[0].Status != "未確認" || len(d.Alerts) != 1 || d.Alerts[0].Severity != "高" {
+		t.Errorf("labels: %+v %+v", d.Clusters, d.Alerts)
+	}
+}
