@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"sakimori/internal/audit"
 	"sakimori/internal/auth"
 	"sakimori/internal/event"
+	"sakimori/internal/event/eventtest"
 	"sakimori/internal/exposure"
 	"sakimori/internal/intel"
 	"sakimori/internal/intel/inteltest"
@@ -33,33 +33,6 @@ import (
 	"sakimori/internal/vuln"
 )
 
-// recorder is an event.Publisher that keeps what it is given.
-type recorder struct {
-	mu  sync.Mutex
-	evs []*event.Event
-}
-
-func (r *recorder) Publish(_ context.Context, evs ...*event.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, e := range evs {
-		if err := e.Validate(); err != nil {
-			return err
-		}
-	}
-	r.evs = append(r.evs, evs...)
-	return nil
-}
-
-func (r *recorder) last() *event.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.evs) == 0 {
-		return nil
-	}
-	return r.evs[len(r.evs)-1]
-}
-
 // env is a world with an exposure (op-a runs a vulnerable FortiGate), a
 // shared indicator sighted by op-b, and a second government analyst.
 type env struct {
@@ -67,7 +40,7 @@ type env struct {
 	db    *store.DB
 	raw   *sql.DB
 	s     *alerting.Service
-	ev    *recorder
+	ev    *eventtest.Recorder
 	indID string
 }
 
@@ -126,7 +99,7 @@ func setup(t *testing.T, db *store.DB, raw *sql.DB) *env {
 	if err := w.Svc.AddSighting(ctx, w.P("op-b-analyst"), &share.Sighting{StixID: indID}); err != nil {
 		t.Fatal(err)
 	}
-	ev := &recorder{}
+	ev := &eventtest.Recorder{}
 	s := alerting.New(db, inteltest.Quiet)
 	s.Events = ev
 	return &env{w: w, db: db, raw: raw, s: s, ev: ev, indID: indID}
@@ -263,7 +236,7 @@ func TestLifecycleTargetingAndAcknowledgement(t *testing.T) {
 		if v, _, err = e.s.Publish(ctx, nco, v.ID, v.Rev); err != nil || v.State != alert.Published {
 			t.Fatalf("publish: %v", err)
 		}
-		ev := e.ev.last()
+		ev := e.ev.Last()
 		if ev.Kind != event.AlertPublished || !ev.Audience.Gov || !slices.Equal(sorted(ev.Audience.Orgs), want) {
 			t.Fatalf("event %+v", ev)
 		}
@@ -304,7 +277,7 @@ func TestLifecycleTargetingAndAcknowledgement(t *testing.T) {
 		if err != nil || r.State != alert.Actioned || r.AckedAt == nil {
 			t.Fatalf("ack %+v %v", r, err)
 		}
-		if ev := e.ev.last(); ev.Kind != event.AlertAcked || !slices.Equal(ev.Audience.Orgs, []string{w.Orgs["nco"].ID}) || ev.Audience.Gov {
+		if ev := e.ev.Last(); ev.Kind != event.AlertAcked || !slices.Equal(ev.Audience.Orgs, []string{w.Orgs["nco"].ID}) || ev.Audience.Gov {
 			t.Fatalf("ack event %+v", ev)
 		}
 		if l, err := e.s.List(ctx, opA, alerting.Query{Unacked: true}); err != nil || len(l) != 0 {
@@ -336,7 +309,7 @@ func TestLifecycleTargetingAndAcknowledgement(t *testing.T) {
 		if v, _, err = e.s.Publish(ctx, nco, v.ID, v.Rev); err != nil {
 			t.Fatal(err)
 		}
-		if ev := e.ev.last(); ev.Kind != event.AlertUpdated || !strings.Contains(string(ev.Data), `"changes":["title"`) {
+		if ev := e.ev.Last(); ev.Kind != event.AlertUpdated || !strings.Contains(string(ev.Data), `"changes":["title"`) {
 			t.Fatalf("update event %+v %s", ev, ev.Data)
 		}
 		if got, _ := e.s.Get(ctx, opA, v.ID); !strings.HasPrefix(got.Title.JA, "更新") || len(got.Publications) != 2 || got.Publications[1].Changes[0] != "title" {
@@ -363,7 +336,7 @@ func TestLifecycleTargetingAndAcknowledgement(t *testing.T) {
 		if v, err = e.s.Withdraw(ctx, nco, v.ID, v.Rev, "誤報"); err != nil || v.State != alert.Withdrawn {
 			t.Fatalf("withdraw: %v", err)
 		}
-		if ev := e.ev.last(); ev.Kind != event.AlertWithdrawn {
+		if ev := e.ev.Last(); ev.Kind != event.AlertWithdrawn {
 			t.Fatalf("withdraw event %+v", ev)
 		}
 		if got, err := e.s.Get(ctx, opA, v.ID); err != nil || got.Withdrawal == nil || got.Withdrawal.Reason != "誤報" || got.Withdrawal.By != "" {

@@ -49,7 +49,9 @@ func stixID(typ, alertID, key string) string {
 	return fmt.Sprintf("%s--%x-%x-%x-%x-%x", typ, b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-func stixTime(t time.Time) string { return t.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z") }
+func stixTime(t time.Time) string {
+	return t.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z")
+}
 
 func both(t alert.Text) string {
 	if t.EN == "" || t.EN == t.JA {

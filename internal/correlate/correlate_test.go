@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/correlate"
-	"sakimori/internal/event"
+	"sakimori/internal/event/eventtest"
 	"sakimori/internal/incident"
 	"sakimori/internal/intel"
 	"sakimori/internal/intel/inteltest"
@@ -24,28 +23,12 @@ import (
 	"sakimori/internal/store/storetest"
 )
 
-type recorder struct {
-	mu  sync.Mutex
-	evs []*event.Event
-}
-
-func (r *recorder) Publish(_ context.Context, evs ...*event.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, e := range evs {
-		if err := e.Validate(); err != nil {
-			return err
-		}
-	}
-	r.evs = append(r.evs, evs...)
-	return nil
-}
+// recorder keeps the engine's events.
+type recorder struct{ eventtest.Recorder }
 
 func (r *recorder) kinds() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var out []string
-	for _, e := range r.evs {
+	for _, e := range r.Events() {
 		out = append(out, string(e.Kind))
 		if !e.Audience.Gov || e.Audience.Everyone || len(e.Audience.Orgs) > 0 {
 			panic("cluster event for more than the government")

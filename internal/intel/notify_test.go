@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"testing"
 
 	"sakimori/internal/event"
+	"sakimori/internal/event/eventtest"
 	"sakimori/internal/intel"
 	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/marking"
@@ -19,34 +19,23 @@ import (
 // recorder is an event publisher and an observer that keeps what it is
 // told.
 type recorder struct {
-	mu        sync.Mutex
-	events    []*event.Event
+	eventtest.Recorder
 	stored    []intel.StoredObject
 	sightings []share.Sighting
-}
-
-func (r *recorder) Publish(_ context.Context, evs ...*event.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, e := range evs {
-		if err := e.Validate(); err != nil {
-			return err
-		}
-	}
-	r.events = append(r.events, evs...)
-	return nil
 }
 
 func (r *recorder) ObjectsStored(_ context.Context, _ *share.Collection, objs []intel.StoredObject) {
 	r.stored = append(r.stored, objs...)
 }
 
-func (r *recorder) SightingAdded(_ context.Context, sg *share.Sighting) { r.sightings = append(r.sightings, *sg) }
+func (r *recorder) SightingAdded(_ context.Context, sg *share.Sighting) {
+	r.sightings = append(r.sightings, *sg)
+}
 
 func (r *recorder) take() ([]*event.Event, []intel.StoredObject) {
-	evs, objs := r.events, r.stored
-	r.events, r.stored = nil, nil
-	return evs, objs
+	objs := r.stored
+	r.stored = nil
+	return r.Take(), objs
 }
 
 func data(t *testing.T, e *event.Event) intel.IndicatorEventData {

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"sakimori/internal/event"
+	"sakimori/internal/event/eventtest"
 	"sakimori/internal/incident"
 	"sakimori/internal/report"
 	"sakimori/internal/reporting"
@@ -17,25 +17,12 @@ import (
 )
 
 type recorder struct {
-	mu      sync.Mutex
-	events  []*event.Event
+	eventtest.Recorder
 	changes []struct {
 		state     incident.State
 		submitted bool
 		iocs      int
 	}
-}
-
-func (r *recorder) Publish(_ context.Context, evs ...*event.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, e := range evs {
-		if err := e.Validate(); err != nil {
-			return err
-		}
-	}
-	r.events = append(r.events, evs...)
-	return nil
 }
 
 func (r *recorder) ReportChanged(_ context.Context, in *incident.Incident, submitted bool) {
@@ -73,19 +60,19 @@ func TestStatusEvents(t *testing.T) {
 		if _, err := w.svc.Save(ctx, rep, in.ID, reporting.Edit{Content: &c}); err != nil {
 			t.Fatal(err)
 		}
-		if len(rec.events) != 0 || len(rec.changes) != 0 {
-			t.Fatalf("a saved draft is no state change: %+v %+v", rec.events, rec.changes)
+		if len(rec.Events()) != 0 || len(rec.changes) != 0 {
+			t.Fatalf("a saved draft is no state change: %+v %+v", rec.Events(), rec.changes)
 		}
 		if _, err := w.svc.RequestApproval(ctx, rep, in.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		if len(rec.events) != 1 || !slices.Equal(rec.events[0].Audience.Orgs, []string{w.Orgs["op-a"].ID}) {
-			t.Fatalf("in approval: only the reporter hears of it: %+v", rec.events)
+		if len(rec.Events()) != 1 || !slices.Equal(rec.Events()[0].Audience.Orgs, []string{w.Orgs["op-a"].ID}) {
+			t.Fatalf("in approval: only the reporter hears of it: %+v", rec.Events())
 		}
 		if _, err := w.svc.Submit(ctx, rep, in.ID, reporting.SubmitRequest{Emergency: true, Reason: "attack in progress"}); err != nil {
 			t.Fatal(err)
 		}
-		last := rec.events[len(rec.events)-1]
+		last := rec.Events()[len(rec.Events())-1]
 		var d reporting.StatusEventData
 		if err := json.Unmarshal(last.Data, &d); err != nil {
 			t.Fatal(err)

@@ -48,7 +48,7 @@ func TestAlertPages(t *testing.T) {
 			t.Fatal("no alerts navigation")
 		}
 		// The form pre-filled from the cluster.
-		f := gov.get("/alerts/new?cluster=" + cs[0].ID).must(t, http.StatusOK)
+		f := gov.get("/alerts/new?cluster="+cs[0].ID).must(t, http.StatusOK)
 		f.has(t, "203.0.113.99", `name="csrf"`, cs[0].ID)
 		// A bad form names the field and keeps the input.
 		bad := gov.post("/alerts/new", url.Values{"title.ja": {""}, "summary.ja": {"概要だけ"}, "severity": {"high"}, "tlp": {"amber"},
@@ -69,11 +69,11 @@ func TestAlertPages(t *testing.T) {
 			t.Fatalf("create: %d %s", r.Status, r.Body)
 		}
 		id := alertIDRE.FindStringSubmatch(r.Location)[1]
-		d := gov.get("/alerts/" + id).must(t, http.StatusOK)
+		d := gov.get("/alerts/"+id).must(t, http.StatusOK)
 		d.has(t, "Web alert", "[ipv4-addr:value = &#39;203.0.113.99&#39;]", "Fortinet FortiOS", `id="submit-form"`,
 			`href="/clusters/`+cs[0].Ref+`"`) // the cluster by its ref
-		gov.get("/clusters/" + cs[0].Ref).must(t, http.StatusOK)
-		ed := gov.get("/alerts/" + id + "/edit").must(t, http.StatusOK)
+		gov.get("/clusters/"+cs[0].Ref).must(t, http.StatusOK)
+		ed := gov.get("/alerts/"+id+"/edit").must(t, http.StatusOK)
 		ed.has(t, "#src=indicator--00000000-0000-4000-8000-000000000900", "Fortinet / FortiOS / 7.2.4 / CVE-2024-21762")
 		// A stale revision is refused on the form, the input kept.
 		stale := gov.post("/alerts/"+id+"/edit", url.Values{"rev": {"99"}, "title.ja": {"新しい件名"}, "summary.ja": {"概要"}, "severity": {"high"}, "tlp": {"amber"}, "targeting.orgs": {"op-b"}})
@@ -89,7 +89,7 @@ func TestAlertPages(t *testing.T) {
 		rev.get("/alerts/"+id).has(t, `id="review-form"`, "op-b 日本語")
 		rev.post("/alerts/"+id+"/review", url.Values{"decision": {"send_back"}}).must(t, http.StatusBadRequest)
 		rev.post("/alerts/"+id+"/review", url.Values{"decision": {"approve"}}).must(t, http.StatusSeeOther)
-		p := gov.get("/alerts/" + id).must(t, http.StatusOK)
+		p := gov.get("/alerts/"+id).must(t, http.StatusOK)
 		p.has(t, `id="publish-form"`, `id="preview-table"`, "op-b")
 		gov.post("/alerts/"+id+"/publish", url.Values{}).must(t, http.StatusSeeOther)
 		gov.get("/alerts/"+id).has(t, `id="recipient-table"`, "Not acknowledged", `id="withdraw-form"`)
@@ -106,7 +106,7 @@ func TestAlertPages(t *testing.T) {
 		opb.post("/alerts/"+id+"/ack", url.Values{"ack_state": {"actioned"}, "ack_actions": {"FW で遮断"}}).must(t, http.StatusSeeOther)
 		opb.get("/alerts?unacked=1").hasNot(t, "機密のウェブ注意喚起")
 		gov.get("/alerts/"+id).has(t, "Actioned", "FW で遮断")
-		x := opb.get("/alerts/" + id + "/stix").must(t, http.StatusOK)
+		x := opb.get("/alerts/"+id+"/stix").must(t, http.StatusOK)
 		if !strings.Contains(x.Body, `"type":"report"`) {
 			t.Fatalf("stix: %s", x.Body)
 		}

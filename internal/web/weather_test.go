@@ -110,7 +110,7 @@ func TestWeatherPages(t *testing.T) {
 			// The incident page shows the same section inline to the
 			// reporter and its receivers.
 			for _, name := range []string{"op-a-analyst", "nco-analyst"} {
-				p = e.as(name, "ja").get("/incidents/" + seed.Incidents[0]).must(t, http.StatusOK)
+				p = e.as(name, "ja").get("/incidents/"+seed.Incidents[0]).must(t, http.StatusOK)
 				if !strings.Contains(p.Body, `id="feedback"`) || !strings.Contains(p.Body, "受領機関からの助言") {
 					t.Errorf("%s: the incident page lacks the feedback section", name)
 				}
