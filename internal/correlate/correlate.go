@@ -362,8 +362,8 @@ func (s *Service) withWarninglists(vals []store.CorrValue) []store.CorrValue {
 		return vals
 	}
 	for i := range vals {
-		k := wlKind(vals[i].Kind)
-		if k == "" {
+		k, ok := warninglist.AtomKind(vals[i].Kind)
+		if !ok {
 			continue
 		}
 		if hits := set.Check(k, vals[i].Value); len(hits) > 0 {
@@ -371,24 +371,6 @@ func (s *Service) withWarninglists(vals []store.CorrValue) []store.CorrValue {
 		}
 	}
 	return vals
-}
-
-func wlKind(k string) warninglist.Kind {
-	switch pattern.Kind(k) {
-	case pattern.KindIPv4, pattern.KindIPv6:
-		return warninglist.KindIP
-	case pattern.KindCIDR4, pattern.KindCIDR6:
-		return warninglist.KindCIDR
-	case pattern.KindDomain:
-		return warninglist.KindDomain
-	case pattern.KindURL:
-		return warninglist.KindURL
-	case pattern.KindEmail:
-		return warninglist.KindEmail
-	case pattern.KindMD5, pattern.KindSHA1, pattern.KindSHA256, pattern.KindSHA512:
-		return warninglist.Kind(k)
-	}
-	return ""
 }
 
 // ---- values ----------------------------------------------------------------

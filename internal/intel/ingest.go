@@ -590,23 +590,6 @@ func objectAtoms(o *stix.Object) []store.Atom {
 	return out
 }
 
-// warninglistKind maps an atom kind to the warninglist kind to check it as.
-func warninglistKind(k string) warninglist.Kind {
-	switch pattern.Kind(k) {
-	case pattern.KindIPv4, pattern.KindIPv6:
-		return warninglist.KindIP
-	case pattern.KindCIDR4, pattern.KindCIDR6:
-		return warninglist.KindCIDR
-	case pattern.KindDomain:
-		return warninglist.KindDomain
-	case pattern.KindURL:
-		return warninglist.KindURL
-	case pattern.KindEmail:
-		return warninglist.KindEmail
-	}
-	return warninglist.Kind(k) // hashes share their names
-}
-
 // flags checks atoms against the enabled warninglists.
 func (s *Service) flags(atoms []store.Atom) []share.Flag {
 	set := s.ListSet()
@@ -615,7 +598,11 @@ func (s *Service) flags(atoms []store.Atom) []share.Flag {
 	}
 	var out []share.Flag
 	for _, a := range atoms {
-		for _, h := range set.Check(warninglistKind(a.Kind), a.Value) {
+		k, ok := warninglist.AtomKind(a.Kind)
+		if !ok {
+			continue
+		}
+		for _, h := range set.Check(k, a.Value) {
 			out = append(out, share.Flag{List: h.List, Kind: a.Kind, Value: a.Value})
 		}
 	}

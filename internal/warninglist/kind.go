@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"sakimori/internal/stix/pattern"
 )
 
 // Kind is the kind of an indicator value passed to Set.Check. It decides
@@ -314,4 +316,25 @@ func foldPrefix(p netip.Prefix) netip.Prefix {
 		return netip.PrefixFrom(a.Unmap(), p.Bits()-96)
 	}
 	return p
+}
+
+// AtomKind is the kind to check a matchable atom of a STIX pattern
+// (pattern.Kind: ipv4, cidr6, domain, sha256, ...) as; false for kinds no
+// warninglist applies to (ATT&CK techniques, CVE ids, malware names).
+func AtomKind(k string) (Kind, bool) {
+	switch pattern.Kind(k) {
+	case pattern.KindIPv4, pattern.KindIPv6:
+		return KindIP, true
+	case pattern.KindCIDR4, pattern.KindCIDR6:
+		return KindCIDR, true
+	case pattern.KindDomain:
+		return KindDomain, true
+	case pattern.KindURL:
+		return KindURL, true
+	case pattern.KindEmail:
+		return KindEmail, true
+	case pattern.KindMD5, pattern.KindSHA1, pattern.KindSHA224, pattern.KindSHA256, pattern.KindSHA384, pattern.KindSHA512:
+		return Kind(k), true // hashes share their names
+	}
+	return "", false
 }
