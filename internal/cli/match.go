@@ -436,6 +436,7 @@ type matchRun struct {
 	e        *env
 	o        *matchOpts
 	set      *match.Set
+	batch    *match.Batch // over set, made by the first file scanned
 	out      *bufio.Writer
 	enc      *json.Encoder
 	header   bool
@@ -572,32 +573,31 @@ func (r *matchRun) scanFile(ctx context.Context, name string) error {
 		in = ctxReader{ctx, f}
 	}
 	sc := logscan.NewScanner(in, r.o.logFormat)
-	err := sc.Scan(func(rec *logscan.Record) error {
-		found := false
-		for i := range rec.Observables {
-			ob := &rec.Observables[i]
-			ref, ok := r.set.Lookup(ob.Kind, ob.Value)
-			if !ok {
-				continue
+	var err error
+	if name == "-" {
+		// Standard input (possibly a pipe from tail -F): look each record
+		// up as it comes, so that hits appear as they are found.
+		err = sc.Scan(func(rec *logscan.Record) error {
+			found := false
+			for i := range rec.Observables {
+				ob := &rec.Observables[i]
+				ref, ok := r.set.Lookup(ob.Kind, ob.Value)
+				if !ok {
+					continue
+				}
+				found = true
+				if err := r.hit(name, rec, ob, r.set.Indicator(ref)); err != nil {
+					return err
+				}
 			}
-			found = true
-			ind := r.set.Indicator(ref)
-			r.hits++
-			if _, ok := r.distinct[ind.ID]; !ok {
-				r.distinct[ind.ID] = struct{}{}
+			if found {
+				return r.out.Flush()
 			}
-			if r.o.report {
-				r.tally.Add(ind, defense.SeenAt(rec.Time, time.Now()))
-			}
-			if err := r.printHit(name, rec, ob, ind); err != nil {
-				return err
-			}
-		}
-		if found { // hits appear as they are found, also from a pipe
-			return r.out.Flush()
-		}
-		return nil
-	})
+			return nil
+		})
+	} else {
+		err = r.scanBatched(name, sc)
+	}
 	st := sc.Stats()
 	r.stats.Lines += st.Lines
 	r.stats.Records += st.Records
@@ -605,6 +605,49 @@ func (r *matchRun) scanFile(ctx context.Context, name string) error {
 	r.stats.Skipped += st.Skipped
 	r.stats.TooLong += st.TooLong
 	return err
+}
+
+// scanBatched scans a file looking its observables up in batches
+// (match.Batch: their memory accesses overlap), hits in file order.
+func (r *matchRun) scanBatched(name string, sc *logscan.Scanner) error {
+	if r.batch == nil {
+		r.batch = match.NewBatch(match.NewMatcher(r.set))
+	}
+	var recs []logscan.Record // where each waiting observable came from
+	flush := func() error {
+		err := r.batch.Flush(func(tag int32, ob *match.Observable, h match.Hit) error {
+			return r.hit(name, &recs[tag], ob, h.Indicator())
+		})
+		recs = recs[:0]
+		return err
+	}
+	err := sc.Scan(func(rec *logscan.Record) error {
+		for i := range rec.Observables {
+			recs = append(recs, logscan.Record{Line: rec.Line, Offset: rec.Offset, Time: rec.Time})
+			if r.batch.Add(&rec.Observables[i], int32(len(recs)-1)) {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if ferr := flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// hit counts and prints one match of observable ob of rec.
+func (r *matchRun) hit(name string, rec *logscan.Record, ob *match.Observable, ind *match.Indicator) error {
+	r.hits++
+	if _, ok := r.distinct[ind.ID]; !ok {
+		r.distinct[ind.ID] = struct{}{}
+	}
+	if r.o.report {
+		r.tally.Add(ind, defense.SeenAt(rec.Time, time.Now()))
+	}
+	return r.printHit(name, rec, ob, ind)
 }
 
 // ctxReader stops reading when ctx is done.

@@ -45,23 +45,40 @@ func ScanSet(set *match.Set, r io.Reader, f logscan.Format, now time.Time) (*Sca
 	sc := logscan.NewScanner(r, f)
 	res := &ScanResult{Hits: []Hit{}}
 	var tally Tally
-	err := sc.Scan(func(rec *logscan.Record) error {
-		for i := range rec.Observables {
-			o := &rec.Observables[i]
-			ref, ok := set.Lookup(o.Kind, o.Value)
-			if !ok {
-				continue
-			}
-			ind := set.Indicator(ref)
-			tally.Add(ind, SeenAt(rec.Time, now))
+	// Observables are looked up in batches (match.Batch), each with the
+	// record it came from.
+	type origin struct{ line, offset, time int64 }
+	var recs []origin
+	b := match.NewBatch(match.NewMatcher(set))
+	flush := func() error {
+		err := b.Flush(func(tag int32, o *match.Observable, h match.Hit) error {
+			rec := recs[tag]
+			ind := h.Indicator()
+			tally.Add(ind, SeenAt(rec.time, now))
 			if len(res.Hits) < MaxHits {
-				res.Hits = append(res.Hits, Hit{Line: rec.Line, Offset: rec.Offset, Field: o.Field, Observed: string(o.Value), Indicator: ind})
+				res.Hits = append(res.Hits, Hit{Line: rec.line, Offset: rec.offset, Field: o.Field, Observed: string(o.Value), Indicator: ind})
 			} else {
 				res.Truncated = true
+			}
+			return nil
+		})
+		recs = recs[:0]
+		return err
+	}
+	err := sc.Scan(func(rec *logscan.Record) error {
+		for i := range rec.Observables {
+			recs = append(recs, origin{rec.Line, rec.Offset, rec.Time})
+			if b.Add(&rec.Observables[i], int32(len(recs)-1)) {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
+	if ferr := flush(); err == nil {
+		err = ferr
+	}
 	res.Format, res.Stats, res.Seen = sc.Format(), sc.Stats(), tally.List()
 	return res, err
 }

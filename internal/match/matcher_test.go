@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -497,3 +498,59 @@ func BenchmarkLookupBatchDomains(b *testing.B) {
 }
 
 func must(s *Set, _ []Problem) *Set { return s }
+
+// TestBatch: observables added to a Batch (their buffers reused at once)
+// match exactly as Lookup says, in order, through arena growth and
+// several flushes.
+func TestBatch(t *testing.T) {
+	s := testSet(t)
+	m := NewMatcher(s)
+	r := rand.New(rand.NewPCG(9, 9))
+	b := NewBatch(m)
+	var want, got []int32
+	buf := make([]byte, 0, 4096)
+	flush := func() {
+		if err := b.Flush(func(tag int32, o *Observable, h Hit) error {
+			if ref, ok := m.Lookup(o.Kind, o.Value); !ok || ref.Ref != h.Ref {
+				t.Errorf("tag %d %s: batch hit %+v, Lookup %+v %v", tag, o.Value, h, ref, ok)
+			}
+			got = append(got, tag)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 2000 {
+		var o Observable
+		switch i % 5 {
+		case 0:
+			o = Observable{Kind: KindIPv4, Value: fmt.Appendf(buf[:0], "192.0.2.%d", r.IntN(100))}
+		case 1:
+			o = Observable{Kind: KindIPv4, Value: fmt.Appendf(buf[:0], "10.1.%d.%d", r.IntN(4), r.IntN(256))}
+		case 2:
+			o = Observable{Kind: KindDomain, Value: append(buf[:0], randDomain(r)+".evil.example"...)}
+		case 3:
+			// Long values grow the arena.
+			o = Observable{Kind: KindURL, Value: fmt.Appendf(buf[:0], "http://phish.example/%s", strings.Repeat("x", r.IntN(3000)))}
+		default:
+			o = Observable{Kind: KindDomain, Value: fmt.Appendf(buf[:0], "n%d.example.org", r.IntN(1000))}
+		}
+		if _, ok := m.Lookup(o.Kind, o.Value); ok {
+			want = append(want, int32(i))
+		}
+		full := b.Add(&o, int32(i))
+		for j := range buf[:cap(buf)] {
+			buf[:cap(buf)][j] = 'Z' // the caller reuses its buffer
+		}
+		if full {
+			flush()
+		}
+	}
+	flush()
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("batch hits %v, want %v", got, want)
+	}
+	if b.Len() != 0 {
+		t.Errorf("%d left after flush", b.Len())
+	}
+}
