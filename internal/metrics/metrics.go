@@ -301,20 +301,27 @@ func (g *GaugeVec) write(w *bufio.Writer) {
 	}
 }
 
-// gaugeFunc is a label-less gauge computed at scrape time.
+// gaugeFunc is a label-less gauge (or counter) computed at scrape time.
 type gaugeFunc struct {
-	name, help string
-	f          func() float64
+	name, help, typ string
+	f               func() float64
 }
 
 // NewGaugeFunc registers a gauge whose value f computes at every scrape.
 // f must be cheap and safe for concurrent use.
 func (r *Registry) NewGaugeFunc(name, help string, f func() float64) {
-	r.register(name, nil, &gaugeFunc{name: name, help: help, f: f})
+	r.register(name, nil, &gaugeFunc{name: name, help: help, typ: "gauge", f: f})
+}
+
+// NewCounterFunc registers a counter whose value f reads at every scrape
+// (a count kept elsewhere, which only grows). f must be cheap and safe
+// for concurrent use.
+func (r *Registry) NewCounterFunc(name, help string, f func() float64) {
+	r.register(name, nil, &gaugeFunc{name: name, help: help, typ: "counter", f: f})
 }
 
 func (g *gaugeFunc) write(w *bufio.Writer) {
-	writeHeader(w, g.name, g.help, "gauge")
+	writeHeader(w, g.name, g.help, g.typ)
 	writeSample(w, g.name, nil, nil, "", "", g.f())
 }
 

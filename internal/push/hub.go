@@ -284,9 +284,11 @@ func (s *Service) dispatch(ctx context.Context, e *event.Event) {
 		}
 		select {
 		case sub.C <- f:
+			s.stats.sent.Add(1)
 		default:
 			delete(s.subs, sub)
 			sub.end("slow")
+			s.stats.cutOff.Add(1)
 		}
 	}
 }

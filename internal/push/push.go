@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sakimori/internal/event"
@@ -100,6 +101,29 @@ type Service struct {
 
 	writerOnce sync.Once
 	pubq       chan *pubReq
+
+	stats counters
+}
+
+// counters are what the service counts for monitoring (Stats).
+type counters struct {
+	published, sent, cutOff, delivered, failed atomic.Int64
+}
+
+// Stats are the push service's counters since it started, for /metrics.
+type Stats struct {
+	Subscribers       int   // open streams on this node
+	Published         int64 // events stored by this node
+	Sent              int64 // events queued to this node's streams
+	CutOff            int64 // streams ended because they fell too far behind (they resume)
+	WebhookDeliveries int64 // webhook deliveries accepted by their receivers
+	WebhookFailures   int64 // webhook deliveries that failed (retried from the cursor)
+}
+
+// Stats returns the counters.
+func (s *Service) Stats() Stats {
+	return Stats{Subscribers: s.Subscribers(), Published: s.stats.published.Load(), Sent: s.stats.sent.Load(),
+		CutOff: s.stats.cutOff.Load(), WebhookDeliveries: s.stats.delivered.Load(), WebhookFailures: s.stats.failed.Load()}
 }
 
 // pubReq is one Publish call waiting for the writer.
@@ -179,6 +203,7 @@ func (s *Service) Publish(ctx context.Context, evs ...*event.Event) error {
 	if err := s.append(evs); err != nil {
 		return err
 	}
+	s.stats.published.Add(int64(len(evs)))
 	// Hand over copies: the caller may reuse its events.
 	cp := make([]*event.Event, len(evs))
 	for i, e := range evs {

@@ -273,12 +273,14 @@ func (s *Service) deliverOne(ctx context.Context, id string) {
 				if ctx.Err() != nil {
 					return
 				}
+				s.stats.failed.Add(1)
 				disabled, ferr := s.DB.WebhookFailed(ctx, w.ID, s.Node, deliveryError(err), s.maxFailures())
 				if ferr == nil && disabled {
 					s.Log.Warn("push: webhook disabled after repeated failures", "webhook", w.ID, "org", w.OrgID, "err", err)
 				}
 				return
 			}
+			s.stats.delivered.Add(1)
 			if s.DB.WebhookAdvanced(ctx, w.ID, s.Node, e.Seq, true) != nil {
 				return
 			}

@@ -5,11 +5,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"sakimori/internal/accounts"
 	"sakimori/internal/config"
+	"sakimori/internal/event"
 	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/push"
 	"sakimori/internal/store"
@@ -56,6 +58,27 @@ func TestShutdownEndsEventStreams(t *testing.T) {
 	}
 	for p.Subscribers() < 3 {
 		time.Sleep(5 * time.Millisecond)
+	}
+	// The push service's counters are in /metrics.
+	if err := p.Publish(context.Background(), &event.Event{Kind: event.AlertPublished, Subject: "a-1",
+		Audience: event.Audience{Everyone: true}, Data: event.Data(map[string]string{"ref": "ALR-2026-0001"})}); err != nil {
+		t.Fatal(err)
+	}
+	for p.Stats().Sent < 3 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"# TYPE sakimori_push_subscribers gauge\nsakimori_push_subscribers 3\n",
+		"# TYPE sakimori_push_events_published_total counter\nsakimori_push_events_published_total 1\n",
+		"sakimori_push_events_sent_total 3\n", "sakimori_push_streams_cut_off_total 0\n", "sakimori_push_webhook_failures_total 0\n"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 	start := time.Now()
 	cancel()

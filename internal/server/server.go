@@ -119,6 +119,9 @@ func New(opt Options) (*Server, error) {
 	}
 	s := &Server{opt: opt, cfg: opt.Config, db: opt.DB, log: opt.Log}
 	s.m = newHTTPMetrics(opt.Version, opt.Revision)
+	if px := opt.Push; px != nil {
+		pushMetrics(s.m.reg, px)
+	}
 	apiH := opt.API
 	if apiH == nil {
 		apiH = api.New(opt.Accounts, api.Options{MaxBodyBytes: s.cfg.MaxBody, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure, Reporting: opt.Reporting, Defense: opt.Defense,
@@ -353,6 +356,23 @@ func newHTTPMetrics(version, revision string) *httpMetrics {
 	r.NewGaugeFunc("process_start_time_seconds", "Start time of the process since the Unix epoch, in seconds.",
 		func() float64 { return float64(processStart.UnixNano()) / 1e9 })
 	return m
+}
+
+// pushMetrics exposes the push service's counters (docs/push.md).
+func pushMetrics(r *metrics.Registry, px *push.Service) {
+	r.NewGaugeFunc("sakimori_push_subscribers", "Open event streams on this node.", func() float64 { return float64(px.Stats().Subscribers) })
+	for _, c := range []struct {
+		name, help string
+		f          func(push.Stats) int64
+	}{
+		{"sakimori_push_events_published_total", "Events stored in the event log by this node.", func(s push.Stats) int64 { return s.Published }},
+		{"sakimori_push_events_sent_total", "Events queued to this node's event streams.", func(s push.Stats) int64 { return s.Sent }},
+		{"sakimori_push_streams_cut_off_total", "Event streams ended because they fell too far behind (they resume).", func(s push.Stats) int64 { return s.CutOff }},
+		{"sakimori_push_webhook_deliveries_total", "Webhook deliveries accepted by their receivers.", func(s push.Stats) int64 { return s.WebhookDeliveries }},
+		{"sakimori_push_webhook_failures_total", "Webhook deliveries that failed (retried from the subscription's cursor).", func(s push.Stats) int64 { return s.WebhookFailures }},
+	} {
+		r.NewCounterFunc(c.name, c.help, func() float64 { return float64(c.f(px.Stats())) })
+	}
 }
 
 type peerKey struct{}
