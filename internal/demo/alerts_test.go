@@ -4,16 +4,10 @@ import (
 	"context"
 	"testing"
 
-	"sakimori/internal/accounts"
 	"sakimori/internal/alert"
 	"sakimori/internal/alerting"
 	"sakimori/internal/auth"
-	"sakimori/internal/correlate"
 	"sakimori/internal/demo"
-	"sakimori/internal/exposure"
-	"sakimori/internal/intel"
-	"sakimori/internal/intel/inteltest"
-	"sakimori/internal/reporting"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
 )
@@ -24,27 +18,8 @@ import (
 func TestSeedAlerts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		corr := correlate.New(db, inteltest.Quiet)
-		isvc := intel.New(db, inteltest.Quiet)
-		isvc.Observers = []intel.Observer{corr}
-		corr.Intel = isvc
-		rsvc := reporting.New(db, inteltest.Quiet)
-		rsvc.Intel = isvc
-		rsvc.Observers = []reporting.Observer{corr}
-		if _, err := demo.Seed(ctx, accounts.New(db, inteltest.Quiet)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := demo.SeedIntel(ctx, isvc); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := demo.SeedExposure(ctx, exposure.New(db, inteltest.Quiet)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := demo.SeedReporting(ctx, rsvc); err != nil {
-			t.Fatal(err)
-		}
-		al := alerting.New(db, inteltest.Quiet)
-		a := demo.Analysis{Intel: isvc, Reporting: rsvc, Correlate: corr, Alerting: al}
+		a := seedBeforeAnalysis(t, db)
+		al := a.Alerting
 		msg, err := demo.SeedAnalysis(ctx, a)
 		if err != nil {
 			t.Fatal(err)

@@ -4,14 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"sakimori/internal/accounts"
 	"sakimori/internal/auth"
 	"sakimori/internal/correlate"
 	"sakimori/internal/demo"
-	"sakimori/internal/exposure"
-	"sakimori/internal/intel"
-	"sakimori/internal/intel/inteltest"
-	"sakimori/internal/reporting"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
 )
@@ -22,26 +17,9 @@ import (
 func TestSeedClusters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		corr := correlate.New(db, inteltest.Quiet)
-		isvc := intel.New(db, inteltest.Quiet)
-		isvc.Observers = []intel.Observer{corr}
-		corr.Intel = isvc
-		rsvc := reporting.New(db, inteltest.Quiet)
-		rsvc.Intel = isvc
-		rsvc.Observers = []reporting.Observer{corr}
-		if _, err := demo.Seed(ctx, accounts.New(db, inteltest.Quiet)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := demo.SeedIntel(ctx, isvc); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := demo.SeedExposure(ctx, exposure.New(db, inteltest.Quiet)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := demo.SeedReporting(ctx, rsvc); err != nil {
-			t.Fatal(err)
-		}
-		a := demo.Analysis{Intel: isvc, Reporting: rsvc, Correlate: corr}
+		a := seedBeforeAnalysis(t, db)
+		a.Alerting = nil // the clusters alone
+		corr := a.Correlate
 		if _, err := demo.SeedAnalysis(ctx, a); err != nil {
 			t.Fatal(err)
 		}
