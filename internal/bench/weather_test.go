@@ -1,11 +1,7 @@
 package bench_test
 
 import (
-	"context"
-	"io"
 	"testing"
-
-	"sakimori/internal/bench"
 )
 
 // TestWeatherQuick runs the weather benchmark in quick mode: every figure
@@ -14,24 +10,8 @@ func TestWeatherQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("benchmark smoke test")
 	}
-	cfg := auditConfig(t, true)
-	b, ok := bench.Get("weather")
-	if !ok {
-		t.Fatal("weather not registered")
-	}
-	rs, err := b.Run(context.Background(), cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]bench.Result{}
-	for _, r := range rs {
-		got[r.Name] = r
-	}
+	got, stores, _ := runQuick(t, "weather")
 	want := []string{"weather/engine/trend-7-days"}
-	stores := []string{"sqlite"}
-	if cfg.PostgresURL != "" {
-		stores = append(stores, "postgres")
-	}
 	for _, st := range stores {
 		want = append(want, "weather/"+st+"/org-and-sector", "weather/"+st+"/overview")
 	}
