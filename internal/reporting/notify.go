@@ -42,14 +42,14 @@ func (s *Service) commit(ctx context.Context, id string, fn func(in *incident.In
 	out, err := s.DB.UpdateIncident(ctx, id, func(in *incident.Incident) (*store.IncidentChange, error) {
 		before = in.State
 		ch, err := fn(in)
-		submitted = err == nil && ch != nil && len(ch.Submissions) > 0
+		// A submission of content, not a retraction (which carries none).
+		submitted = err == nil && ch != nil && slices.ContainsFunc(ch.Submissions, func(x *incident.Submission) bool {
+			return x.Kind != incident.KindRetraction
+		})
 		return ch, err
 	})
 	if err != nil {
 		return nil, err
-	}
-	if out.State == incident.Refuted {
-		submitted = false // the retractions sent carry no content
 	}
 	if out.State != before || submitted {
 		s.afterChange(ctx, out, before, submitted)
