@@ -93,9 +93,10 @@ func (s *Service) notifyStored(ctx context.Context, p *auth.Principal, c *share.
 		if out != share.OutcomeAccepted && out != share.OutcomeUpdated {
 			continue
 		}
-		o := StoredObject{StixID: n.StixID, Type: n.Type, Owner: n.OwnerOrg, AddedBy: n.AddedBy, Source: n.Source, TLP: n.TLP,
-			Revoked: n.Revoked, Updated: out == share.OutcomeUpdated, Name: n.Name, Atoms: n.Atoms, Raw: n.Raw, Flags: n.Flags}
-		objs = append(objs, o)
+		if len(s.Observers) > 0 {
+			objs = append(objs, StoredObject{StixID: n.StixID, Type: n.Type, Owner: n.OwnerOrg, AddedBy: n.AddedBy, Source: n.Source, TLP: n.TLP,
+				Revoked: n.Revoked, Updated: out == share.OutcomeUpdated, Name: n.Name, Atoms: n.Atoms, Raw: n.Raw, Flags: n.Flags})
+		}
 		if n.Type != "indicator" || s.Events == nil {
 			continue
 		}
