@@ -9,6 +9,8 @@ package intel
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
@@ -76,17 +78,54 @@ func (s *Service) publish(ctx context.Context, evs []*event.Event) {
 	}
 }
 
+// indicatorEvents groups the indicators of one change of a collection by
+// kind, label and owner (the audience of an Intel event is the collection's
+// entitlement under one label) into events of at most maxEventIDs each, in
+// the order the groups first appear.
+type indicatorEvents struct {
+	c       *share.Collection
+	deleted bool
+	groups  map[indicatorGroup][]EventIndicator
+	order   []indicatorGroup
+}
+
+type indicatorGroup struct {
+	kind  event.Kind
+	tlp   marking.TLP
+	owner string
+}
+
+func (g *indicatorEvents) add(kind event.Kind, owner string, in EventIndicator) {
+	k := indicatorGroup{kind: kind, tlp: in.TLP, owner: owner}
+	if g.groups == nil {
+		g.groups = map[indicatorGroup][]EventIndicator{}
+	}
+	if _, ok := g.groups[k]; !ok {
+		g.order = append(g.order, k)
+	}
+	g.groups[k] = append(g.groups[k], in)
+}
+
+func (g *indicatorEvents) events(at time.Time) []*event.Event {
+	var evs []*event.Event
+	for _, k := range g.order {
+		list := g.groups[k]
+		for len(list) > 0 {
+			part := list[:min(len(list), maxEventIDs)]
+			list = list[len(part):]
+			evs = append(evs, &event.Event{Kind: k.kind, At: at, Subject: g.c.ID,
+				Audience: event.Audience{Intel: &event.IntelScope{Collection: g.c.ID, TLP: k.tlp, Owner: k.owner}},
+				Data:     event.Data(IndicatorEventData{Collection: g.c.ID, Alias: g.c.Alias, Deleted: g.deleted, Indicators: part})})
+		}
+	}
+	return evs
+}
+
 // notifyStored publishes indicator events and tells observers about the
 // accepted versions of a batch.
 func (s *Service) notifyStored(ctx context.Context, p *auth.Principal, c *share.Collection, news []store.NewObject, stored []store.Stored) {
 	var objs []StoredObject
-	type key struct {
-		kind  event.Kind
-		tlp   marking.TLP
-		owner string
-	}
-	groups := map[key][]EventIndicator{}
-	var order []key
+	g := indicatorEvents{c: c}
 	for i := range news {
 		n := &news[i]
 		out := stored[i].Outcome
@@ -100,31 +139,16 @@ func (s *Service) notifyStored(ctx context.Context, p *auth.Principal, c *share.
 		if n.Type != "indicator" || s.Events == nil {
 			continue
 		}
-		k := key{kind: event.IndicatorAdded, tlp: n.TLP, owner: n.OwnerOrg}
+		kind := event.IndicatorAdded
 		switch {
 		case n.Revoked:
-			k.kind = event.IndicatorRevoked
+			kind = event.IndicatorRevoked
 		case out == share.OutcomeUpdated:
-			k.kind = event.IndicatorChanged
+			kind = event.IndicatorChanged
 		}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], EventIndicator{ID: n.StixID, Name: n.Name, TLP: n.TLP, Revoked: n.Revoked, Atoms: n.Atoms})
+		g.add(kind, n.OwnerOrg, EventIndicator{ID: n.StixID, Name: n.Name, TLP: n.TLP, Revoked: n.Revoked, Atoms: n.Atoms})
 	}
-	var evs []*event.Event
-	now := s.now()
-	for _, k := range order {
-		list := groups[k]
-		for len(list) > 0 {
-			part := list[:min(len(list), maxEventIDs)]
-			list = list[len(part):]
-			evs = append(evs, &event.Event{Kind: k.kind, At: now, Subject: c.ID,
-				Audience: event.Audience{Intel: &event.IntelScope{Collection: c.ID, TLP: k.tlp, Owner: k.owner}},
-				Data:     event.Data(IndicatorEventData{Collection: c.ID, Alias: c.Alias, Indicators: part})})
-		}
-	}
-	s.publish(ctx, evs)
+	s.publish(ctx, g.events(s.now()))
 	if len(objs) > 0 {
 		for _, ob := range s.Observers {
 			ob.ObjectsStored(ctx, c, objs)
@@ -137,34 +161,13 @@ func (s *Service) notifyDeleted(ctx context.Context, c *share.Collection, ts []s
 	if s.Events == nil || len(ts) == 0 {
 		return
 	}
-	type key struct {
-		tlp   marking.TLP
-		owner string
-	}
-	groups := map[key][]EventIndicator{}
-	var order []key
+	g := indicatorEvents{c: c, deleted: true}
 	for _, t := range ts {
-		if len(t.ID) < 11 || t.ID[:11] != "indicator--" {
-			continue
-		}
-		k := key{tlp: t.TLP, owner: t.OwnerOrgID}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], EventIndicator{ID: t.ID, TLP: t.TLP, Revoked: true})
-	}
-	var evs []*event.Event
-	for _, k := range order {
-		list := groups[k]
-		for len(list) > 0 {
-			part := list[:min(len(list), maxEventIDs)]
-			list = list[len(part):]
-			evs = append(evs, &event.Event{Kind: event.IndicatorRevoked, At: s.now(), Subject: c.ID,
-				Audience: event.Audience{Intel: &event.IntelScope{Collection: c.ID, TLP: k.tlp, Owner: k.owner}},
-				Data:     event.Data(IndicatorEventData{Collection: c.ID, Alias: c.Alias, Deleted: true, Indicators: part})})
+		if strings.HasPrefix(t.ID, "indicator--") {
+			g.add(event.IndicatorRevoked, t.OwnerOrgID, EventIndicator{ID: t.ID, TLP: t.TLP, Revoked: true})
 		}
 	}
-	s.publish(ctx, evs)
+	s.publish(ctx, g.events(s.now()))
 }
 
 // notifySighting tells observers about a recorded sighting.
