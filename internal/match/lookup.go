@@ -491,15 +491,6 @@ func (w *view) lookupDomainSlow(v []byte) (*Set, int32, bool) {
 	return w.lookupDomain([]byte(d))
 }
 
-func indexDot(b []byte) int {
-	for i, c := range b {
-		if c == '.' {
-			return i
-		}
-	}
-	return -1
-}
-
 // Results of the allocation-free normalisers.
 const (
 	normFail = iota // not a valid value: nothing can match
