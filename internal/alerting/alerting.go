@@ -60,6 +60,9 @@ type View struct {
 	Warnings []alert.Warning `json:"warnings,omitempty"`
 	// Issuer: the viewer is government and sees the working content.
 	Issuer bool `json:"issuer"`
+	// ClusterRef is the ref (CL-2026-0001) of the cluster the alert was
+	// drafted from, for the government (Get only).
+	ClusterRef string `json:"cluster_ref,omitempty"`
 }
 
 func isGov(p *auth.Principal) bool {
@@ -158,7 +161,14 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View,
 	if err != nil {
 		return nil, err
 	}
-	return s.view(p, a, mine), nil
+	v := s.view(p, a, mine)
+	if v.Issuer && a.ClusterID != "" {
+		v.ClusterRef = a.ClusterID
+		if c, err := s.DB.GetCluster(ctx, a.ClusterID); err == nil {
+			v.ClusterRef = c.Ref
+		}
+	}
+	return v, nil
 }
 
 // Query filters List.

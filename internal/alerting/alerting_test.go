@@ -526,6 +526,13 @@ func TestDraftFromCluster(t *testing.T) {
 		if l, err := e.s.List(ctx, w.P("nco-analyst"), alerting.Query{ClusterID: "cl-1"}); err != nil || len(l) != 1 {
 			t.Fatalf("by cluster: %v %v", l, err)
 		}
+		// The government reads the cluster by its ref.
+		if g, err := e.s.Get(ctx, w.P("nco-reviewer"), v.ID); err != nil || g.ClusterRef != "CL-2026-0001" {
+			t.Fatalf("cluster ref: %v %+v", err, g)
+		}
+		if g, err := e.s.Get(ctx, w.P("op-a-analyst"), v.ID); err == nil && g.ClusterRef != "" {
+			t.Fatalf("a non-government reader sees the cluster: %+v", g)
+		}
 	})
 }
 

@@ -1138,14 +1138,10 @@ func (db *DB) ListClusters(ctx context.Context, f ClusterFilter) ([]Cluster, err
 
 // GetCluster returns a cluster by id or ref (CL-2026-0001).
 func (db *DB) GetCluster(ctx context.Context, ref string) (*Cluster, error) {
-	col := "id"
-	if strings.HasPrefix(strings.ToUpper(ref), "CL-") {
-		col, ref = "ref", strings.ToUpper(ref)
-	}
 	var c *Cluster
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		c, err = scanCluster(tx.QueryRowContext(ctx, db.rebind("SELECT "+clusterCols+" FROM clusters WHERE "+col+" = ?"), ref))
+		c, err = scanCluster(tx.QueryRowContext(ctx, db.rebind("SELECT "+clusterCols+" FROM clusters WHERE id = ? OR ref = ?"), ref, strings.ToUpper(ref)))
 		if err == sql.ErrNoRows {
 			return apperr.NotFound("cluster", ref)
 		}

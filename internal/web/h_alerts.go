@@ -495,8 +495,6 @@ type recipientRow struct {
 
 type alertData struct {
 	alertRow
-	// ClusterRef names the cluster the alert was drafted from (issuer).
-	ClusterRef                string
 	V                         *alerting.View
 	Summary                   []string // its lines
 	Actions                   []string
@@ -584,13 +582,6 @@ func (s *server) alertPage(w http.ResponseWriter, rq *req, status int, ackForm, 
 		stepForm = newForm(nil)
 	}
 	d.AckForm, d.StepForm = ackForm, stepForm
-	if v.Issuer && v.ClusterID != "" {
-		// The cluster by its ref (CL-2026-0001), which analysts use.
-		d.ClusterRef = v.ClusterID
-		if c, err := s.opt.Alerting.DB.GetCluster(ctx, v.ClusterID); err == nil {
-			d.ClusterRef = c.Ref
-		}
-	}
 	if v.Issuer {
 		o := rq.P.ActingOrgID()
 		d.CanWrite = o == v.OrgID && auth.Can(rq.P, auth.ActAlertWrite, auth.Target{OrgID: o})
