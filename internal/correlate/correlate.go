@@ -76,7 +76,7 @@ type Service struct {
 	Cap    int
 
 	mu   sync.Mutex // serialises correlation in this process
-	orgs sync.Map   // org id -> *org.Organisation (kind and sector)
+	orgs sync.Map   // org id -> cachedOrg (kind and sector, read again after orgTTL)
 }
 
 // New returns a correlation service over db.
@@ -164,16 +164,26 @@ func title(vals []store.CorrValue) string {
 // ---- observers -------------------------------------------------------------
 
 func (s *Service) org(ctx context.Context, id string) *org.Organisation {
-	if v, ok := s.orgs.Load(id); ok {
-		return v.(*org.Organisation)
+	if v, ok := s.orgs.Load(id); ok && time.Now().Before(v.(cachedOrg).exp) {
+		return v.(cachedOrg).o
 	}
 	o, err := s.DB.GetOrg(ctx, id)
 	if err != nil {
 		s.Log.Warn("correlation: organisation not found", "org", id, "err", err)
 		return nil
 	}
-	s.orgs.Store(id, o)
+	s.orgs.Store(id, cachedOrg{o: o, exp: time.Now().Add(orgTTL)})
 	return o
+}
+
+// orgTTL is how long an organisation's kind and sector are reused: a
+// change (a new sector, an organisation made government) counts for
+// observations from then on.
+const orgTTL = time.Minute
+
+type cachedOrg struct {
+	o   *org.Organisation
+	exp time.Time
 }
 
 // correlate stores batches (one transaction) and publishes the cluster
