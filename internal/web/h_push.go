@@ -20,9 +20,6 @@ import (
 	"sakimori/internal/store"
 )
 
-// pushJS is the dashboard's one script, content-addressed like the CSS.
-var pushJS, pushJSPath, pushJSErr = static("static/push.js")
-
 // pushRoutes registers the live event pages and webhook subscriptions (issue #7).
 func (s *server) pushRoutes(mux interface {
 	Handle(string, http.Handler)
@@ -30,10 +27,6 @@ func (s *server) pushRoutes(mux interface {
 	if s.opt.Push == nil {
 		return
 	}
-	if pushJSErr != nil {
-		panic(pushJSErr)
-	}
-	mux.Handle("GET /static/push.js", s.serveStatic(pushJS, "text/javascript; charset=utf-8"))
 	mux.Handle("GET /events", s.user(s.eventsPage))
 	mux.Handle("GET /events/stream", s.user(s.eventsStream))
 	mux.Handle("GET /webhooks", s.user(s.webhooksPage))
@@ -112,7 +105,7 @@ func (s *server) eventsPage(w http.ResponseWriter, rq *req) {
 		return
 	}
 	labels := kindLabels(rq)
-	d := &eventsData{Last: pg.Next, JS: pushJSPath,
+	d := &eventsData{Last: pg.Next, JS: s.scriptPath("push.js"),
 		CanHooks: rq.P.Org != nil && auth.Can(rq.P, auth.ActOrgUpdate, auth.Target{OrgID: rq.P.Org.ID, OrgKind: rq.P.Org.Kind})}
 	evs := pg.Events
 	if len(evs) > 50 {

@@ -89,7 +89,9 @@ func (s *server) parseTemplates() error {
 		return err
 	}
 	for _, lang := range i18n.Langs {
-		base, err := template.New("").Funcs(funcs(lang)).ParseFS(assets, "templates/layout.html", "templates/partials.html")
+		fm := funcs(lang)
+		fm["script"] = s.scriptPath
+		base, err := template.New("").Funcs(fm).ParseFS(assets, "templates/layout.html", "templates/partials.html")
 		if err != nil {
 			return fmt.Errorf("web: templates: %w", err)
 		}

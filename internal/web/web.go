@@ -26,8 +26,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
+	"sort"
 	"strings"
 
 	"sakimori/internal/accounts"
@@ -94,6 +97,13 @@ type server struct {
 	// static files, content-addressed by a short hash in the URL
 	css, icon         []byte
 	cssPath, iconPath string
+	scripts           map[string]staticFile // static/*.js by file name
+}
+
+// staticFile is an embedded file and its content-addressed path.
+type staticFile struct {
+	body []byte
+	path string
 }
 
 // New returns the dashboard handler. Mount it at "/": it serves every path
@@ -107,7 +117,10 @@ func New(svc *accounts.Service, opt Options) (http.Handler, error) {
 		s.log = slog.Default()
 	}
 	var err error
-	if s.css, s.cssPath, err = static("static/app.css"); err != nil {
+	if s.css, s.cssPath, err = stylesheet(); err != nil {
+		return nil, err
+	}
+	if s.scripts, err = scripts(); err != nil {
 		return nil, err
 	}
 	if s.icon, s.iconPath, err = static("static/icon.svg"); err != nil {
@@ -137,8 +150,74 @@ func static(name string) ([]byte, string, error) {
 	return b, "/" + name + "?v=" + hex.EncodeToString(sum[:6]), nil
 }
 
+// stylesheet is static/app.css followed by every other static/*.css in
+// name order (each feature keeps its own rules in its own file), served
+// as one file.
+func stylesheet() ([]byte, string, error) {
+	names, err := fs.Glob(assets, "static/*.css")
+	if err != nil {
+		return nil, "", fmt.Errorf("web: %w", err)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if (names[i] == "static/app.css") != (names[j] == "static/app.css") {
+			return names[i] == "static/app.css"
+		}
+		return names[i] < names[j]
+	})
+	var all []byte
+	for _, n := range names {
+		b, err := assets.ReadFile(n)
+		if err != nil {
+			return nil, "", fmt.Errorf("web: %w", err)
+		}
+		all = append(all, "/* "+path.Base(n)+" */\n"...)
+		all = append(all, b...)
+		all = append(all, '\n')
+	}
+	sum := sha256.Sum256(all)
+	return all, "/static/app.css?v=" + hex.EncodeToString(sum[:6]), nil
+}
+
+// scripts are the dashboard's scripts (static/*.js), each content-addressed.
+func scripts() (map[string]staticFile, error) {
+	names, err := fs.Glob(assets, "static/*.js")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	m := make(map[string]staticFile, len(names))
+	for _, n := range names {
+		b, p, err := static(n)
+		if err != nil {
+			return nil, err
+		}
+		m[path.Base(n)] = staticFile{body: b, path: p}
+	}
+	return m, nil
+}
+
+// scriptPath is the content-addressed path of static/name (a template
+// function: {{script "push.js"}}); it panics on an unknown script, which
+// the template tests catch.
+func (s *server) scriptPath(name string) string {
+	f, ok := s.scripts[name]
+	if !ok {
+		panic("web: no script static/" + name)
+	}
+	return f.path
+}
+
+func (s *server) serveScript(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.scripts[r.PathValue("file")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	s.serveStatic(f.body, "text/javascript; charset=utf-8")(w, r)
+}
+
 func (s *server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/app.css", s.serveStatic(s.css, "text/css; charset=utf-8"))
+	mux.HandleFunc("GET /static/{file}", s.serveScript)
 	mux.HandleFunc("GET /static/icon.svg", s.serveStatic(s.icon, "image/svg+xml"))
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.iconPath, http.StatusMovedPermanently)
@@ -208,8 +287,7 @@ func (s *server) serveStatic(b []byte, ctype string) http.HandlerFunc {
 }
 
 // csp is the Content-Security-Policy of every response: nothing but our own
-// stylesheet, icon and one script (static/push.js, the live events of
-// h_push.go: no inline script runs) load, no page frames us, forms post
+// stylesheet, icon and scripts (static/*.js: no inline script runs) load, no page frames us, forms post
 // only to us.
 const csp = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; " +
 	"form-action 'self'; frame-ancestors 'none'"
