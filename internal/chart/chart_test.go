@@ -24,7 +24,7 @@ func weeks(n int) []string {
 
 var golden = map[string]Chart{
 	"stacked": {ID: "rep", Kind: StackedBars, Title: "週ごとの報告件数", Desc: "分野別の積み上げ", Categories: []string{"10/05", "10/12", "10/19", "10/26"},
-		Series: []Series{{Label: "電力", Values: []float64{3, 1, 0, 4}}, {Label: "鉄道", Values: []float64{1, 2, 5}}, {Label: "Finance", Values: []float64{0, 0, 1, 2}}},
+		Series:         []Series{{Label: "電力", Values: []float64{3, 1, 0, 4}}, {Label: "鉄道", Values: []float64{1, 2, 5}}, {Label: "Finance", Values: []float64{0, 0, 1, 2}}},
 		CategoryHeader: "週", TotalHeader: "計", Unit: "件", Empty: "データなし"},
 	"hbars": {ID: "tech", Kind: HBars, Title: "Top techniques", Desc: "ATT&CK techniques by reports", Categories: []string{"T1566 Phishing", "T1190 Exploit Public-Facing Application", "T1486"},
 		Series: []Series{{Label: "reports", Values: []float64{12, 7, 1}}}, CategoryHeader: "Technique", ValueHeader: "Reports", Empty: "No data"},
@@ -33,7 +33,7 @@ var golden = map[string]Chart{
 	"line1": {ID: "sig", Kind: Lines, Title: "Sightings", Desc: "own", Categories: []string{"W1", "W2"},
 		Series: []Series{{Label: "own", Values: []float64{2, 3}}}, CategoryHeader: "Week", Empty: "none"},
 	"percent": {ID: "dl", Kind: Percent, Title: "期限の遵守", Desc: "制度ごと", Categories: []string{"APPI", "DORA"},
-		Series: []Series{{Label: "期限内", Values: []float64{8, 1}, Colour: "#009E73"}, {Label: "遅延", Values: []float64{1, 0}, Colour: "#E69F00"}, {Label: "未提出", Values: []float64{1, 1}, Colour: "#D55E00"}},
+		Series:         []Series{{Label: "期限内", Values: []float64{8, 1}, Colour: "#009E73"}, {Label: "遅延", Values: []float64{1, 0}, Colour: "#E69F00"}, {Label: "未提出", Values: []float64{1, 1}, Colour: "#D55E00"}},
 		CategoryHeader: "制度", TotalHeader: "計", Empty: "なし"},
 	"empty": {ID: "e", Kind: StackedBars, Title: "Nothing", Desc: "empty", Categories: weeks(4), Series: []Series{{Label: "a"}}, Empty: "No reports in this period"},
 }
