@@ -42,7 +42,7 @@ func (s *server) pushNav(rq *req, items []navItem) []navItem {
 	if s.opt.Push == nil || rq.P == nil || rq.P.User == nil {
 		return items
 	}
-	return insertNav(rq, items, navItem{Path: "/events", Label: rq.T("push.nav")})
+	return insertNav(rq, items, navItem{Path: "/events", Label: "push.nav"})
 }
 
 type liveRow struct {

@@ -27,7 +27,8 @@ type view struct {
 	Lang    string
 	P       *auth.Principal
 	CSRF    string
-	Nav     []navItem
+	Nav     []navItem  // the pages the user may open
+	Groups  []navGroup // Nav filed under its sections, as the layout shows it
 	Here    string // GET address of this page, for the language switch
 	Done    string // translated confirmation of the last action
 	CSS     string
@@ -115,8 +116,9 @@ func (s *server) render(w http.ResponseWriter, rq *req, status int, name string,
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	v := &view{Lang: rq.lang, P: rq.P, Nav: s.analysisNav(rq, s.defenseNav(rq, s.reportingNav(rq, s.exposureNav(rq, s.nav(rq))))), Here: rq.here, CSS: s.cssPath, Icon: s.iconPath,
+	v := &view{Lang: rq.lang, P: rq.P, Nav: s.fullNav(rq), Here: rq.here, CSS: s.cssPath, Icon: s.iconPath,
 		Version: s.opt.Version, Data: data}
+	v.Groups = groupNav(v.Nav)
 	if rq.sess != nil {
 		v.CSRF = rq.sess.CSRF
 	}
