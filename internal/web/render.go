@@ -29,8 +29,8 @@ type view struct {
 	CSRF    string
 	Nav     []navItem  // the pages the user may open
 	Groups  []navGroup // Nav filed under its sections, as the layout shows it
-	Here    string // GET address of this page, for the language switch
-	Done    string // translated confirmation of the last action
+	Here    string     // GET address of this page, for the language switch
+	Done    string     // translated confirmation of the last action
 	CSS     string
 	Icon    string
 	Version string
