@@ -1,0 +1,304 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"sakimori/internal/incident"
+	"sakimori/internal/share"
+)
+
+// Statistics for the charts (issue #8): counts per week, aggregated in SQL.
+// Weeks are given as their boundaries (ascending, len = weeks+1); a row's
+// week is the index of the boundary interval its time falls in. Whose rows
+// are counted is the caller's decision (the stats service), given here as
+// a scope.
+
+// ReportScope selects incident reports: those submitted (not as a
+// partner) to Recipient, or those of OrgID, or (both empty) every report.
+type ReportScope struct {
+	Recipient string
+	OrgID     string
+}
+
+// WeekCount is a count of key in week Week; Orgs the number of distinct
+// organisations behind it (sightings).
+type WeekCount struct {
+	Week int
+	Key  string
+	N    int64
+	Orgs int64
+}
+
+// KeyCount is a count of one key.
+type KeyCount struct {
+	Key string
+	N   int64
+}
+
+// weekCase returns a CASE expression giving the week of col among bounds,
+// with its arguments (bounds[1:]).
+func weekCase(col string, bounds []any) (string, []any) {
+	var b strings.Builder
+	b.WriteString("CASE")
+	for i := 1; i < len(bounds); i++ {
+		b.WriteString(" WHEN " + col + " < ? THEN " + itoaSQL(i-1))
+	}
+	b.WriteString(" END")
+	return b.String(), bounds[1:]
+}
+
+func itoaSQL(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var d []byte
+	for n > 0 {
+		d = append([]byte{byte('0' + n%10)}, d...)
+		n /= 10
+	}
+	return string(d)
+}
+
+func timeBounds(bounds []time.Time) []any {
+	out := make([]any, len(bounds))
+	for i, t := range bounds {
+		out[i] = t.UTC().Truncate(time.Microsecond)
+	}
+	return out
+}
+
+// submissionScope is the condition on the submissions alias s.
+func (sc ReportScope) submissionScope(alias string) (string, []any) {
+	switch {
+	case sc.Recipient != "":
+		return " AND " + alias + ".recipient = ? AND " + alias + ".partner = ?", []any{sc.Recipient, false}
+	case sc.OrgID != "":
+		return " AND " + alias + ".org_id = ?", []any{sc.OrgID}
+	}
+	return "", nil
+}
+
+// firstSubmissions is a query of the reports first submitted (in scope)
+// in [from, to): incident_id, submitted_at and the reporter's org_id, one
+// row per first submission (several when sent to several receivers at
+// once). Refuted reports are left out.
+func (db *DB) firstSubmissions(sc ReportScope, from, to any) (string, []any) {
+	cond, args := sc.submissionScope("s")
+	econd, eargs := sc.submissionScope("e")
+	q := `SELECT s.incident_id, s.org_id, s.submitted_at FROM incident_submissions s
+		WHERE s.submitted_at >= ? AND s.submitted_at < ?` + cond + `
+		AND NOT EXISTS (SELECT 1 FROM incident_submissions e WHERE e.incident_id = s.incident_id AND e.submitted_at < s.submitted_at` + econd + `)
+		AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = s.incident_id AND i.state = 'refuted')`
+	all := append([]any{from, to}, args...)
+	all = append(all, eargs...)
+	return q, all
+}
+
+// StatsReports counts the reports first submitted in each week, by the
+// reporting organisation's sector ("" for organisations without one).
+func (db *DB) StatsReports(ctx context.Context, sc ReportScope, weeks []time.Time) ([]WeekCount, error) {
+	if len(weeks) < 2 {
+		return []WeekCount{}, nil
+	}
+	b := timeBounds(weeks)
+	wc, wargs := weekCase("f.submitted_at", b)
+	fq, fargs := db.firstSubmissions(sc, b[0], b[len(b)-1])
+	q := `SELECT ` + wc + ` AS wk, o.sector, COUNT(DISTINCT f.incident_id) FROM (` + fq + `) f JOIN orgs o ON o.id = f.org_id GROUP BY 1, 2 ORDER BY 1, 2`
+	return db.weekCounts(ctx, q, append(wargs, fargs...), false)
+}
+
+func (db *DB) weekCounts(ctx context.Context, q string, args []any, orgs bool) ([]WeekCount, error) {
+	out := []WeekCount{}
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var c WeekCount
+			var key sql.NullString
+			dest := []any{&c.Week, &key, &c.N}
+			if orgs {
+				dest = append(dest, &c.Orgs)
+			}
+			if err := rows.Scan(dest...); err != nil {
+				rows.Close()
+				return err
+			}
+			c.Key = key.String
+			out = append(out, c)
+		}
+		return closeRows(rows)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// StatsTechniques counts, per ATT&CK technique, the reports first
+// submitted in [from, to) whose latest version submitted (in scope) names
+// it, most frequent first, at most limit.
+func (db *DB) StatsTechniques(ctx context.Context, sc ReportScope, from, to time.Time, limit int) ([]KeyCount, error) {
+	b := timeBounds([]time.Time{from, to})
+	fq, fargs := db.firstSubmissions(sc, b[0], b[1])
+	cond, cargs := sc.submissionScope("s")
+	// The version each receiver (or the reporter) last saw.
+	latest := `SELECT s.incident_id, MAX(s.version) AS version FROM incident_submissions s
+		WHERE s.incident_id IN (SELECT incident_id FROM (` + fq + `) f0) AND s.submitted_at < ?` + cond + ` GROUP BY s.incident_id`
+	args := append(fargs, b[1])
+	args = append(args, cargs...)
+	var q string
+	if db.dialect == Postgres {
+		q = `SELECT t.value, COUNT(DISTINCT l.incident_id) FROM (` + latest + `) l
+			JOIN incident_versions v ON v.incident_id = l.incident_id AND v.version = l.version
+			CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(CAST(v.content AS jsonb)->'attack_techniques'->'value') = 'array'
+				THEN CAST(v.content AS jsonb)->'attack_techniques'->'value' ELSE CAST('[]' AS jsonb) END) AS t(value)
+			GROUP BY t.value ORDER BY 2 DESC, 1 LIMIT ?`
+	} else {
+		q = `SELECT t.value, COUNT(DISTINCT l.incident_id) FROM (` + latest + `) l
+			JOIN incident_versions v ON v.incident_id = l.incident_id AND v.version = l.version
+			JOIN json_each(v.content, '$.attack_techniques.value') t
+			WHERE t.type = 'text' GROUP BY t.value ORDER BY 2 DESC, 1 LIMIT ?`
+	}
+	args = append(args, limitOr(limit, 10, 100))
+	out := []KeyCount{}
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k KeyCount
+			if err := rows.Scan(&k.Key, &k.N); err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, k)
+		}
+		return closeRows(rows)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeadlineSubmission is what a deadline needs of a submission.
+type DeadlineSubmission struct {
+	IncidentID, Regime, Stage, Kind string
+	SubmittedAt                     time.Time
+}
+
+// StatsDeadlineIncidents returns the incidents in scope created in
+// [from, to) (with a submission in scope, for a recipient) and every one
+// of their regime submissions, for their deadlines to be computed. At most
+// limit incidents, the newest first.
+func (db *DB) StatsDeadlineIncidents(ctx context.Context, sc ReportScope, from, to time.Time, limit int) ([]incident.Incident, []DeadlineSubmission, error) {
+	b := timeBounds([]time.Time{from, to})
+	where := "created_at >= ? AND created_at < ?"
+	args := []any{b[0], b[1]}
+	switch {
+	case sc.Recipient != "":
+		where += " AND EXISTS (SELECT 1 FROM incident_submissions s WHERE s.incident_id = incidents.id AND s.recipient = ? AND s.partner = ?)"
+		args = append(args, sc.Recipient, false)
+	case sc.OrgID != "":
+		where += " AND org_id = ?"
+		args = append(args, sc.OrgID)
+	}
+	args = append(args, limitOr(limit, 5000, 50000))
+	var ins []incident.Incident
+	var subs []DeadlineSubmission
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ins, err = collect(ctx, tx, db.rebind("SELECT "+incidentCols+" FROM incidents WHERE "+where+" ORDER BY created_at DESC LIMIT ?"), args, scanIncident)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(ins))
+		for i := range ins {
+			ids[i] = ins[i].ID
+		}
+		return inChunks(ids, func(part []any) error {
+			rows, err := tx.QueryContext(ctx, db.rebind(`SELECT incident_id, regime, stage, kind, submitted_at FROM incident_submissions
+				WHERE regime <> '' AND incident_id IN (`+placeholders(len(part))+`)`), part...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var s DeadlineSubmission
+				if err := rows.Scan(&s.IncidentID, &s.Regime, &s.Stage, &s.Kind, &s.SubmittedAt); err != nil {
+					rows.Close()
+					return err
+				}
+				s.SubmittedAt = s.SubmittedAt.UTC()
+				subs = append(subs, s)
+			}
+			return closeRows(rows)
+		})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return ins, subs, nil
+}
+
+// indicatorFamily maps an atom kind to the observable type charted.
+const indicatorFamily = `CASE WHEN a.kind IN ('ipv4', 'cidr4') THEN 'ipv4' WHEN a.kind IN ('ipv6', 'cidr6') THEN 'ipv6'
+	WHEN a.kind IN ('domain', 'url', 'email') THEN a.kind ELSE 'hash' END`
+
+// StatsIndicators counts the indicators q entitles (its scopes and owner;
+// other fields ignored) first added in each week, per observable type of
+// their pattern (an indicator with values of two types counts once for
+// each).
+func (db *DB) StatsIndicators(ctx context.Context, q ObjectQuery, weeks []time.Time) ([]WeekCount, error) {
+	if len(weeks) < 2 {
+		return []WeekCount{}, nil
+	}
+	eq := ObjectQuery{Scopes: q.Scopes, OwnerOrg: q.OwnerOrg, Types: []string{"indicator"}, Versions: share.VersionMatch{First: true}}
+	where, wargs := db.objectWhere(&eq)
+	us := make([]any, len(weeks))
+	for i, t := range weeks {
+		us[i] = t.UnixMicro()
+	}
+	wc, cargs := weekCase("o.date_added", us)
+	qs := `SELECT ` + wc + ` AS wk, ` + indicatorFamily + ` AS fam, COUNT(DISTINCT o.pk)
+		FROM (SELECT pk, date_added FROM stix_objects WHERE ` + where + ` AND date_added >= ? AND date_added < ?) o
+		JOIN stix_atoms a ON a.object_pk = o.pk GROUP BY 1, 2 ORDER BY 1, 2`
+	args := append(cargs, wargs...)
+	args = append(args, us[0], us[len(us)-1])
+	return db.weekCounts(ctx, qs, args, false)
+}
+
+// SightingScope selects sightings: one organisation's, one sector's (its
+// organisations outside the government), or (both empty) everyone's.
+type SightingScope struct {
+	OrgID  string
+	Sector string
+}
+
+// StatsSightings counts the sightings recorded in each week (false
+// positives left out), with the number of organisations behind them. Key
+// is empty.
+func (db *DB) StatsSightings(ctx context.Context, sc SightingScope, weeks []time.Time) ([]WeekCount, error) {
+	if len(weeks) < 2 {
+		return []WeekCount{}, nil
+	}
+	b := timeBounds(weeks)
+	wc, args := weekCase("created_at", b)
+	cond := ""
+	var cargs []any
+	switch {
+	case sc.OrgID != "":
+		cond, cargs = " AND reporter_org = ?", []any{sc.OrgID}
+	case sc.Sector != "":
+		cond, cargs = " AND sector = ? AND reporter_org IN (SELECT id FROM orgs WHERE kind NOT IN ("+govKinds+"))", []any{sc.Sector}
+	}
+	q := `SELECT ` + wc + ` AS wk, '' AS k, COUNT(*), COUNT(DISTINCT reporter_org) FROM sightings
+		WHERE false_positive = ` + db.boolLit(false) + ` AND created_at >= ? AND created_at < ?` + cond + ` GROUP BY 1 ORDER BY 1`
+	args = append(args, b[0], b[len(b)-1])
+	return db.weekCounts(ctx, q, append(args, cargs...), true)
+}
