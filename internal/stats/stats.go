@@ -1,0 +1,630 @@
+// Package stats gives the numbers behind the charts (状況図, issue #8):
+// reports per week by sector, the top ATT&CK techniques, indicators added
+// per week by observable type, deadline compliance per regime and the
+// sightings trend, each over a window of JST weeks and counting only what
+// the principal may see:
+//
+//   - reports, techniques and deadlines: a government organisation the
+//     reports submitted to it (not as a partner), any other organisation
+//     its own, the command line without an organisation everyone's;
+//   - indicators: exactly the objects the sharing service would give the
+//     principal (collection, TLP and audience entitlement);
+//   - sightings: the organisation's own and its sector's (organisations
+//     outside the government; a week seen by fewer than two organisations
+//     is suppressed, as in the threat weather), the government everyone's.
+//
+// The service only reads.
+package stats
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"sakimori/internal/apperr"
+	"sakimori/internal/auth"
+	"sakimori/internal/incident"
+	"sakimori/internal/intel"
+	"sakimori/internal/marking"
+	"sakimori/internal/regime"
+	"sakimori/internal/report"
+	"sakimori/internal/share"
+	"sakimori/internal/store"
+)
+
+// Chart names.
+const (
+	Reports    = "reports"
+	Techniques = "techniques"
+	Indicators = "indicators"
+	Deadlines  = "deadlines"
+	Sightings  = "sightings"
+)
+
+// Charts lists the chart names in display order.
+var Charts = []string{Reports, Techniques, Indicators, Deadlines, Sightings}
+
+// Windows are the window lengths offered, in weeks; DefaultWeeks is used
+// when none is given and MaxWeeks bounds any.
+var Windows = []int{4, 12, 26, 52}
+
+const (
+	DefaultWeeks = 12
+	MaxWeeks     = 52
+	// SmallCount: a sector's week seen by fewer organisations is
+	// suppressed for an organisation outside the government.
+	SmallCount = 2
+	// TopTechniques is how many techniques are ranked.
+	TopTechniques = 10
+	// deadlineLookback is how long before the window an incident may have
+	// been created and still have a deadline in it.
+	deadlineLookback = 62 * 24 * time.Hour
+	// maxDeadlineIncidents bounds the incidents read for deadlines.
+	maxDeadlineIncidents = 20000
+)
+
+// Service computes the charts' numbers.
+type Service struct {
+	DB  *store.DB
+	Log *slog.Logger
+	// Intel resolves a principal's entitlement to shared objects; nil
+	// leaves the indicators chart empty for everyone.
+	Intel *intel.Service
+	// Now is the clock (tests and the demo set it).
+	Now func() time.Time
+}
+
+// New returns a service over db.
+func New(db *store.DB, in *intel.Service, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{DB: db, Log: log, Intel: in, Now: time.Now}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+// Series is one line or stack of a chart: a value per week.
+type Series struct {
+	Key    string  `json:"key"`
+	Values []int64 `json:"values"`
+	// Suppressed marks the weeks withheld by the small-count rule (their
+	// value is 0).
+	Suppressed []bool `json:"suppressed,omitempty"`
+}
+
+// Count is a ranked key.
+type Count struct {
+	Key string `json:"key"`
+	N   int64  `json:"count"`
+}
+
+// Compliance is one regime's deadlines that fell due in each week: met
+// (submitted on time), late (submitted after the deadline) and missed
+// (overdue, not submitted).
+type Compliance struct {
+	Regime string      `json:"regime"`
+	Name   regime.Text `json:"name"`
+	Met    []int64     `json:"met"`
+	Late   []int64     `json:"late"`
+	Missed []int64     `json:"missed"`
+}
+
+// Totals sums the weeks.
+func (c Compliance) Totals() (met, late, missed int64) {
+	for i := range c.Met {
+		met, late, missed = met+c.Met[i], late+c.Late[i], missed+c.Missed[i]
+	}
+	return
+}
+
+// Stats is one chart's numbers.
+type Stats struct {
+	Chart string `json:"chart"`
+	// Scope says whose numbers these are: received (reports submitted to
+	// the organisation), own, entitled (shared objects one may read),
+	// own+sector, or all.
+	Scope string `json:"scope"`
+	// Weeks are the weeks' first days (Monday, JST) as 2006-01-02.
+	Weeks       []string     `json:"weeks"`
+	From        time.Time    `json:"from"`
+	To          time.Time    `json:"to"`
+	Series      []Series     `json:"series,omitempty"`
+	Ranking     []Count      `json:"ranking,omitempty"`
+	Compliance  []Compliance `json:"compliance,omitempty"`
+	GeneratedAt time.Time    `json:"generated_at"`
+}
+
+// Empty reports whether there is nothing to show.
+func (st *Stats) Empty() bool {
+	for _, s := range st.Series {
+		for _, v := range s.Values {
+			if v > 0 {
+				return false
+			}
+		}
+	}
+	for _, c := range st.Compliance {
+		if m, l, x := c.Totals(); m+l+x > 0 {
+			return false
+		}
+	}
+	return len(st.Ranking) == 0
+}
+
+// weeks returns the week boundaries of a window of n weeks ending with the
+// current JST week (n+1 instants) and the weeks' first days.
+func (s *Service) weeks(n int) ([]time.Time, []string, error) {
+	if n == 0 {
+		n = DefaultWeeks
+	}
+	if n < 1 || n > MaxWeeks {
+		return nil, nil, apperr.Invalid("weeks", "must be from 1 to %d", MaxWeeks)
+	}
+	now := s.now().In(report.JST)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, report.JST)
+	monday := day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+	bounds := make([]time.Time, n+1)
+	labels := make([]string, n)
+	for i := 0; i <= n; i++ {
+		bounds[i] = monday.AddDate(0, 0, 7*(i-n+1))
+		if i < n {
+			labels[i] = bounds[i].Format("2006-01-02")
+		}
+	}
+	return bounds, labels, nil
+}
+
+func (s *Service) start(chart string, weeks int) (*Stats, []time.Time, error) {
+	b, labels, err := s.weeks(weeks)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Stats{Chart: chart, Weeks: labels, From: b[0].UTC(), To: b[len(b)-1].UTC(), GeneratedAt: s.now().UTC()}, b, nil
+}
+
+// Get returns chart name's numbers (Reports, Techniques, ...).
+func (s *Service) Get(ctx context.Context, p *auth.Principal, name string, weeks int) (*Stats, error) {
+	switch name {
+	case Reports:
+		return s.Reports(ctx, p, weeks)
+	case Techniques:
+		return s.Techniques(ctx, p, weeks)
+	case Indicators:
+		return s.Indicators(ctx, p, weeks)
+	case Deadlines:
+		return s.Deadlines(ctx, p, weeks)
+	case Sightings:
+		return s.Sightings(ctx, p, weeks)
+	}
+	return nil, apperr.NotFound("chart", name)
+}
+
+// isGov reports whether p acts for the government.
+func isGov(p *auth.Principal) bool { return p != nil && p.Org != nil && p.Org.Kind.IsGovernment() }
+
+// isAll reports whether p is the command line acting for no organisation.
+func isAll(p *auth.Principal) bool {
+	return p != nil && p.IsSystem() && (p.Org == nil || p.Org.ID == "")
+}
+
+func authenticated(p *auth.Principal) error {
+	if p == nil || p.User == nil && !p.IsSystem() {
+		return apperr.ErrUnauthenticated
+	}
+	return nil
+}
+
+// reportScope is whose incident reports p sees counted.
+func reportScope(p *auth.Principal) (store.ReportScope, string, error) {
+	if err := authenticated(p); err != nil {
+		return store.ReportScope{}, "", err
+	}
+	switch {
+	case isAll(p):
+		return store.ReportScope{}, "all", nil
+	case p.Org == nil || p.Org.ID == "":
+		return store.ReportScope{}, "", apperr.Invalid("org", "choose the organisation to act for")
+	case isGov(p):
+		if err := auth.Authorize(p, auth.ActReportRead, auth.Target{}); err != nil {
+			return store.ReportScope{}, "", err
+		}
+		return store.ReportScope{Recipient: p.Org.ID}, "received", nil
+	}
+	if err := auth.Authorize(p, auth.ActReportRead, auth.Target{OrgID: p.Org.ID}); err != nil {
+		return store.ReportScope{}, "", err
+	}
+	return store.ReportScope{OrgID: p.Org.ID}, "own", nil
+}
+
+// Reports counts the reports first submitted in each week, by the
+// reporting organisation's sector (series keys are sectors; "" for
+// organisations without one).
+func (s *Service) Reports(ctx context.Context, p *auth.Principal, weeks int) (*Stats, error) {
+	sc, scope, err := reportScope(p)
+	if err != nil {
+		return nil, err
+	}
+	st, b, err := s.start(Reports, weeks)
+	if err != nil {
+		return nil, err
+	}
+	st.Scope = scope
+	rows, err := s.DB.StatsReports(ctx, sc, b)
+	if err != nil {
+		return nil, err
+	}
+	st.Series = toSeries(rows, len(st.Weeks), nil)
+	return st, nil
+}
+
+// toSeries turns week counts into series sorted by their total (largest
+// first), keys in order first when given.
+func toSeries(rows []store.WeekCount, n int, order []string) []Series {
+	by := map[string]*Series{}
+	var keys []string
+	for _, r := range rows {
+		if r.Week < 0 || r.Week >= n {
+			continue
+		}
+		sr := by[r.Key]
+		if sr == nil {
+			sr = &Series{Key: r.Key, Values: make([]int64, n)}
+			by[r.Key] = sr
+			keys = append(keys, r.Key)
+		}
+		sr.Values[r.Week] += r.N
+	}
+	total := func(k string) (t int64) {
+		for _, v := range by[k].Values {
+			t += v
+		}
+		return
+	}
+	rank := func(k string) int {
+		if i := slices.Index(order, k); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	sort.SliceStable(keys, func(i, j int) bool {
+		if ri, rj := rank(keys[i]), rank(keys[j]); ri != rj {
+			return ri < rj
+		}
+		if ti, tj := total(keys[i]), total(keys[j]); ti != tj {
+			return ti > tj
+		}
+		return keys[i] < keys[j]
+	})
+	out := make([]Series, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, *by[k])
+	}
+	return out
+}
+
+// Techniques ranks the ATT&CK techniques named by the reports first
+// submitted in the window (in the latest version the principal received).
+func (s *Service) Techniques(ctx context.Context, p *auth.Principal, weeks int) (*Stats, error) {
+	sc, scope, err := reportScope(p)
+	if err != nil {
+		return nil, err
+	}
+	st, b, err := s.start(Techniques, weeks)
+	if err != nil {
+		return nil, err
+	}
+	st.Scope = scope
+	rows, err := s.DB.StatsTechniques(ctx, sc, b[0], b[len(b)-1], TopTechniques)
+	if err != nil {
+		return nil, err
+	}
+	st.Ranking = []Count{}
+	for _, r := range rows {
+		st.Ranking = append(st.Ranking, Count{Key: r.Key, N: r.N})
+	}
+	return st, nil
+}
+
+// IndicatorTypes orders the indicators chart's series.
+var IndicatorTypes = []string{"ipv4", "ipv6", "domain", "url", "email", "hash"}
+
+// Indicators counts the indicators the principal may read that were first
+// added in each week, by observable type (ipv4, ipv6, domain, url, email,
+// hash; an indicator with values of two types counts for each).
+func (s *Service) Indicators(ctx context.Context, p *auth.Principal, weeks int) (*Stats, error) {
+	if err := authenticated(p); err != nil {
+		return nil, err
+	}
+	if err := auth.Authorize(p, auth.ActIntelRead, auth.Target{}); err != nil {
+		return nil, err
+	}
+	st, b, err := s.start(Indicators, weeks)
+	if err != nil {
+		return nil, err
+	}
+	st.Scope = "entitled"
+	q, err := s.objectScope(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.StatsIndicators(ctx, q, b)
+	if err != nil {
+		return nil, err
+	}
+	st.Series = toSeries(rows, len(st.Weeks), IndicatorTypes)
+	return st, nil
+}
+
+// objectScope is the entitlement the sharing service applies to p's
+// reads: every collection p can see, with the labels p receives there
+// from others, and p's own organisation's objects in them.
+func (s *Service) objectScope(ctx context.Context, p *auth.Principal) (store.ObjectQuery, error) {
+	if s.Intel == nil {
+		return store.ObjectQuery{}, nil // entitles nothing
+	}
+	v, err := s.Intel.Viewer(ctx, p)
+	if err != nil {
+		return store.ObjectQuery{}, err
+	}
+	cs, err := s.DB.ListCollections(ctx)
+	if err != nil {
+		return store.ObjectQuery{}, err
+	}
+	q := store.ObjectQuery{OwnerOrg: v.OrgID}
+	for i := range cs {
+		c := &cs[i]
+		if !visible(v, c, canWrite(p, v, c)) {
+			continue
+		}
+		q.Scopes = append(q.Scopes, store.CollectionScope{CollectionID: c.ID, Allowed: readable(v, c)})
+	}
+	if len(q.Scopes) == 0 {
+		q.OwnerOrg = "" // no collection: nothing, not every own object
+	}
+	return q, nil
+}
+
+// The following mirror the sharing service's (internal/intel/service.go)
+// decisions, which are not exported.
+
+func markObject(c *share.Collection, t marking.TLP, owner string) marking.Object {
+	return marking.Object{OwnerOrgID: owner, TLP: t, Groups: c.Audience.Groups, Orgs: c.Audience.Orgs, Users: c.Audience.Users}
+}
+
+func readable(v marking.Viewer, c *share.Collection) []marking.TLP {
+	var out []marking.TLP
+	for _, t := range marking.TLPs {
+		if ok, _ := marking.Entitled(v, markObject(c, t, "")); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func canWrite(p *auth.Principal, v marking.Viewer, c *share.Collection) bool {
+	if auth.Authorize(p, auth.ActIntelWrite, auth.Target{}) != nil {
+		return false
+	}
+	switch c.WritePolicy {
+	case share.WriteOwner:
+		return v.OrgID == c.OwnerOrgID
+	case share.WriteAudience:
+		if v.OrgID == c.OwnerOrgID || slices.Contains(c.Audience.Orgs, v.OrgID) || v.UserID != "" && slices.Contains(c.Audience.Users, v.UserID) {
+			return true
+		}
+		for _, g := range v.Groups {
+			if slices.Contains(c.Audience.Groups, g) {
+				return true
+			}
+		}
+		return false
+	case share.WriteMembers:
+		return !v.Anonymous()
+	}
+	return false
+}
+
+func visible(v marking.Viewer, c *share.Collection, write bool) bool {
+	if write || v.OrgID == c.OwnerOrgID {
+		return true
+	}
+	ok, _ := marking.Entitled(v, markObject(c, c.TLP, c.OwnerOrgID))
+	return ok
+}
+
+// Deadlines gives, per regime and week, the deadlines of the principal's
+// incidents (received ones, for the government) that fell due: met, late
+// or missed. A deadline still open is not counted.
+func (s *Service) Deadlines(ctx context.Context, p *auth.Principal, weeks int) (*Stats, error) {
+	sc, scope, err := reportScope(p)
+	if err != nil {
+		return nil, err
+	}
+	st, b, err := s.start(Deadlines, weeks)
+	if err != nil {
+		return nil, err
+	}
+	st.Scope = scope
+	from, to := b[0], b[len(b)-1]
+	ins, subs, err := s.DB.StatsDeadlineIncidents(ctx, sc, from.Add(-deadlineLookback), to, maxDeadlineIncidents)
+	if err != nil {
+		return nil, err
+	}
+	bySub := map[string][]incident.Submission{}
+	for _, x := range subs {
+		bySub[x.IncidentID] = append(bySub[x.IncidentID], incident.Submission{IncidentID: x.IncidentID, Regime: x.Regime, Stage: x.Stage, Kind: x.Kind, SubmittedAt: x.SubmittedAt})
+	}
+	type orgRegimes struct {
+		all []regime.Regime
+		hol regime.Holidays
+	}
+	cache := map[string]*orgRegimes{}
+	byRegime := map[string]*Compliance{}
+	n := len(st.Weeks)
+	now := s.now()
+	for i := range ins {
+		in := &ins[i]
+		or := cache[in.OrgID]
+		if or == nil {
+			set, err := s.DB.ReportingSettings(ctx, in.OrgID)
+			if err != nil {
+				return nil, err
+			}
+			all, err := regimesOf(set)
+			if err != nil {
+				s.Log.Warn("stats: an organisation's regimes", "org", in.OrgID, "err", err)
+				all, _ = regime.Builtin()
+			}
+			hol, _ := regime.NewHolidays(set.Holidays...)
+			or = &orgRegimes{all, hol}
+			cache[in.OrgID] = or
+		}
+		for _, ch := range in.Regimes {
+			if ch.Reportable == incident.ReportableNo {
+				continue
+			}
+			r, ok := regime.Find(or.all, ch.Regime)
+			if !ok {
+				continue
+			}
+			f := in.Facts(ch, bySub[in.ID])
+			if regime.CheckFacts(f) != nil {
+				continue
+			}
+			for _, d := range r.Timeline(f, report.JST, or.hol, now) {
+				if d.Due == nil || d.Due.Before(from) || !d.Due.Before(to) {
+					continue
+				}
+				w := sort.Search(n, func(k int) bool { return b[k+1].After(*d.Due) })
+				if w >= n {
+					continue
+				}
+				c := byRegime[r.ID]
+				if c == nil {
+					c = &Compliance{Regime: r.ID, Name: r.Name, Met: make([]int64, n), Late: make([]int64, n), Missed: make([]int64, n)}
+					byRegime[r.ID] = c
+				}
+				switch d.Status {
+				case regime.StatusSubmitted:
+					c.Met[w]++
+				case regime.StatusSubmittedLate:
+					c.Late[w]++
+				case regime.StatusOverdue:
+					c.Missed[w]++
+				}
+			}
+		}
+	}
+	st.Compliance = []Compliance{}
+	for _, c := range byRegime {
+		if m, l, x := c.Totals(); m+l+x > 0 {
+			st.Compliance = append(st.Compliance, *c)
+		}
+	}
+	sort.Slice(st.Compliance, func(i, j int) bool { return st.Compliance[i].Regime < st.Compliance[j].Regime })
+	return st, nil
+}
+
+// regimesOf is the organisation's regimes: the built-in ones with its
+// offsets, and its own (as the reporting service computes them).
+func regimesOf(st *incident.Settings) ([]regime.Regime, error) {
+	all, err := regime.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	all = append(slices.Clone(all), st.Custom...)
+	for key, off := range st.Offsets {
+		rid, sid, _ := strings.Cut(key, "/")
+		for i := range all {
+			if all[i].ID != rid {
+				continue
+			}
+			r := all[i]
+			if st2, ok := r.Stage(sid); ok && !st2.Editable {
+				r.Stages = slices.Clone(r.Stages)
+				for j := range r.Stages {
+					if r.Stages[j].ID == sid {
+						r.Stages[j].Editable = true
+					}
+				}
+			}
+			nr, err := r.WithStageOffset(sid, off)
+			if err != nil {
+				return nil, err
+			}
+			all[i] = nr
+		}
+	}
+	return all, nil
+}
+
+// Sightings counts the sightings recorded each week: the organisation's
+// own ("own") and its sector's ("sector", weeks seen by fewer than
+// SmallCount organisations suppressed); the government's and the command
+// line's everyone's ("all").
+func (s *Service) Sightings(ctx context.Context, p *auth.Principal, weeks int) (*Stats, error) {
+	if err := authenticated(p); err != nil {
+		return nil, err
+	}
+	if err := auth.Authorize(p, auth.ActIntelRead, auth.Target{}); err != nil {
+		return nil, err
+	}
+	st, b, err := s.start(Sightings, weeks)
+	if err != nil {
+		return nil, err
+	}
+	n := len(st.Weeks)
+	series := func(key string, rows []store.WeekCount, suppress bool) Series {
+		sr := Series{Key: key, Values: make([]int64, n)}
+		if suppress {
+			sr.Suppressed = make([]bool, n)
+		}
+		for _, r := range rows {
+			if r.Week < 0 || r.Week >= n {
+				continue
+			}
+			if suppress && r.Orgs < SmallCount {
+				sr.Suppressed[r.Week] = true
+				continue
+			}
+			sr.Values[r.Week] = r.N
+		}
+		return sr
+	}
+	if isAll(p) || isGov(p) {
+		st.Scope = "all"
+		rows, err := s.DB.StatsSightings(ctx, store.SightingScope{}, b)
+		if err != nil {
+			return nil, err
+		}
+		st.Series = []Series{series("all", rows, false)}
+		return st, nil
+	}
+	if p.Org == nil || p.Org.ID == "" {
+		return nil, apperr.Invalid("org", "choose the organisation to act for")
+	}
+	st.Scope = "own"
+	own, err := s.DB.StatsSightings(ctx, store.SightingScope{OrgID: p.Org.ID}, b)
+	if err != nil {
+		return nil, err
+	}
+	st.Series = []Series{series("own", own, false)}
+	if p.Org.Sector != "" {
+		st.Scope = "own+sector"
+		sec, err := s.DB.StatsSightings(ctx, store.SightingScope{Sector: string(p.Org.Sector)}, b)
+		if err != nil {
+			return nil, err
+		}
+		st.Series = append(st.Series, series("sector", sec, true))
+	}
+	return st, nil
+}
