@@ -43,6 +43,21 @@ var searchParams = []param{
 	{Name: "revoked", Type: "boolean", Desc: "only revoked (true) or unrevoked (false) objects"},
 }
 
+// viewParams are the further filters of the object list (intel.ViewFilter).
+var viewParams = []param{
+	{Name: "tlp", Type: "string", Desc: "only these TLP labels, comma-separated or repeated (clear, green, amber, amber+strict, red)"},
+	{Name: "min_confidence", Type: "integer", Desc: "only objects with a confidence of at least this (0-100)"},
+	{Name: "min_score", Type: "integer", Desc: "only indicators scoring at least this now (0-100)"},
+	{Name: "sector", Type: "string", Desc: "only objects shared by organisations of this sector (anonymous sightings of other organisations are never selected)"},
+	{Name: "added_from", Type: "string", Desc: "added on or after this day (YYYY-MM-DD, Japan time) or time (RFC 3339)"},
+	{Name: "added_to", Type: "string", Desc: "added on or before this day (YYYY-MM-DD, Japan time, included) or before this time (RFC 3339)"},
+	{Name: "modified_from", Type: "string", Desc: "modified on or after this day or time (as added_from)"},
+	{Name: "modified_to", Type: "string", Desc: "modified on or before this day, or before this time (as added_to)"},
+	{Name: "sort", Type: "string", Enum: []string{"newest", "score"}, Desc: "newest (default: newest added first) or score (highest first; the newest 5000 matches are ranked)"},
+}
+
+var jst = time.FixedZone("JST", 9*60*60)
+
 // intelRoutes are the sharing rows of the route table.
 func (a *API) intelRoutes() []route {
 	const tag = "sharing"
@@ -88,8 +103,8 @@ func (a *API) intelRoutes() []route {
 			Summary: "Change a sharing group's names, description or members", h: a.updateGroup},
 
 		{Method: "GET", Path: "/api/v1/objects", ID: "searchObjects", Tag: tag, Scope: org.ScopeRead, Status: 200, Resp: "RecordPage",
-			Summary: "Search the latest versions of the objects you may see, newest first",
-			Query: append(append(slices.Clone(searchParams),
+			Summary: "Search the latest versions of the objects you may see, newest first (or by score), filtered by text, type, collection, TLP, confidence, score, sector and dates",
+			Query: append(append(append(slices.Clone(searchParams), viewParams...),
 				param{Name: "include", Type: "string", Enum: []string{"object"}, Desc: "object: include each version's STIX JSON"}), pageParams...),
 			h: a.searchObjects},
 		{Method: "GET", Path: "/api/v1/objects/{id}", ID: "getObject", Tag: tag, Scope: org.ScopeRead, Status: 200, Resp: "ObjectDetail",
@@ -486,14 +501,18 @@ func splitComma(s string) []string {
 
 func (a *API) searchObjects(c *call) (int, any, error) {
 	s := c.intel()
-	sq, err := searchQuery(c)
-	if err != nil {
-		return 0, nil, err
+	q := c.r.URL.Query()
+	vf, errs := intel.ParseViewFilter(q, jst)
+	if len(errs) > 0 {
+		e := errs[0]
+		e.MessageKey = ""
+		return 0, nil, e
 	}
-	switch inc := c.r.URL.Query().Get("include"); inc {
+	withRaw := false
+	switch inc := q.Get("include"); inc {
 	case "":
 	case "object":
-		sq.WithRaw = true
+		withRaw = true
 	default:
 		return 0, nil, apperr.Invalid("include", "%q: the only value is object", clip(inc))
 	}
@@ -501,9 +520,15 @@ func (a *API) searchObjects(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	sq.Limit, sq.Cursor = limit, after
-	recs, next, err := s.Search(c.r.Context(), c.p, sq)
-	return 200, page(recs, next), err
+	pg, err := s.SearchView(c.r.Context(), c.p, vf, after, limit, withRaw)
+	if err != nil {
+		return 0, nil, err
+	}
+	recs := make([]share.Record, len(pg.Items))
+	for i := range pg.Items {
+		recs[i] = pg.Items[i].Record
+	}
+	return 200, page(recs, pg.Next), nil
 }
 
 // ObjectDetail is GET /objects/{id}: the service's view and a score.

@@ -235,6 +235,8 @@ func TestIntelSecurityMatrix(t *testing.T) {
 		for who, vis := range visibility {
 			bundle := string(f.do("GET", "/api/v1/export/bundle", who, nil).Body)
 			search := string(f.do("GET", "/api/v1/objects?limit=1000", who, nil).Body)
+			// Every label asked for, sorted by score: filters narrow, never widen.
+			filtered := string(f.do("GET", "/api/v1/objects?limit=1000&tlp=clear,green,amber,amber%2Bstrict,red&added_from=2000-01-01&sort=score", who, nil).Body)
 			block := string(f.do("GET", "/api/v1/export/blocklist?format=text", who, nil).Body)
 			for i, want := range vis {
 				n := i + 1
@@ -248,7 +250,7 @@ func TestIntelSecurityMatrix(t *testing.T) {
 						t.Errorf("GET %s as %s: %d, want visible=%v", path, who, r.Status, want)
 					}
 				}
-				for what, body := range map[string]string{"search": search, "bundle": bundle, "blocklist": block} {
+				for what, body := range map[string]string{"search": search, "filtered": filtered, "bundle": bundle, "blocklist": block} {
 					probe := id
 					if what == "blocklist" {
 						probe = ip + "\n"
@@ -354,6 +356,13 @@ func TestIntelBadInputNamesTheField(t *testing.T) {
 			{"search include", "op-a-analyst", "GET", "/api/v1/objects?include=raw", "", "", 400, "invalid", "include"},
 			{"search type", "op-a-analyst", "GET", "/api/v1/objects?type=Indicator!", "", "", 400, "invalid", "type"},
 			{"search cursor", "op-a-analyst", "GET", "/api/v1/objects?cursor=!!", "", "", 400, "invalid", "cursor"},
+			{"search tlp", "op-a-analyst", "GET", "/api/v1/objects?tlp=purple", "", "", 400, "invalid", "tlp"},
+			{"search min_score", "op-a-analyst", "GET", "/api/v1/objects?min_score=101", "", "", 400, "invalid", "min_score"},
+			{"search min_confidence", "op-a-analyst", "GET", "/api/v1/objects?min_confidence=-1", "", "", 400, "invalid", "min_confidence"},
+			{"search sector", "op-a-analyst", "GET", "/api/v1/objects?sector=mining", "", "", 400, "invalid", "sector"},
+			{"search date", "op-a-analyst", "GET", "/api/v1/objects?added_from=2026-13-01", "", "", 400, "invalid", "added_from"},
+			{"search date order", "op-a-analyst", "GET", "/api/v1/objects?modified_from=2026-11-02&modified_to=2026-11-01", "", "", 400, "invalid", "modified_to"},
+			{"search sort", "op-a-analyst", "GET", "/api/v1/objects?sort=random", "", "", 400, "invalid", "sort"},
 			{"deletions after", "op-a-analyst", "GET", "/api/v1/collections/exchange/deletions?after=-1", "", "", 400, "invalid", "after"},
 			{"blocklist format", "op-a-analyst", "GET", "/api/v1/export/blocklist?format=csv", "", "", 400, "invalid", "format"},
 			{"check value", "op-a-analyst", "GET", "/api/v1/warninglists/check", "", "", 400, "invalid", "value"},

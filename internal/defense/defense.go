@@ -288,3 +288,33 @@ func digestBytes(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// ViewIndicators converts the indicators of a dashboard or API view (see
+// intel.ViewFilter) into the exports' input: the same entitlement as the
+// view, and the same blocking rules as a compiled set (revoked, expired
+// and warninglisted values left out). withheld counts the values kept out
+// by warninglists.
+func (s *Service) ViewIndicators(ctx context.Context, p *auth.Principal, vf intel.ViewFilter) ([]match.Indicator, int, error) {
+	if err := auth.Authorize(p, auth.ActIntelRead, auth.Target{}); err != nil {
+		return nil, 0, err
+	}
+	vals, withheld, err := s.Intel.ViewIndicators(ctx, p, vf)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]match.Indicator, 0, len(vals))
+	for i := range vals {
+		v := &vals[i]
+		k, ok := match.ParseKind(v.Kind)
+		if !ok {
+			continue
+		}
+		conf := -1
+		if v.Confidence != nil {
+			conf = *v.Confidence
+		}
+		out = append(out, match.Indicator{Kind: k, Value: v.Value, ID: v.StixID, Name: v.Name, TLP: v.TLP, Confidence: conf,
+			Score: v.Score, Modified: v.Modified, ValidUntil: v.ValidUntil})
+	}
+	return out, len(withheld), nil
+}

@@ -10,6 +10,7 @@ import (
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
 	"sakimori/internal/export"
+	"sakimori/internal/intel"
 	"sakimori/internal/logscan"
 	"sakimori/internal/match"
 )
@@ -217,4 +218,27 @@ func validExport(f export.Format) bool {
 
 func etagOf(b []byte) string {
 	return `"` + digestBytes(b)[:32] + `"`
+}
+
+// ExportView renders the indicators of a view (intel.ViewFilter) in
+// format: "export this view" of the dashboard. Not cached: a view is
+// looked at once.
+func (s *Service) ExportView(ctx context.Context, p *auth.Principal, format export.Format, vf intel.ViewFilter, opt export.Options) (*Rendered, error) {
+	if !validExport(format) {
+		return nil, apperr.Invalid("format", "unknown export format %q", format)
+	}
+	inds, withheld, err := s.ViewIndicators(ctx, p, vf)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Generated.IsZero() {
+		opt.Generated = s.Now().UTC()
+	}
+	var buf bytes.Buffer
+	st, err := export.Write(&buf, format, inds, opt)
+	if err != nil {
+		return nil, err
+	}
+	return &Rendered{Body: buf.Bytes(), ContentType: export.ContentType(format), FileName: export.FileName(format, opt),
+		ETag: etagOf(buf.Bytes()), Stats: st, Withheld: withheld}, nil
 }

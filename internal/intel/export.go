@@ -110,62 +110,79 @@ func (s *Service) walkBlockable(ctx context.Context, p *auth.Principal, q BlockQ
 			return nil, err
 		}
 		log.add(sc.v, recs)
-		ids := make([]string, len(recs))
-		for i := range recs {
-			ids[i] = recs[i].ID
-		}
-		overrides, err := s.DB.Overrides(ctx, ids)
+		w, err := s.blockable(ctx, sc, recs, withSightings, seen, now, q.Kinds, func(r *share.Record, kind, value string, sum *share.SightingSummary) {
+			fn(r, pattern.Atom{Kind: pattern.Kind(kind), Value: value, Exact: true}, sum)
+		})
 		if err != nil {
 			return nil, err
 		}
-		var sightings map[string][]share.Sighting
-		if withSightings {
-			if sightings, err = s.DB.SightingsOf(ctx, ids); err != nil {
-				return nil, err
-			}
-		}
-		for i := range recs {
-			r := &recs[i]
-			if r.ValidUntil != nil && !r.ValidUntil.After(now) {
-				continue
-			}
-			o, err := stix.Parse(r.Raw)
-			if err != nil || propString(o, "pattern_type") != "stix" {
-				continue
-			}
-			pat, err := pattern.Parse(propString(o, "pattern"))
-			if err != nil {
-				continue
-			}
-			var sum *share.SightingSummary
-			if list := sightings[r.ID]; len(list) > 0 {
-				sum = Summarize(r.ID, list, sc.v.OrgID, 0)
-			}
-			_, overridden := overrides[r.ID]
-			for _, a := range pat.Atoms().Atoms {
-				if !a.Exact || len(q.Kinds) > 0 && !slices.Contains(q.Kinds, string(a.Kind)) {
-					continue
-				}
-				key := string(a.Kind) + "\x00" + a.Value
-				if seen[key] {
-					continue
-				}
-				if !overridden {
-					if hit := s.hit(r, string(a.Kind), a.Value); hit != "" {
-						withheld = append(withheld, Withheld{Kind: string(a.Kind), Value: a.Value, StixID: r.ID, Reason: "warninglist: " + hit})
-						continue
-					}
-				}
-				seen[key] = true
-				fn(r, a, sum)
-			}
-		}
+		withheld = append(withheld, w...)
 		if next == "" {
 			s.record(ctx, p, &log, "blocklist", q.Collection)
 			return withheld, nil
 		}
 		cursor = next
 	}
+}
+
+// blockable calls fn for each exact atom (of kinds, or all) of the
+// unrevoked, unexpired STIX indicators among recs not seen before, with
+// the indicator's sightings when withSightings, and returns the values
+// withheld by warninglists.
+func (s *Service) blockable(ctx context.Context, sc *searchScope, recs []share.Record, withSightings bool, seen map[string]bool,
+	now time.Time, kinds []string, fn func(r *share.Record, kind, value string, sum *share.SightingSummary)) ([]Withheld, error) {
+	withheld := []Withheld{}
+	ids := make([]string, len(recs))
+	for i := range recs {
+		ids[i] = recs[i].ID
+	}
+	overrides, err := s.DB.Overrides(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var sightings map[string][]share.Sighting
+	if withSightings {
+		if sightings, err = s.DB.SightingsOf(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	for i := range recs {
+		r := &recs[i]
+		if r.Type != "indicator" || r.Revoked || r.ValidUntil != nil && !r.ValidUntil.After(now) {
+			continue
+		}
+		o, err := stix.Parse(r.Raw)
+		if err != nil || propString(o, "pattern_type") != "stix" {
+			continue
+		}
+		pat, err := pattern.Parse(propString(o, "pattern"))
+		if err != nil {
+			continue
+		}
+		var sum *share.SightingSummary
+		if list := sightings[r.ID]; len(list) > 0 {
+			sum = Summarize(r.ID, list, sc.v.OrgID, 0)
+		}
+		_, overridden := overrides[r.ID]
+		for _, a := range pat.Atoms().Atoms {
+			if !a.Exact || len(kinds) > 0 && !slices.Contains(kinds, string(a.Kind)) {
+				continue
+			}
+			key := string(a.Kind) + "\x00" + a.Value
+			if seen[key] {
+				continue
+			}
+			if !overridden {
+				if hit := s.hit(r, string(a.Kind), a.Value); hit != "" {
+					withheld = append(withheld, Withheld{Kind: string(a.Kind), Value: a.Value, StixID: r.ID, Reason: "warninglist: " + hit})
+					continue
+				}
+			}
+			seen[key] = true
+			fn(r, string(a.Kind), a.Value, sum)
+		}
+	}
+	return withheld, nil
 }
 
 // hit returns the name of a warninglist that value hits, from the flags
@@ -189,6 +206,34 @@ func ptr[T any](v T) *T { return &v }
 // and returns the number of objects written. Objects are written as they
 // were received.
 func (s *Service) ExportBundle(ctx context.Context, p *auth.Principal, q SearchQuery, w io.Writer) (int, error) {
+	q.WithRaw = true
+	q.Limit = 1000
+	sc, err := s.searchScope(ctx, p, q.Collection)
+	if err != nil {
+		return 0, err
+	}
+	var log readLog
+	defer func() { s.record(ctx, p, &log, "export", q.Text) }()
+	return writeBundle(w, func(emit func([]share.Record)) error {
+		for {
+			recs, next, err := s.searchIn(ctx, sc, q)
+			if err != nil {
+				return err
+			}
+			log.add(sc.v, recs)
+			emit(recs) // Search added the TLP marking where missing
+			if next == "" {
+				return nil
+			}
+			q.Cursor = next
+		}
+	})
+}
+
+// writeBundle writes a STIX bundle of the records each emits (their Raw),
+// then the TLP marking definitions they use, and returns the number of
+// objects written.
+func writeBundle(w io.Writer, each func(emit func([]share.Record)) error) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var id [16]byte
 	_, _ = rand.Read(id[:])
@@ -198,33 +243,19 @@ func (s *Service) ExportBundle(ctx context.Context, p *auth.Principal, q SearchQ
 	n := 0
 	used := map[marking.TLP]bool{}
 	written := map[string]bool{}
-	q.WithRaw = true
-	q.Limit = 1000
-	sc, err := s.searchScope(ctx, p, q.Collection)
-	if err != nil {
-		return 0, err
-	}
-	var log readLog
-	defer func() { s.record(ctx, p, &log, "export", q.Text) }()
-	for {
-		recs, next, err := s.searchIn(ctx, sc, q)
-		if err != nil {
-			return n, err
-		}
-		log.add(sc.v, recs)
+	err := each(func(recs []share.Record) {
 		for i := range recs {
 			if n > 0 {
 				bw.WriteByte(',')
 			}
-			bw.Write(recs[i].Raw) // Search added the TLP marking where missing
+			bw.Write(recs[i].Raw)
 			written[recs[i].ID] = true
 			used[recs[i].TLP] = true
 			n++
 		}
-		if next == "" {
-			break
-		}
-		q.Cursor = next
+	})
+	if err != nil {
+		return n, err
 	}
 	for _, t := range marking.TLPs {
 		def, ok := t.StixDefinition()

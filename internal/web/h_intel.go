@@ -9,6 +9,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -21,9 +22,11 @@ import (
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
 	"sakimori/internal/confidence"
+	"sakimori/internal/export"
 	"sakimori/internal/i18n"
 	"sakimori/internal/intel"
 	"sakimori/internal/marking"
+	"sakimori/internal/match"
 	"sakimori/internal/org"
 	"sakimori/internal/score"
 	"sakimori/internal/share"
@@ -59,6 +62,13 @@ func init() {
 		"text":            "field.paste",
 		"confidence":      "field.confidence",
 		"value":           "field.value",
+		"min_confidence":  "intel.field.min_confidence",
+		"min_score":       "intel.field.min_score",
+		"added_from":      "intel.field.added_from",
+		"added_to":        "intel.field.added_to",
+		"modified_from":   "intel.field.modified_from",
+		"modified_to":     "intel.field.modified_to",
+		"sort":            "intel.field.sort",
 	} {
 		fieldLabels[k] = v
 	}
@@ -112,6 +122,7 @@ func (s *server) intelRoutes(mux interface {
 		return
 	}
 	mux.Handle("GET /intel", s.user(s.intelList))
+	mux.Handle("GET /intel/export/{format}", s.user(s.intelExport))
 	mux.Handle("GET /intel/objects/{id}", s.user(s.intelObject))
 	mux.Handle("POST /intel/objects/{id}/sightings", s.user(s.intelSighting))
 	mux.Handle("POST /intel/objects/{id}/override", s.user(s.intelOverride))
@@ -234,22 +245,72 @@ type objRow struct {
 	TLP                         tlpBadge
 	Flagged, Revoked            bool
 	Added                       time.Time
+	Score                       string
+}
+
+// exportLink is one entry of "export this view".
+type exportLink struct {
+	Format, Label, Desc, Path string
 }
 
 type intelListData struct {
-	Form         *form
-	Rows         []objRow
-	Next, First  string
-	TypeOptions  []option
-	CollOptions  []option
-	YesNoOptions []option
-	ScaleOptions []option
-	Scale        string
-	Searched     bool
+	Form          *form
+	Rows          []objRow
+	Next, First   string
+	TypeOptions   []option
+	CollOptions   []option
+	YesNoOptions  []option
+	ScaleOptions  []option
+	TLPOptions    []option
+	SectorOptions []option
+	SortOptions   []option
+	Scale         string
+	Searched      bool
+	// Exports download exactly this view in each format.
+	Exports   []exportLink
+	SectorGov bool // the sector filter covers every object (government)
+	Advanced  bool // a filter beyond the first row is set: the details are open
 }
 
 func yesNo(rq *req) []option {
 	return []option{{Value: "", Label: rq.T("common.any")}, {Value: "yes", Label: rq.T("common.yes")}, {Value: "no", Label: rq.T("common.no")}}
+}
+
+// viewFilter reads the intel view from the query, recording each error on
+// f next to its input, in the user's language.
+func viewFilter(rq *req, f *form, q url.Values) intel.ViewFilter {
+	vf, errs := intel.ParseViewFilter(q, jst)
+	for _, e := range errs {
+		f.invalid(e.Field, reason(rq, e))
+	}
+	return vf
+}
+
+// viewExports are the links of "export this view" for the filter vf.
+func viewExports(rq *req, vf intel.ViewFilter) []exportLink {
+	base := vf.Values(jst)
+	var out []exportLink
+	for _, ef := range export.Formats {
+		if ef == export.FormatSuricataDataset {
+			for _, k := range export.Supported(ef) {
+				q := maps.Clone(base)
+				q.Set("kind", k.String())
+				out = append(out, exportLink{Format: string(ef) + " (" + k.String() + ")", Label: kindLabel(rq, k),
+					Desc: rq.T(defFormatKeys[ef]), Path: "/intel/export/" + string(ef) + "?" + q.Encode()})
+			}
+			continue
+		}
+		p := "/intel/export/" + string(ef)
+		if len(base) > 0 {
+			p += "?" + base.Encode()
+		}
+		desc := rq.T(defFormatKeys[ef])
+		if ef == export.FormatSTIX {
+			desc = rq.T("intel.export.stix_view")
+		}
+		out = append(out, exportLink{Format: string(ef), Desc: desc, Path: p})
+	}
+	return out
 }
 
 func (s *server) intelList(w http.ResponseWriter, rq *req) {
@@ -263,7 +324,8 @@ func (s *server) intelList(w http.ResponseWriter, rq *req) {
 		s.errorPage(w, rq, err)
 		return
 	}
-	d := intelListData{Form: f, YesNoOptions: yesNo(rq), ScaleOptions: scaleOptions(rq), Scale: string(sc)}
+	d := intelListData{Form: f, YesNoOptions: yesNo(rq), ScaleOptions: scaleOptions(rq), Scale: string(sc),
+		SectorGov: rq.P.Org != nil && rq.P.Org.Kind.IsGovernment()}
 	d.TypeOptions = []option{{Value: "", Label: rq.T("common.any")}}
 	for _, t := range stixTypes {
 		d.TypeOptions = append(d.TypeOptions, option{Value: t, Label: t})
@@ -272,38 +334,29 @@ func (s *server) intelList(w http.ResponseWriter, rq *req) {
 	for _, c := range colls {
 		d.CollOptions = append(d.CollOptions, option{Value: c.Alias, Label: c.Title.In(rq.lang)})
 	}
-	sq := intel.SearchQuery{Text: strings.TrimSpace(q.Get("q")), Collection: q.Get("collection"), Cursor: q.Get("after"), Limit: pageSize}
-	if t := q.Get("type"); t != "" {
-		if !slices.Contains(stixTypes, t) {
-			f.invalid("type", rq.T("reason.unknown_value"))
-		}
-		sq.Types = []string{t}
+	for _, t := range marking.TLPs {
+		d.TLPOptions = append(d.TLPOptions, option{Value: t.Name(), Label: t.String()})
 	}
-	for _, b := range []struct {
-		name string
-		dst  **bool
-	}{{"flagged", &sq.Flagged}, {"revoked", &sq.Revoked}} {
-		switch q.Get(b.name) {
-		case "":
-		case "yes":
-			*b.dst = new(true)
-		case "no":
-			*b.dst = new(false)
-		default:
-			f.invalid(b.name, rq.T("reason.unknown_value"))
-		}
+	d.SectorOptions = []option{{Value: "", Label: rq.T("common.any")}}
+	for _, sec := range org.Sectors {
+		d.SectorOptions = append(d.SectorOptions, option{Value: string(sec), Label: rq.T("sector." + string(sec))})
 	}
-	if sq.Collection != "" && !slices.ContainsFunc(colls, func(c share.CollectionView) bool { return c.Alias == sq.Collection || c.ID == sq.Collection }) {
+	d.SortOptions = []option{{Value: "", Label: rq.T("intel.sort.newest")}, {Value: intel.SortScore, Label: rq.T("intel.sort.score")}}
+	vf := viewFilter(rq, f, q)
+	if vf.Collection != "" && !slices.ContainsFunc(colls, func(c share.CollectionView) bool { return c.Alias == vf.Collection || c.ID == vf.Collection }) {
 		f.invalid("collection", rq.T("reason.unknown_value"))
 	}
-	if len([]rune(sq.Text)) > 500 {
-		f.invalid("q", rq.T("reason.max_chars", 500))
+	for _, k := range []string{"tlp", "min_confidence", "min_score", "sector", "added_from", "added_to", "modified_from", "modified_to", "sort"} {
+		if q.Get(k) != "" {
+			d.Advanced = true
+		}
 	}
 	if f.Failed() {
+		d.Advanced = true
 		s.render(w, rq, http.StatusBadRequest, "intel", d)
 		return
 	}
-	recs, next, err := s.opt.Intel.Search(rq.Context(), rq.P, sq)
+	pg, err := s.opt.Intel.SearchView(rq.Context(), rq.P, vf, q.Get("after"), pageSize, false)
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.CodeInvalid {
 			status := s.apply(rq, f, err, map[string]string{"cursor": "after"})
@@ -313,22 +366,87 @@ func (s *server) intelList(w http.ResponseWriter, rq *req) {
 		s.errorPage(w, rq, err)
 		return
 	}
-	d.Searched = sq.Text != "" || len(sq.Types) > 0 || sq.Collection != "" || sq.Flagged != nil || sq.Revoked != nil
-	for _, r := range recs {
+	d.Searched = !vf.Empty()
+	for _, r := range pg.Items {
 		row := objRow{ID: r.ID, Type: r.Type, Name: r.Name, TLP: badgeOf(r.TLP), Flagged: len(r.Flags) > 0, Revoked: r.Revoked,
-			Added: r.DateAdded, Confidence: confText(rq, sc, r.Confidence)}
+			Added: r.DateAdded, Confidence: confText(rq, sc, r.Confidence), Score: "—"}
+		if r.Score != nil {
+			row.Score = strconv.Itoa(*r.Score)
+		}
 		if c := byID[r.CollectionID]; c != nil {
 			row.Collection, row.CollectionAlias = c.Title.In(rq.lang), c.Alias
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	if next != "" {
-		d.Next = pageURL("/intel", q, next)
+	if pg.Next != "" {
+		d.Next = pageURL("/intel", q, pg.Next)
 	}
-	if sq.Cursor != "" {
+	if q.Get("after") != "" {
 		d.First = pageURL("/intel", q, "")
 	}
+	if len(d.Rows) > 0 {
+		d.Exports = viewExports(rq, vf)
+	}
 	s.render(w, rq, http.StatusOK, "intel", d)
+}
+
+// intelExport downloads the view of the query in a format: the STIX bundle
+// of every object of the view for stix, the indicators' values for the
+// other formats. Entitlement is the view's: what the list shows.
+func (s *server) intelExport(w http.ResponseWriter, rq *req) {
+	q := rq.URL.Query()
+	f := newForm(q)
+	vf := viewFilter(rq, f, q)
+	format, err := export.ParseFormat(rq.PathValue("format"))
+	if err != nil {
+		s.errorPage(w, rq, apperr.NotFound("export format", rq.PathValue("format")))
+		return
+	}
+	if f.Failed() {
+		// Show the errors next to the inputs of the search.
+		q.Del("kind")
+		http.Redirect(w, rq.Request, "/intel?"+q.Encode(), http.StatusSeeOther)
+		return
+	}
+	h := w.Header()
+	if format == export.FormatSTIX {
+		var buf bytes.Buffer
+		n, err := s.opt.Intel.ExportViewBundle(rq.Context(), rq.P, vf, &buf)
+		if err != nil {
+			s.errorPage(w, rq, err)
+			return
+		}
+		h.Set("Content-Type", export.ContentType(format))
+		h.Set("Content-Disposition", `attachment; filename="sakimori-view.stix.json"`)
+		h.Set("X-Sakimori-Exported", strconv.Itoa(n))
+		w.Write(buf.Bytes())
+		return
+	}
+	if s.opt.Defense == nil {
+		s.errorPage(w, rq, apperr.NotFound("export format", string(format)))
+		return
+	}
+	var opt export.Options
+	if k := q.Get("kind"); k != "" {
+		kind, ok := match.ParseKind(k)
+		if !ok {
+			s.errorPage(w, rq, apperr.Invalid("kind", "%q is not a kind", k))
+			return
+		}
+		opt.Kinds = []match.Kind{kind}
+	}
+	r, err := s.opt.Defense.ExportView(rq.Context(), rq.P, format, vf, opt)
+	if err != nil {
+		s.errorPage(w, rq, err)
+		return
+	}
+	h.Set("Content-Type", r.ContentType)
+	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", r.FileName))
+	h.Set("Content-Length", strconv.Itoa(len(r.Body)))
+	h.Set("X-Sakimori-Exported", strconv.Itoa(r.Stats.Written))
+	h.Set("X-Sakimori-Skipped", strconv.Itoa(r.Stats.Skipped))
+	h.Set("X-Sakimori-Withheld", strconv.Itoa(r.Withheld))
+	w.Write(r.Body)
 }
 
 // ---- object detail -------------------------------------------------------------
@@ -361,7 +479,30 @@ type sightingRow struct {
 	Note          string
 }
 
+// relEnd is an object at one end of a relationship, as the page links it.
+type relEnd struct {
+	ID, Type, Name string
+	TLP            tlpBadge
+}
+
+type relRow struct {
+	Out    bool   // this object is the source
+	Kind   string // the relationship type or the sighting link, translated when known
+	Code   bool   // Kind is a STIX relationship_type (shown as code)
+	Other  *relEnd
+	Hidden bool
+	Via    *relEnd
+}
+
+func relEndOf(r *share.Record) *relEnd {
+	if r == nil {
+		return nil
+	}
+	return &relEnd{ID: r.ID, Type: r.Type, Name: r.Name, TLP: badgeOf(r.TLP)}
+}
+
 type intelObjectData struct {
+	Relations                  []relRow
 	ID, Type, Name, Confidence string
 	TLP                        tlpBadge
 	Revoked                    bool
@@ -436,6 +577,18 @@ func (s *server) objectData(w http.ResponseWriter, rq *req, sightForm, overrideF
 			vr.Changes = append(vr.Changes, changeRow{Op: c.Op, Path: c.Path, Old: string(c.Old), New: string(c.New)})
 		}
 		d.Versions = append(d.Versions, vr)
+	}
+	rels, err := s.opt.Intel.Relations(ctx, p, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rels {
+		row := relRow{Out: r.Direction == "out", Kind: r.Kind, Code: true, Other: relEndOf(r.Other), Hidden: r.Hidden, Via: relEndOf(r.Via)}
+		switch r.Kind {
+		case "source", "target", "sighting-of", "where-sighted", "observed-data":
+			row.Kind, row.Code = rq.T("intel.rel.kind."+r.Kind), false
+		}
+		d.Relations = append(d.Relations, row)
 	}
 	if l.Type == "indicator" {
 		d.HasScore = true
