@@ -37,9 +37,16 @@ func ind(n int) string { return fmt.Sprintf("indicator--%08x-0000-4000-8000-0000
 
 func newIntelEnv(t testing.TB, db *store.DB) *intelEnv {
 	t.Helper()
+	return newIntelEnvWith(t, db, func(*inteltest.World) web.Options { return web.Options{} })
+}
+
+// newIntelEnvWith is newIntelEnv with the dashboard's options made by opt
+// (e.g. a defense service over the world's sharing service).
+func newIntelEnvWith(t testing.TB, db *store.DB, opt func(*inteltest.World) web.Options) *intelEnv {
+	t.Helper()
 	ctx := context.Background()
 	w := inteltest.New(t, db)
-	e := serveWorld(t, db, w, web.Options{})
+	e := serveWorld(t, db, w, opt(w))
 	wl := `{"name":"Test resolvers","description":"documentation resolvers","version":1,"type":"cidr",` +
 		`"list":["192.0.2.0/24"],"matching_attributes":["ip-src","ip-dst"]}`
 	if _, err := w.Svc.PutWarninglist(ctx, w.P("platform"), "test-resolvers.json", []byte(wl)); err != nil {
