@@ -7,5 +7,6 @@ func (s *server) analysisNav(rq *req, items []navItem) []navItem {
 	items = s.alertNav(rq, items)
 	items = s.clusterNav(rq, items)
 	items = s.pushNav(rq, items)
+	items = s.chartsNav(rq, items)
 	return items
 }

@@ -42,6 +42,7 @@ import (
 	"sakimori/internal/intel"
 	"sakimori/internal/push"
 	"sakimori/internal/reporting"
+	"sakimori/internal/stats"
 	"sakimori/internal/weather"
 )
 
@@ -74,6 +75,8 @@ type Options struct {
 	Correlate *correlate.Service
 	Alerting  *alerting.Service
 	Weather   *weather.Service
+	// Stats gives the numbers behind the charts (issue #8).
+	Stats *stats.Service
 }
 
 //go:embed templates static
@@ -270,6 +273,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.clusterRoutes(mux)
 	s.alertRoutes(mux)
 	s.weatherRoutes(mux)
+	s.chartsRoutes(mux)
 
 	mux.Handle("/", s.public(s.notFound))
 }
