@@ -147,7 +147,7 @@ func TestIntelViewFilters(t *testing.T) {
 				t.Fatalf("%s sees nothing", who)
 			}
 			for _, tc := range cases {
-				p := c.get("/intel?" + tc.query).must(t, http.StatusOK)
+				p := c.get("/intel?"+tc.query).must(t, http.StatusOK)
 				got := listed(p)
 				for _, o := range v.objs {
 					want := slices.Contains(visible, o.id) && tc.want(o, who)
@@ -160,8 +160,8 @@ func TestIntelViewFilters(t *testing.T) {
 				}
 				// "Export this view" holds exactly the view: the STIX bundle
 				// every object, the text list the indicators' values.
-				stix := c.get("/intel/export/stix?" + tc.query).must(t, http.StatusOK)
-				txt := c.get("/intel/export/txt?" + tc.query).must(t, http.StatusOK)
+				stix := c.get("/intel/export/stix?"+tc.query).must(t, http.StatusOK)
+				txt := c.get("/intel/export/txt?"+tc.query).must(t, http.StatusOK)
 				lines := strings.Split(txt.Body, "\n")
 				for _, o := range v.objs {
 					want := slices.Contains(got, o.id)
@@ -201,7 +201,7 @@ func TestIntelViewFilters(t *testing.T) {
 		// value for a principal outside their audience).
 		ven := v.as("ven-analyst", "en")
 		for _, f := range []string{"txt", "csv", "suricata", "snort", "zeek", "nft", "ipset", "rpz", "hosts", "stix", "misp-feed"} {
-			r := ven.get("/intel/export/" + f).must(t, http.StatusOK)
+			r := ven.get("/intel/export/"+f).must(t, http.StatusOK)
 			if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") {
 				t.Errorf("%s: Content-Disposition %q", f, cd)
 			}
@@ -257,7 +257,7 @@ func TestIntelRelations(t *testing.T) {
 		// points to, nor the AMBER relationship.
 		for _, lang := range []string{"ja", "en"} {
 			ven := v.as("ven-analyst", lang)
-			r := relations(ven.get("/intel/objects/" + v.greenID).must(t, http.StatusOK))
+			r := relations(ven.get("/intel/objects/"+v.greenID).must(t, http.StatusOK))
 			for _, s := range []string{"/intel/objects/" + v.relGreen, "related-to", "/intel/objects/" + v.sighting, `class="muted hidden-object"`} {
 				if !strings.Contains(r, s) {
 					t.Errorf("%s: ven's relations lack %q:\n%s", lang, s, r)
@@ -268,15 +268,15 @@ func TestIntelRelations(t *testing.T) {
 					t.Errorf("%s: ven's relations leak %q:\n%s", lang, s, r)
 				}
 			}
-			r = relations(ven.get("/intel/objects/" + v.relGreen).must(t, http.StatusOK))
+			r = relations(ven.get("/intel/objects/"+v.relGreen).must(t, http.StatusOK))
 			if !strings.Contains(r, "/intel/objects/"+v.greenID) || strings.Contains(r, v.amberID) {
 				t.Errorf("%s: the relationship's own ends for ven:\n%s", lang, r)
 			}
-			ven.get("/intel/objects/" + v.relAmber).must(t, http.StatusNotFound)
+			ven.get("/intel/objects/"+v.relAmber).must(t, http.StatusNotFound)
 		}
 		// op-b sees both ends and both relationships.
 		b := v.as("op-b-analyst", "en")
-		r := relations(b.get("/intel/objects/" + v.greenID).must(t, http.StatusOK))
+		r := relations(b.get("/intel/objects/"+v.greenID).must(t, http.StatusOK))
 		for _, s := range []string{"/intel/objects/" + v.amberID, "/intel/objects/" + v.relAmber, "indicates", "related-to"} {
 			if !strings.Contains(r, s) {
 				t.Errorf("op-b's relations lack %q:\n%s", s, r)
@@ -285,7 +285,7 @@ func TestIntelRelations(t *testing.T) {
 		if strings.Contains(r, "hidden-object") {
 			t.Errorf("op-b's relations hide an object it may see:\n%s", r)
 		}
-		r = relations(b.get("/intel/objects/" + v.sighting).must(t, http.StatusOK))
+		r = relations(b.get("/intel/objects/"+v.sighting).must(t, http.StatusOK))
 		if !strings.Contains(r, "/intel/objects/"+v.greenID) || !strings.Contains(r, "sighting of") {
 			t.Errorf("the sighting's sighting_of_ref:\n%s", r)
 		}
