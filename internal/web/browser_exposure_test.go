@@ -27,7 +27,7 @@ func TestBrowserExposureFlow(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#f-email"), email(user)),
 			chromedp.SendKeys(chromedp.CSS("#f-password"), password),
 			chromedp.Click(chromedp.CSS("#login button[type=submit]")),
-			chromedp.WaitVisible(chromedp.CSS("ul.stats")))
+			chromedp.WaitVisible(chromedp.CSS("#home")))
 	}
 	signIn("op-a-analyst")
 
@@ -89,7 +89,7 @@ func TestBrowserExposureFlow(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#f-email"), email(user)),
 			chromedp.SendKeys(chromedp.CSS("#f-password"), password),
 			chromedp.Click(chromedp.CSS("#login button[type=submit]")),
-			chromedp.WaitVisible(chromedp.CSS("ul.stats")))
+			chromedp.WaitVisible(chromedp.CSS("#home")))
 	}
 	signIn("nco-analyst")
 	do("open the overview",

@@ -28,7 +28,7 @@ func TestBrowserIncidentFlow(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#f-email"), incEmail(user)),
 			chromedp.SendKeys(chromedp.CSS("#f-password"), password),
 			chromedp.Click(chromedp.CSS("#login button[type=submit]")),
-			chromedp.WaitVisible(chromedp.CSS("ul.stats")))
+			chromedp.WaitVisible(chromedp.CSS("#home")))
 	}
 	signIn("op-a-reporter")
 

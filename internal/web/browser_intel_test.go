@@ -34,7 +34,7 @@ func TestBrowserIntelFlow(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#f-email"), email("op-b-analyst")),
 		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
 		chromedp.Click(chromedp.CSS("#login button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS("ul.stats")))
+		chromedp.WaitVisible(chromedp.CSS("#home")))
 
 	// 1. Threat intelligence from the navigation: the list, in Japanese.
 	do("open threat intelligence",

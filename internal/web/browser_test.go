@@ -154,7 +154,7 @@ func TestBrowserFlow(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#f-email"), "admin@alpha.example"),
 		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
 		chromedp.Click(chromedp.CSS("#login button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS("ul.stats")))
+		chromedp.WaitVisible(chromedp.CSS("#home")))
 	if h := text("main h1"); h != "ようこそ、Alpha Adminさん" {
 		t.Errorf("home heading %q", h)
 	}
@@ -166,7 +166,7 @@ func TestBrowserFlow(t *testing.T) {
 	// 3. Switch to English: the same page.
 	do("switch to English",
 		chromedp.Click(chromedp.CSS(`.lang a[lang="en"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] ul.stats`)))
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #home`)))
 	if h := text("main h1"); h != "Welcome, Alpha Admin" {
 		t.Errorf("home heading after switching %q", h)
 	}
