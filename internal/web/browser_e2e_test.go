@@ -59,7 +59,13 @@ func e2eFlow(t *testing.T, lang string) {
 	accept := map[string]string{"ja": "ja-JP,ja;q=0.9", "en": "en-GB,en;q=0.9"}[lang]
 	cr := newChromium(t, e.srv.URL, 4*time.Minute)
 	base := e.srv.URL
-	shot := func(b *browser, n int, step string) { b.shot(fmt.Sprintf("%d-e2e-%s-%s.png", n, step, lang)) }
+	// shot saves the whole page, and the section sel of it when given.
+	shot := func(b *browser, n int, step string, sel ...string) {
+		b.shot(fmt.Sprintf("%d-e2e-%s-%s.png", n, step, lang))
+		for _, s := range sel {
+			b.shotOf(s, fmt.Sprintf("%d-e2e-%s-%s-%s.png", n, step, lang, strings.Trim(s, "#")))
+		}
+	}
 	title := map[string]string{"ja": "SSL-VPN不正アクセス 変電所監視系", "en": "SSL-VPN unauthorised access, substation monitoring"}[lang]
 	summary := map[string]string{"ja": "SSL-VPN装置の管理者アカウントで不審なログインを確認した。", "en": "Suspicious logins with the SSL-VPN appliance's administrator account."}[lang]
 	update := map[string]string{"ja": "侵入経路はSSL-VPNの既知の脆弱性（CVE-2024-21762）と判明。", "en": "The way in was a known SSL-VPN vulnerability (CVE-2024-21762)."}[lang]
@@ -118,7 +124,7 @@ func e2eFlow(t *testing.T, lang string) {
 		chromedp.SetValue(chromedp.CSS("#f-iocs-value"), "ipv4 203.0.113.7 # C2"),
 		chromedp.SetValue(chromedp.CSS("#f-iocs-state"), "known"),
 		chromedp.SetValue(chromedp.CSS("#f-iocs-confidence"), "possible"))
-	shot(rep, 91, "form")
+	shot(rep, 91, "form", "#sec-event")
 	rep.submit("save the draft", "#inc-save", "#timeline")
 	rep.contains("#inc-state", T("inc.state.draft"))
 	rep.contains("#content", summary, T("inc.conf.likely"))
@@ -137,10 +143,10 @@ func e2eFlow(t *testing.T, lang string) {
 				approvers[k] = a
 			}
 			a.open(base, "/incidents", "#tasks")
-			a.contains("#tasks", title, T("inc.task.approval"))
+			a.contains("#tasks", title, T("inc.task.approval"), T("inc.task.approval_text", T("inc.approval."+k), 1+round))
 			a.submit("open the task", `#tasks a[href="`+incURL+`"]`, "#approval")
 			if k == "exec" && round == 1 {
-				shot(a, 92, "approval")
+				shot(a, 92, "approval", "#approval")
 			}
 			a.submit(k+" approves", "#approve-"+k, "#approval")
 		}
@@ -154,7 +160,7 @@ func e2eFlow(t *testing.T, lang string) {
 	rep.contains("#inc-state", T("inc.state.submitted"))
 	rep.contains("#timeline", "JST")
 	rep.contains("#submissions", map[string]string{"ja": "経済産業省", "en": "Ministry"}[lang])
-	shot(rep, 93, "submitted")
+	shot(rep, 93, "submitted", "#timeline", "#submissions")
 
 	// 6. The NCO analyst triages it and asks for more information.
 	nco := cr.user(flowEmail("nco-analyst"), accept)
@@ -186,8 +192,8 @@ func e2eFlow(t *testing.T, lang string) {
 		chromedp.SetValue(chromedp.CSS("#f-intrusion_path-confidence"), "confirmed"))
 	rep.submit("save the update", "#inc-save", "#versions")
 	rep.submit("open the diff", `#versions a[href*="/diff?"]`, "#chg-intrusion_path")
-	rep.contains("main", update)
-	shot(rep, 95, "diff")
+	rep.contains("#chg-intrusion_path", update, T("inc.conf.confirmed"), T("inc.fstate.not_yet_known"))
+	shot(rep, 95, "diff", "main")
 	rep.open(base, incURL, "#request-approval")
 	rep.submit("request approval of the update", "#request-approval", "#approval")
 	approve(2)
@@ -250,7 +256,7 @@ func e2eFlow(t *testing.T, lang string) {
 	sup.contains("#alerts", alertTitle)
 	sup.submit("open the alert", `#alerts a[href="`+alertURL+`"]`, "#ack-form")
 	sup.contains("#summary", "CVE-2024-21762")
-	shot(sup, 97, "alert-inbox")
+	shot(sup, 97, "alert-inbox", "#ack")
 	sup.submit("acknowledge", "#ack-form button[type=submit]", "#ack",
 		chromedp.SetValue(chromedp.CSS("#ack-form select[name=ack_state]"), "actioned"),
 		chromedp.SendKeys(chromedp.CSS("#ack-form textarea[name=ack_actions]"), "FortiOS 7.2.7へ更新済み"))
@@ -264,5 +270,5 @@ func e2eFlow(t *testing.T, lang string) {
 	// 13. The reporter sees the alert and the feedback on the report.
 	rep.open(base, incURL, "#feedback")
 	rep.contains("#feedback", alertRef, advice)
-	shot(rep, 99, "feedback")
+	shot(rep, 99, "feedback", "#feedback", "#info-requests")
 }

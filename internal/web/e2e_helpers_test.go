@@ -243,3 +243,18 @@ func (b *browser) contains(sel string, want ...string) string {
 	}
 	return s
 }
+
+// shotOf saves a screenshot of the element sel only (the part of a long
+// page a step is about).
+func (b *browser) shotOf(sel, name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.Screenshot(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("screenshot of %s: %v", sel, err)
+	}
+	path := filepath.Join(b.shots, name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", path)
+}

@@ -16,6 +16,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -267,12 +268,22 @@ func (s *server) incidentList(w http.ResponseWriter, rq *req) {
 			return
 		}
 		for _, t := range ts {
+			text := t.Text
+			// The service words an approval task in English ("legal
+			// approval of version 3"): say it in the user's language.
+			if m := incApprovalTaskRE.FindStringSubmatch(text); t.Kind == "approval" && m != nil {
+				n, _ := strconv.Atoi(m[2])
+				text = rq.T("inc.task.approval_text", incTOr(rq, "inc.approval."+m[1], m[1]), n)
+			}
 			d.Tasks = append(d.Tasks, incTaskRow{Kind: incTOr(rq, "inc.task."+t.Kind, t.Kind), IncidentID: t.IncidentID, Ref: t.Ref, Title: t.Title,
-				Text: t.Text, Due: t.Due, Overdue: t.Overdue})
+				Text: text, Due: t.Due, Overdue: t.Overdue})
 		}
 	}
 	s.render(w, rq, http.StatusOK, "incidents", d)
 }
+
+// incApprovalTaskRE reads the service's text of an approval task.
+var incApprovalTaskRE = regexp.MustCompile(`^([a-z]+) approval of version ([0-9]+)$`)
 
 // ---- new ---------------------------------------------------------------------------
 
@@ -1156,20 +1167,26 @@ func incContentSections(rq *req, c *report.Content, n *names) []incValueSection 
 			vs.Title = sec.JA
 		}
 		for _, name := range sec.Fields {
-			m := incMetaOf(c, name)
-			r := incValueRow{Name: name, Label: incFieldName(rq, name), State: rq.T("inc.fstate." + string(incOrDefault(m.State))),
-				AsOf: m.AsOf, Source: m.Source, Withheld: m.State == report.StateWithheld, Unknown: m.State != report.StateKnown}
-			if m.Confidence != "" {
-				r.Confidence = rq.T("inc.conf." + string(m.Confidence))
-			}
-			if m.State == report.StateKnown {
-				r.Lines = incValueLines(rq, c, name, n)
-			}
-			vs.Rows = append(vs.Rows, r)
+			vs.Rows = append(vs.Rows, incValueRowOf(rq, c, name, n))
 		}
 		out = append(out, vs)
 	}
 	return out
+}
+
+// incValueRowOf is content field name as people read it: its value's
+// lines, its state, confidence, time and source in the user's language.
+func incValueRowOf(rq *req, c *report.Content, name string, n *names) incValueRow {
+	m := incMetaOf(c, name)
+	r := incValueRow{Name: name, Label: incFieldName(rq, name), State: rq.T("inc.fstate." + string(incOrDefault(m.State))),
+		AsOf: m.AsOf, Source: m.Source, Withheld: m.State == report.StateWithheld, Unknown: m.State != report.StateKnown}
+	if m.Confidence != "" {
+		r.Confidence = rq.T("inc.conf." + string(m.Confidence))
+	}
+	if m.State == report.StateKnown {
+		r.Lines = incValueLines(rq, c, name, n)
+	}
+	return r
 }
 
 func incOrDefault(s report.State) report.State {
@@ -1478,13 +1495,44 @@ func (s *server) incidentAct(w http.ResponseWriter, rq *req) {
 
 type incChangeView struct {
 	Field, Label  string
-	Before, After string
+	Before, After string // the JSON of each side, for the record
+	// Old and New are each side as the report page shows a field (nil
+	// for the title, shown as OldText and NewText).
+	Old, New         *incValueRow
+	OldText, NewText string
+}
+
+// incDiffSide reads one side of a change to content field name as the
+// report page shows it.
+func incDiffSide(rq *req, name string, raw json.RawMessage, n *names) *incValueRow {
+	var c report.Content
+	if len(raw) > 0 && string(raw) != "null" {
+		doc, err := json.Marshal(map[string]json.RawMessage{name: raw})
+		if err != nil || json.Unmarshal(doc, &c) != nil {
+			return nil
+		}
+	}
+	r := incValueRowOf(rq, &c, name, n)
+	return &r
 }
 
 type incDiffData struct {
 	In       *incident.Incident
 	From, To int
 	Changes  []incChangeView
+}
+
+// incDiffText is a changed title or list of audiences as text.
+func incDiffText(raw json.RawMessage) string {
+	var str string
+	if json.Unmarshal(raw, &str) == nil {
+		return str
+	}
+	var list []string
+	if json.Unmarshal(raw, &list) == nil {
+		return strings.Join(list, ", ")
+	}
+	return incPrettyJSON(raw)
 }
 
 func incPrettyJSON(raw json.RawMessage) string {
@@ -1517,12 +1565,19 @@ func (s *server) incidentDiff(w http.ResponseWriter, rq *req) {
 		return
 	}
 	d := incDiffData{In: v.Incident, From: from, To: to}
+	n := s.orgNames(rq)
 	for _, c := range cs {
 		l := incFieldName(rq, c.Field)
 		if c.Field == "title" {
 			l = rq.T("inc.field.title")
 		}
-		d.Changes = append(d.Changes, incChangeView{Field: c.Field, Label: l, Before: incPrettyJSON(c.Before), After: incPrettyJSON(c.After)})
+		cv := incChangeView{Field: c.Field, Label: l, Before: incPrettyJSON(c.Before), After: incPrettyJSON(c.After)}
+		if c.Field == "title" || c.Field == "share_with" {
+			cv.OldText, cv.NewText = incDiffText(c.Before), incDiffText(c.After)
+		} else {
+			cv.Old, cv.New = incDiffSide(rq, c.Field, c.Before, n), incDiffSide(rq, c.Field, c.After, n)
+		}
+		d.Changes = append(d.Changes, cv)
 	}
 	s.render(w, rq, http.StatusOK, "incident_diff", d)
 }
