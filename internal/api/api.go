@@ -27,6 +27,7 @@ import (
 	"sakimori/internal/push"
 	"sakimori/internal/reporting"
 	"sakimori/internal/server/reqinfo"
+	"sakimori/internal/stats"
 	"sakimori/internal/weather"
 )
 
@@ -54,6 +55,8 @@ type Options struct {
 	Correlate *correlate.Service
 	Alerting  *alerting.Service
 	Weather   *weather.Service
+	// Stats gives the charts' numbers (issue #8).
+	Stats *stats.Service
 }
 
 // API is the /api/v1 handler.

@@ -126,8 +126,8 @@ func (a *API) table() []route {
 			h: a.listAudit},
 		{Method: "POST", Path: "/api/v1/audit/verify", ID: "verifyAudit", Tag: "audit", Scope: org.ScopeAudit, Body: "VerifyInput", BodyOptional: true, Status: 200, Resp: "VerifyResult",
 			Summary: "Verify the whole hash chain, optionally against anchors recorded earlier", h: a.verifyAudit},
-	}, append(append(append(append(append(append(append(a.intelRoutes(), a.exposureRoutes()...), a.reportingRoutes()...), a.defenseRoutes()...),
-		a.pushRoutes()...), a.clusterRoutes()...), a.alertRoutes()...), a.weatherRoutes()...)...)
+	}, append(append(append(append(append(append(append(append(a.intelRoutes(), a.exposureRoutes()...), a.reportingRoutes()...), a.defenseRoutes()...),
+		a.pushRoutes()...), a.clusterRoutes()...), a.alertRoutes()...), a.weatherRoutes()...), a.statsRoutes()...)...)
 }
 
 // ---- helpers ---------------------------------------------------------------
