@@ -30,6 +30,7 @@ import (
 	"sakimori/internal/intel"
 	"sakimori/internal/push"
 	"sakimori/internal/reporting"
+	"sakimori/internal/stats"
 	"sakimori/internal/store"
 	"sakimori/internal/weather"
 	"sakimori/internal/webhook"
@@ -418,7 +419,7 @@ func order(p string) string {
 	top := strings.SplitN(p, " ", 2)[0]
 	rank := map[string]string{"demo": "0", "serve": "1", "migrate": "2", "admin": "3", "audit": "4", "feed": "4f", "bench": "5", "version": "6", "intel": "35",
 		"registry": "36", "vuln": "37", "notices": "38", "vendor-request": "39", "incident": "40", "export": "35x", "match": "35y",
-		"feedback": "40z1", "cluster": "40z2", "alert": "40z3", "weather": "40z4", "events": "40z5", "webhooks": "40z6"}[top]
+		"feedback": "40z1", "cluster": "40z2", "alert": "40z3", "weather": "40z4", "stats": "40z4s", "events": "40z5", "webhooks": "40z6"}[top]
 	return rank + p
 }
 
@@ -471,6 +472,8 @@ type env struct {
 	alerting *alerting.Service
 	// weather is the threat-weather and report-feedback service.
 	weather *weather.Service
+	// stats gives the charts' numbers.
+	stats *stats.Service
 }
 
 // cli is the principal of administrative commands: audited as "cli".
@@ -522,6 +525,7 @@ func (e *env) open(ctx context.Context, requireMigrated bool) error {
 	e.wireCorrelate()
 	e.wireAlerting()
 	e.wireWeather()
+	e.wireStats()
 	return nil
 }
 

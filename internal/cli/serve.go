@@ -174,7 +174,7 @@ func (e *env) serve(ctx context.Context, stopSignals context.CancelFunc, ready f
 		return err
 	}
 	srv, err := server.New(server.Options{Config: e.cfg, DB: e.db, Accounts: e.svc, Intel: e.intel, Exposure: e.exposure, Reporting: e.reporting, Defense: e.defense,
-		Push: e.push, Correlate: e.correlate, Alerting: e.alerting, Weather: e.weather, Log: e.log,
+		Push: e.push, Correlate: e.correlate, Alerting: e.alerting, Weather: e.weather, Stats: e.stats, Log: e.log,
 		Version: version, Revision: revision})
 	if err != nil {
 		return err

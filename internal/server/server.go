@@ -31,6 +31,7 @@ import (
 	"sakimori/internal/metrics"
 	"sakimori/internal/push"
 	"sakimori/internal/reporting"
+	"sakimori/internal/stats"
 	"sakimori/internal/store"
 	"sakimori/internal/taxii"
 	"sakimori/internal/weather"
@@ -61,6 +62,9 @@ type Options struct {
 	Correlate *correlate.Service
 	Alerting  *alerting.Service
 	Weather   *weather.Service
+	// Stats gives the charts' numbers (issue #8; nil: their route and page
+	// are off).
+	Stats *stats.Service
 	// TAXII replaces the TAXII 2.1 server (tests); nil means taxii.New
 	// when Intel is set.
 	TAXII http.Handler
@@ -125,13 +129,13 @@ func New(opt Options) (*Server, error) {
 	apiH := opt.API
 	if apiH == nil {
 		apiH = api.New(opt.Accounts, api.Options{MaxBodyBytes: s.cfg.MaxBody, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure, Reporting: opt.Reporting, Defense: opt.Defense,
-			Push: opt.Push, Correlate: opt.Correlate, Alerting: opt.Alerting, Weather: opt.Weather})
+			Push: opt.Push, Correlate: opt.Correlate, Alerting: opt.Alerting, Weather: opt.Weather, Stats: opt.Stats})
 	}
 	webH := opt.Web
 	if webH == nil {
 		var err error
 		webH, err = web.New(opt.Accounts, web.Options{SecureCookies: s.cfg.SecureCookies, Log: s.log, Version: opt.Version, Intel: opt.Intel, Exposure: opt.Exposure, Reporting: opt.Reporting, Defense: opt.Defense,
-			Push: opt.Push, Correlate: opt.Correlate, Alerting: opt.Alerting, Weather: opt.Weather,
+			Push: opt.Push, Correlate: opt.Correlate, Alerting: opt.Alerting, Weather: opt.Weather, Stats: opt.Stats,
 			TrustedOrigins: s.cfg.TrustedOrigins})
 		if err != nil {
 			return nil, fmt.Errorf("server: dashboard: %w", err)
