@@ -124,6 +124,7 @@ var (
 	attrRE = regexp.MustCompile(`([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:="([^"]*)")?`)
 	// What a template slip looks like on screen.
 	slipRE = regexp.MustCompile(`%!\w\(|&amp;\{|\bmap\[[a-z]|<nil>|0001-01-01`)
+	timeRE = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?`)
 	// Catalogue keys left untranslated: lower-case dotted words in text.
 	keyRE = regexp.MustCompile(`>\s*([a-z]+(?:\.[a-z_]+){1,3})\s*<`)
 )
@@ -214,6 +215,15 @@ func (c *crawler) check(path, body string) {
 		}
 		fail("untranslated catalogue key %q?", key)
 		break
+	}
+	// Times are shown in JST with the zone (form fields and machine
+	// attributes aside).
+	text := tagRE.ReplaceAllString(regexp.MustCompile(`(?s)<(script|textarea|pre|code)\b.*?</(script|textarea|pre|code)>`).ReplaceAllString(body, ""), " ")
+	for _, m := range timeRE.FindAllStringIndex(text, -1) {
+		if !strings.HasPrefix(text[m[1]:], " JST") {
+			fail("a time without its zone: %q", text[max(0, m[0]-40):min(len(text), m[1]+20)])
+			break
+		}
 	}
 	ids := map[string]bool{}
 	labels := map[string]bool{}
