@@ -40,7 +40,9 @@ type flowEnv struct {
 	tmplName string
 }
 
-func newFlowEnv(t testing.TB, db *store.DB) *flowEnv {
+// newFlowEnv builds the world and serves it; more adds services to the
+// dashboard's options.
+func newFlowEnv(t testing.TB, db *store.DB, more ...func(*inteltest.World, *web.Options)) *flowEnv {
 	t.Helper()
 	ctx := context.Background()
 	w := reportingtest.New(t, db)
@@ -81,7 +83,11 @@ func newFlowEnv(t testing.TB, db *store.DB) *flowEnv {
 	if err := rep.PutTemplate(ctx, admin, tmpl); err != nil {
 		t.Fatal(err)
 	}
-	e := serveWorld(t, db, w, web.Options{Reporting: rep, Correlate: corr, Alerting: al, Weather: ws})
+	opt := web.Options{Reporting: rep, Correlate: corr, Alerting: al, Weather: ws}
+	for _, f := range more {
+		f(w, &opt)
+	}
+	e := serveWorld(t, db, w, opt)
 	return &flowEnv{incEnv: &incEnv{env: e, w: w, rep: rep}, al: al, corr: corr, tmplName: tmpl.Name}
 }
 
@@ -92,6 +98,8 @@ func flowEmail(name string) string {
 		return "op-a-pr@op-a.example.jp"
 	case "nco-reviewer":
 		return "nco-reviewer@nco.example.jp"
+	case "commission-auditor":
+		return "auditor@commission.example.jp"
 	}
 	return incEmail(name)
 }

@@ -532,7 +532,7 @@ func (s *server) reasonLabels(rq *req, rs []string) []string {
 func (s *server) recipientRows(rq *req, rows []alerting.Row) []recipientRow {
 	var out []recipientRow
 	for _, r := range rows {
-		sec := rq.T("sector.none")
+		sec := "—" // an organisation outside the sectors (a supplier, a vendor)
 		if r.Sector != "" {
 			sec = rq.T("sector." + r.Sector)
 		}
