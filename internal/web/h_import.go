@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -136,8 +139,10 @@ func (s *server) importSubmit(w http.ResponseWriter, rq *req) {
 		f.Values.Set(k, rq.PostFormValue(k))
 	}
 	var data []byte
+	source := rq.T("import.pasted_text")
 	if rq.MultipartForm != nil {
 		if fh := rq.MultipartForm.File["file"]; len(fh) > 0 && fh[0].Size > 0 {
+			source = fh[0].Filename
 			file, err := fh[0].Open()
 			if err == nil {
 				data, err = io.ReadAll(io.LimitReader(file, maxImportBytes+1))
@@ -187,10 +192,13 @@ func (s *server) importSubmit(w http.ResponseWriter, rq *req) {
 		switch format {
 		case "stix":
 			payload = data
+			if line, ok := jsonErrorLine(data); ok {
+				f.invalid("file", rq.T("import.bad_line", source, line, rq.T("import.json_syntax")))
+			}
 		case "misp":
 			res, err := misp.Import(data, misp.Options{Now: now, DefaultTLP: tlp})
 			if err != nil {
-				f.invalid("file", rq.T("import.bad_input", err.Error()))
+				f.invalid("file", rq.T("import.bad_file", source, rq.T("import.bad_input", err.Error())))
 				break
 			}
 			payload = res.Bundle
@@ -200,7 +208,7 @@ func (s *server) importSubmit(w http.ResponseWriter, rq *req) {
 		case "iocs":
 			list, bundle, err := ioclist.Import(data, ioclist.Options{Now: now, TLP: tlp, Confidence: conf, Source: "web", Scope: p.OrgID()})
 			if err != nil {
-				f.invalid("file", rq.T("import.bad_input", err.Error()))
+				f.invalid("file", rq.T("import.bad_file", source, rq.T("import.bad_input", err.Error())))
 				break
 			}
 			payload = bundle
@@ -231,7 +239,7 @@ func (s *server) importSubmit(w http.ResponseWriter, rq *req) {
 		default:
 			ae := apperr.As(err)
 			if ae.Code == apperr.CodeInvalid && (ae.Field == "" || ae.Field == "objects") {
-				f.invalid("file", reason(rq, ae))
+				f.invalid("file", rq.T("import.bad_file", source, reason(rq, ae)))
 			} else {
 				status = s.apply(rq, f, err, nil)
 			}
@@ -250,4 +258,40 @@ func (s *server) importSubmit(w http.ResponseWriter, rq *req) {
 	}
 	rq.here = "/import"
 	s.render(w, rq, status, "import", d)
+}
+
+// jsonErrorLine reports the line (from 1) of the first syntax error in
+// data, if it is not valid JSON.
+func jsonErrorLine(data []byte) (int, bool) {
+	if json.Valid(data) {
+		return 0, false
+	}
+	var v any
+	err := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	off := int64(len(data))
+	if errors.As(err, &se) {
+		off = se.Offset
+	}
+	off = min(max(off, 1), int64(len(data)))
+	return bytes.Count(data[:off-1], []byte("\n")) + 1, true
+}
+
+// importStatus is GET /import/{id}/status: the job's progress as JSON, for
+// the import page's progress bars (static/import.js).
+func (s *server) importStatus(w http.ResponseWriter, rq *req) {
+	j, err := s.opt.Intel.Job(rq.Context(), rq.P, rq.PathValue("id"))
+	if err != nil {
+		status := apperr.Status(apperr.As(err))
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]string{"error": apperr.As(err).Message})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(map[string]any{"id": j.ID, "pending": j.Status == share.JobPending, "status": j.Status,
+		"done": j.Done(), "total": j.Total, "accepted": j.Accepted, "updated": j.Updated, "duplicates": j.Duplicates,
+		"rejected": j.Rejected, "summary": "/import?job=" + url.QueryEscape(j.ID),
+		"text": rq.T("import.progress", j.Done(), j.Total)})
 }

@@ -136,6 +136,7 @@ func (s *server) intelRoutes(mux interface {
 	mux.Handle("POST /groups", s.user(s.groupCreate))
 	mux.Handle("GET /import", s.user(s.importPage))
 	mux.Handle("POST /import", s.upload(s.importSubmit))
+	mux.Handle("GET /import/{id}/status", s.user(s.importStatus))
 	mux.Handle("GET /warninglists", s.user(s.warninglists))
 	s.actionRoutes(mux)
 }
@@ -335,7 +336,9 @@ func (s *server) intelList(w http.ResponseWriter, rq *req) {
 		d.CollOptions = append(d.CollOptions, option{Value: c.Alias, Label: c.Title.In(rq.lang)})
 	}
 	for _, t := range marking.TLPs {
-		d.TLPOptions = append(d.TLPOptions, option{Value: t.Name(), Label: t.String()})
+		// The legend says TLP; the labels alone keep the form apart from
+		// the badges of the results.
+		d.TLPOptions = append(d.TLPOptions, option{Value: t.Name(), Label: strings.TrimPrefix(t.String(), "TLP:")})
 	}
 	d.SectorOptions = []option{{Value: "", Label: rq.T("common.any")}}
 	for _, sec := range org.Sectors {
@@ -343,6 +346,11 @@ func (s *server) intelList(w http.ResponseWriter, rq *req) {
 	}
 	d.SortOptions = []option{{Value: "", Label: rq.T("intel.sort.newest")}, {Value: intel.SortScore, Label: rq.T("intel.sort.score")}}
 	vf := viewFilter(rq, f, q)
+	for _, t := range vf.Types {
+		if !slices.Contains(stixTypes, t) {
+			f.invalid("type", rq.T("reason.unknown_value"))
+		}
+	}
 	if vf.Collection != "" && !slices.ContainsFunc(colls, func(c share.CollectionView) bool { return c.Alias == vf.Collection || c.ID == vf.Collection }) {
 		f.invalid("collection", rq.T("reason.unknown_value"))
 	}

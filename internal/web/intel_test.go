@@ -354,9 +354,24 @@ func TestIntelImport(t *testing.T) {
 			t.Fatal(err)
 		}
 		p = c.get("/import").must(t, http.StatusOK)
-		p.has(t, `<meta http-equiv="refresh" content="5">`, "In progress", `<progress max="1" value="0">`)
+		// Without JavaScript the page refreshes; with it, import.js follows
+		// the job's status.
+		p.has(t, `<noscript><meta http-equiv="refresh" content="5"></noscript>`, "In progress",
+			`<progress max="1" value="0" data-status="/import/`+pj.ID+`/status">`)
 		c.get("/import?job="+pj.ID).must(t, http.StatusOK).has(t, `id="job-summary"`, "0 of 1 objects processed.")
 		e.as("ven-analyst", "en").get("/import?job="+pj.ID).must(t, http.StatusNotFound)
+		st := c.get("/import/"+pj.ID+"/status").must(t, http.StatusOK)
+		st.has(t, `"pending":true`, `"total":1`, `"done":0`, `"summary":"/import?job=`+pj.ID+`"`, "0 of 1 objects processed.")
+		if ct := st.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("status Content-Type %q", ct)
+		}
+		e.as("ven-analyst", "en").get("/import/"+pj.ID+"/status").must(t, http.StatusNotFound).hasNot(t, "198.51.100.20")
+		// A malformed file is named with the line of the error.
+		p = c.upload("/import", map[string]string{"collection": "op-a-amber", "format": "stix"}, "broken.json",
+			"{\n \"type\": \"bundle\",\n \"objects\": [ {,] }\n").must(t, http.StatusBadRequest)
+		if got := p.fieldError("file"); !strings.Contains(got, "broken.json") || !strings.Contains(got, "line 3") {
+			t.Errorf("malformed file error: %q", got)
+		}
 		// Errors: nothing to import, no collection, a collection it cannot write to.
 		p = c.upload("/import", map[string]string{"format": "stix"}, "", "").must(t, http.StatusBadRequest)
 		if p.fieldError("file") == "" || p.fieldError("collection") == "" {
