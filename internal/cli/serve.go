@@ -56,6 +56,10 @@ the credentials that still work.`,
 				if err != nil {
 					return err
 				}
+				hres, err := demo.SeedHistory(ctx, e.reporting, e.intel) // before SeedIntel: see demo/history.go
+				if err != nil {
+					return err
+				}
 				ires, err := demo.SeedIntel(ctx, e.intel)
 				if err != nil {
 					return err
@@ -85,6 +89,7 @@ the credentials that still work.`,
 					fmt.Fprintf(w, "Registry:    %s (new this run)\n", xres)
 					fmt.Fprintf(w, "Reporting:   %s (new this run)\n", rres)
 					fmt.Fprintf(w, "Analysis:    %s\n", ares)
+					fmt.Fprintf(w, "History:     %s\n", hres)
 					state := "reused"
 					if rotated > 0 {
 						state = fmt.Sprintf("%d of %d users got a new password and API token", rotated, len(creds.Users))
