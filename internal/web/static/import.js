@@ -16,7 +16,7 @@
         .then(function (j) {
           bar.max = Math.max(j.total, 1);
           bar.value = j.done;
-          if (text) text.textContent = j.text;
+          if (text) text.textContent = bar.closest("td") ? j.done + " / " + j.total : j.text;
           if (j.pending) {
             setTimeout(tick, 1000);
           } else if (bar.closest("#job-summary")) {
