@@ -17,6 +17,7 @@ import (
 	"sakimori/internal/incident"
 	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/org"
+	"sakimori/internal/push"
 	"sakimori/internal/reporting"
 	"sakimori/internal/reporting/reportingtest"
 	"sakimori/internal/store"
@@ -36,9 +37,10 @@ type homeEnv struct {
 	*env
 	w    *inteltest.World
 	seed *weathertest.Seeded
+	push *push.Service // with withPush
 }
 
-func newHomeEnv(t *testing.T, d store.Dialect) *homeEnv {
+func newHomeEnv(t *testing.T, d store.Dialect, withPush bool) *homeEnv {
 	t.Helper()
 	ctx := context.Background()
 	db, dsn := weathertest.Open(t, d)
@@ -89,9 +91,15 @@ func newHomeEnv(t *testing.T, d store.Dialect) *homeEnv {
 	if _, err := rep.Create(ctx, w.P("op-b-admin"), reporting.NewIncident{Title: "Railway signalling fault"}); err != nil {
 		t.Fatal(err)
 	}
-	e := serveWorld(t, db, w, web.Options{Reporting: rep, Weather: ws, Alerting: al, Correlate: correlate.New(db, inteltest.Quiet),
-		Exposure: exposure.New(db, inteltest.Quiet)})
-	return &homeEnv{env: e, w: w, seed: seed}
+	opt := web.Options{Reporting: rep, Weather: ws, Alerting: al, Correlate: correlate.New(db, inteltest.Quiet),
+		Exposure: exposure.New(db, inteltest.Quiet)}
+	if withPush {
+		opt.Push = push.New(db, inteltest.Quiet)
+		opt.Push.Intel = w.Svc
+		t.Cleanup(opt.Push.Close)
+	}
+	e := serveWorld(t, db, w, opt)
+	return &homeEnv{env: e, w: w, seed: seed, push: opt.Push}
 }
 
 func (e *homeEnv) as(name, lang string) *client {
@@ -122,7 +130,7 @@ var homeSections = []string{"home-weather", "home-incidents", "home-tasks", "hom
 func TestHomePages(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
-			e := newHomeEnv(t, d)
+			e := newHomeEnv(t, d, false)
 			// Words of op-a's and op-b's own objects.
 			opA := []string{"Ransomware at substation", "Phishing wave", "承認待ちの報告", "SCADA", "ALR-2026-al-2", "フィッシング注意"}
 			opB := []string{"Railway signalling fault", "ALR-2026-al-3"}
