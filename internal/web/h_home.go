@@ -996,7 +996,7 @@ func (s *server) homePlatform(rq *req, d *homeData) {
 			x.ByKind = append(x.ByKind, homeStat{N: n, Label: rq.T("kind." + string(k)), Link: "/orgs?" + url.Values{"kind": {string(k)}}.Encode()})
 		}
 	}
-	users, _, err := s.svc.ListUsers(ctx, p, store.UserFilter{Limit: homeScanOrgs})
+	users, _, err := s.svc.ListUsers(ctx, p, store.UserFilter{OrgID: "*", Limit: homeScanOrgs})
 	if err != nil {
 		x.Failed = true
 		s.log.Warn("home: platform users", "err", err)

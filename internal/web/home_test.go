@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -234,6 +235,15 @@ func TestHomePages(t *testing.T) {
 					if strings.Index(p.Body, `id="home-weather"`) > strings.Index(p.Body, `id="home-incidents"`) {
 						t.Errorf("%s: the summary does not come first", c.user)
 					}
+				}
+			}
+
+			// The platform's counts are every organisation's and user's.
+			pl := homeSection(e.as("platform", "en").get("/").Body, "home-platform")
+			for _, want := range []string{fmt.Sprintf(`<span class="num">%d</span> <span class="what">organisations`, len(e.w.Orgs)),
+				fmt.Sprintf(`<span class="num">%d</span> <span class="what">users`, len(e.w.Users))} {
+				if !strings.Contains(pl, want) {
+					t.Errorf("platform counts lack %q: %s", want, pl)
 				}
 			}
 
