@@ -44,7 +44,12 @@ type Series struct {
 	// Colour overrides the palette (a CSS colour such as "#009E73"); use
 	// it for meaning-bearing series (met / late / missed).
 	Colour string
+	// Missing marks values withheld (e.g. by a small-count rule): Lines
+	// leaves a gap there instead of drawing 0.
+	Missing []bool
 }
+
+func (s Series) missing(i int) bool { return i < len(s.Missing) && s.Missing[i] }
 
 // Chart is what to draw. Labels are given in the reader's language.
 type Chart struct {
@@ -76,7 +81,7 @@ var Palette = []string{"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#
 // Width and sizes of the drawing, in viewBox units.
 const (
 	width    = 640
-	fontSize = 12
+	fontSize = 13
 )
 
 // Render draws the chart.
@@ -122,6 +127,15 @@ func textWidth(s string, size float64) float64 {
 		}
 	}
 	return w
+}
+
+// fit shortens s with an ellipsis to at most w wide.
+func fit(s string, w float64) string {
+	for textWidth(s, fontSize) > w && utf8.RuneCountInString(s) > 2 {
+		r := []rune(strings.TrimSuffix(s, "…"))
+		s = string(r[:len(r)-1]) + "…"
+	}
+	return s
 }
 
 // num formats a value: integers without decimals, else one decimal.
@@ -422,11 +436,7 @@ func hbars(c Chart) template.HTML {
 	for i, l := range c.Categories {
 		v := value(s, i)
 		y := plotTop + rowH*float64(i)
-		label := l
-		for textWidth(label, fontSize) > labelW-8 && utf8.RuneCountInString(label) > 2 {
-			r := []rune(label)
-			label = string(r[:len(r)-2]) + "…"
-		}
+		label := fit(l, labelW-8)
 		fmt.Fprintf(&b, `<g><title>%s: %s%s</title><text x="%s" y="%s" text-anchor="end" fill="#1a1f29">%s</text>`, esc(l), num(v), esc(c.Unit), f(labelW-6), f(y+rowH/2+4), esc(label))
 		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s"/>`, f(labelW), f(y+(rowH-barH)/2), f(math.Max(v*scale, 0)), f(barH), c.colour(0))
 		fmt.Fprintf(&b, `<text x="%s" y="%s" fill="#1a1f29">%s</text></g>`, f(labelW+v*scale+4), f(y+rowH/2+4), num(v))
@@ -483,15 +493,32 @@ func lines(c Chart) template.HTML {
 	axis(&body, ticks, m, plotTop, plotH)
 	for j, s := range c.Series {
 		col := c.colour(j)
+		// Runs of points not missing, each drawn as one polyline.
+		var runs [][]string
 		var pts []string
 		for i := range c.Categories {
+			if s.missing(i) {
+				if len(pts) > 0 {
+					runs, pts = append(runs, pts), nil
+				}
+				continue
+			}
 			pts = append(pts, f(x(i))+","+f(y(value(s, i))))
 		}
-		if j == 0 && len(c.Series) == 1 {
+		if len(pts) > 0 {
+			runs = append(runs, pts)
+		}
+		if j == 0 && len(c.Series) == 1 && len(runs) == 1 && len(runs[0]) == len(c.Categories) {
 			fmt.Fprintf(&body, `<polygon points="%s,%s %s %s,%s" fill="%s" fill-opacity="0.15"/>`, f(x(0)), f(y(0)), strings.Join(pts, " "), f(x(len(c.Categories)-1)), f(y(0)), col)
 		}
-		fmt.Fprintf(&body, `<g class="series"><polyline points="%s" fill="none" stroke="%s" stroke-width="2.5"%s/>`, strings.Join(pts, " "), col, dash(j))
+		body.WriteString(`<g class="series">`)
+		for _, r := range runs {
+			fmt.Fprintf(&body, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2.5"%s/>`, strings.Join(r, " "), col, dash(j))
+		}
 		for i, cat := range c.Categories {
+			if s.missing(i) {
+				continue
+			}
 			v := value(s, i)
 			fmt.Fprintf(&body, `<g><title>%s %s: %s%s</title>%s</g>`, esc(cat), esc(s.Label), num(v), esc(c.Unit), markerShape(j, x(i), y(v), col))
 		}
@@ -534,7 +561,7 @@ func percent(c Chart) template.HTML {
 	for i, cat := range c.Categories {
 		t := c.total(i)
 		y := plotTop + rowH*float64(i)
-		fmt.Fprintf(&body, `<g><title>%s: %s%s</title><text x="%s" y="%s" text-anchor="end" fill="#1a1f29">%s</text>`, esc(cat), num(t), esc(c.Unit), f(labelW-6), f(y+rowH/2+4), esc(cat))
+		fmt.Fprintf(&body, `<g><title>%s: %s%s</title><text x="%s" y="%s" text-anchor="end" fill="#1a1f29">%s</text>`, esc(cat), num(t), esc(c.Unit), f(labelW-6), f(y+rowH/2+4), esc(fit(cat, labelW-8)))
 		x := labelW
 		for j, s := range c.Series {
 			v := value(s, i)

@@ -233,3 +233,32 @@ func TestShare(t *testing.T) {
 		}
 	}
 }
+
+// TestGaps: a line leaves out missing values (no point, no tooltip, the
+// line broken) rather than drawing them as 0.
+func TestGaps(t *testing.T) {
+	c := Chart{ID: "g", Kind: Lines, Title: "t", Categories: []string{"a", "b", "c", "d"},
+		Series: []Series{{Label: "own", Values: []float64{1, 2, 3, 4}}, {Label: "sector", Values: []float64{5, 0, 0, 6}, Missing: []bool{false, true, true, false}}}}
+	got := string(Render(c))
+	wellFormed(t, got)
+	if strings.Contains(got, "b sector") || strings.Contains(got, "c sector") || !strings.Contains(got, "<title>d sector: 6</title>") {
+		t.Errorf("missing values drawn or present ones left out:\n%s", got)
+	}
+	if n := strings.Count(got, "<polyline"); n != 3 {
+		t.Errorf("%d polylines, want 3 (one, and two runs)", n)
+	}
+}
+
+func TestFit(t *testing.T) {
+	long := "サイバー対処能力強化法に基づく特定侵害事象等の報告"
+	if got := fit(long, 100); textWidth(got, fontSize) > 100 || !strings.HasSuffix(got, "…") {
+		t.Errorf("fit = %q (%v wide)", got, textWidth(got, fontSize))
+	}
+	if got := fit("APPI", 100); got != "APPI" {
+		t.Errorf("fit shortened %q", got)
+	}
+	p := string(Render(Chart{Kind: Percent, Categories: []string{long}, Series: []Series{{Label: "a", Values: []float64{1}}}}))
+	if !strings.Contains(p, "<title>"+long+": 1</title>") {
+		t.Error("the full name is not in the tooltip")
+	}
+}

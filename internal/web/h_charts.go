@@ -99,7 +99,7 @@ func chartOf(rq *req, st *stats.Stats) chart.Chart {
 		c.Kind = chart.Lines
 		c.TotalHeader = ""
 		for _, sr := range st.Series {
-			c.Series = append(c.Series, chart.Series{Key: sr.Key, Label: tr(rq, chartSightingKeys, sr.Key), Values: floats(sr.Values)})
+			c.Series = append(c.Series, chart.Series{Key: sr.Key, Label: tr(rq, chartSightingKeys, sr.Key), Values: floats(sr.Values), Missing: sr.Suppressed})
 		}
 	case stats.Techniques:
 		c.Kind = chart.HBars
