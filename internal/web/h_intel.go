@@ -251,8 +251,13 @@ type objRow struct {
 
 // exportLink is one entry of "export this view".
 type exportLink struct {
-	Format, Label, Desc, Path string
+	Format, Desc, Path string
+	// Kinds are the links of a format that holds one kind of value
+	// (suricata-dataset), one per kind.
+	Kinds []kindLink
 }
+
+type kindLink struct{ Kind, Label, Path string }
 
 type intelListData struct {
 	Form          *form
@@ -293,12 +298,13 @@ func viewExports(rq *req, vf intel.ViewFilter) []exportLink {
 	var out []exportLink
 	for _, ef := range export.Formats {
 		if ef == export.FormatSuricataDataset {
+			l := exportLink{Format: string(ef), Desc: rq.T(defFormatKeys[ef])}
 			for _, k := range export.Supported(ef) {
 				q := maps.Clone(base)
 				q.Set("kind", k.String())
-				out = append(out, exportLink{Format: string(ef) + " (" + k.String() + ")", Label: kindLabel(rq, k),
-					Desc: rq.T(defFormatKeys[ef]), Path: "/intel/export/" + string(ef) + "?" + q.Encode()})
+				l.Kinds = append(l.Kinds, kindLink{Kind: k.String(), Label: kindLabel(rq, k), Path: "/intel/export/" + string(ef) + "?" + q.Encode()})
 			}
+			out = append(out, l)
 			continue
 		}
 		p := "/intel/export/" + string(ef)
