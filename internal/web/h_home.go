@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"sakimori/internal/alert"
@@ -227,6 +228,7 @@ type homeAudit struct {
 	Day        int // entries of the last 24 h
 	Denied     int // denied in the last 7 days
 	Failures   int // failures in the last 7 days
+	Sensitive  int // sensitive actions in the last 7 days (homeSensitive)
 	CanVerify  bool
 	DeniedLink string
 	CSRF       string
@@ -964,6 +966,12 @@ func (s *server) homeAudit(rq *req, d *homeData) {
 		if e.Time.After(day) {
 			x.Day++
 		}
+		for _, a := range homeSensitive {
+			if e.Action == a || strings.HasSuffix(a, ".") && strings.HasPrefix(e.Action, a) {
+				x.Sensitive++
+				break
+			}
+		}
 		switch e.Outcome {
 		case audit.OutcomeDenied:
 			x.Denied++
@@ -972,6 +980,13 @@ func (s *server) homeAudit(rq *req, d *homeData) {
 		}
 	}
 }
+
+// homeSensitive are the actions an auditor looks at first: accounts,
+// organisations and their links, tokens, sharing settings, deletions and
+// revocations, emergency submissions and shares of reports, contact reads
+// (an entry ending in "." is a prefix).
+var homeSensitive = []string{"user.", "token.", "org.", "link.", "collection.", "group.", "warninglist.", "webhook.", "reporting.settings",
+	"intel.delete", "intel.revoke", "incident.submit.emergency", "incident.share", "audit.verify"}
 
 // homeScanOrgs bounds the organisations and users counted.
 const homeScanOrgs = 1000

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -279,20 +280,33 @@ func TestHomePages(t *testing.T) {
 			}
 
 			// The auditor verifies from the home page and sees the result there.
+			// The verification is a sensitive action: the count grows by one.
 			a := e.as("auditor", "en")
-			a.get("/")
+			sensitive := func(p *page) int {
+				m := sensitiveRE.FindStringSubmatch(homeSection(p.Body, "home-audit"))
+				if m == nil {
+					t.Fatalf("no sensitive-actions count: %s", homeSection(p.Body, "home-audit"))
+				}
+				n, _ := strconv.Atoi(m[1])
+				return n
+			}
+			before := sensitive(a.get("/").must(t, http.StatusOK))
 			a.post("/audit/verify", url.Values{}).must(t, http.StatusOK)
 			p = a.get("/").must(t, http.StatusOK)
 			if s := homeSection(p.Body, "home-audit"); !strings.Contains(s, "Last verification: the chain was intact.") {
 				t.Errorf("after verifying: %s", s)
+			}
+			if after := sensitive(p); after != before+1 {
+				t.Errorf("sensitive actions %d, then %d", before, after)
 			}
 		})
 	}
 }
 
 var (
-	glanceRE = regexp.MustCompile(`(?s)<ul class="home-glance".*?</ul>`)
-	dueRE    = regexp.MustCompile(`<span class="due ([a-z]*)" data-due><time datetime="([^"]+)" data-countdown title="[^"]*">([^<]*)</time>`)
+	glanceRE    = regexp.MustCompile(`(?s)<ul class="home-glance".*?</ul>`)
+	sensitiveRE = regexp.MustCompile(`<span class="num">(\d+)</span> <span class="what">sensitive actions`)
+	dueRE       = regexp.MustCompile(`<span class="due ([a-z]*)" data-due><time datetime="([^"]+)" data-countdown title="[^"]*">([^<]*)</time>`)
 )
 
 // TestHomeWithoutServices: with no analysis service configured the home
