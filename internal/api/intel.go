@@ -146,7 +146,7 @@ func (a *API) intelRoutes() []route {
 
 		{Method: "GET", Path: "/api/v1/export/bundle", ID: "exportBundle", Tag: tag, Scope: org.ScopeRead, Status: 200, Resp: "StixBundle",
 			Summary: "A STIX 2.1 bundle of the latest versions you may see (search filters apply), with the TLP markings they use",
-			Query:   searchParams, h: a.exportBundle},
+			Query:   append(slices.Clone(searchParams), viewParams...), h: a.exportBundle},
 		{Method: "GET", Path: "/api/v1/export/blocklist", ID: "exportBlocklist", Tag: tag, Scope: org.ScopeRead, Status: 200, Resp: "Blocklist",
 			Summary: "Values you may block: exact values of current, unrevoked indicators you may see, less those on warninglists (unless overridden). " +
 				"format=json (default) or text: text/plain, one value per line after a # header naming your organisation, the time and what was withheld",
@@ -456,37 +456,6 @@ func boolParam(c *call, name string) (*bool, error) {
 		return nil, apperr.Invalid(name, "must be true or false")
 	}
 	return &b, nil
-}
-
-// searchQuery reads the search filters shared by search and bundle export.
-func searchQuery(c *call) (intel.SearchQuery, error) {
-	q := c.r.URL.Query()
-	sq := intel.SearchQuery{Text: q.Get("q"), Collection: q.Get("collection"), Types: splitComma(q.Get("type"))}
-	var err error
-	if sq.Flagged, err = boolParam(c, "flagged"); err != nil {
-		return sq, err
-	}
-	if sq.Revoked, err = boolParam(c, "revoked"); err != nil {
-		return sq, err
-	}
-	for i, t := range sq.Types {
-		if !stixTypeOK(t) {
-			return sq, apperr.Invalid("type", "%q (item %d) is not a STIX type name", clip(t), i+1)
-		}
-	}
-	return sq, nil
-}
-
-func stixTypeOK(t string) bool {
-	if len(t) < 3 || len(t) > 250 {
-		return false
-	}
-	for _, r := range t {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 func splitComma(s string) []string {
@@ -1082,12 +1051,14 @@ func (l *lazyWriter) Write(b []byte) (int, error) {
 
 func (a *API) exportBundle(c *call) (int, any, error) {
 	s := c.intel()
-	sq, err := searchQuery(c)
-	if err != nil {
-		return 0, nil, err
+	vf, errs := intel.ParseViewFilter(c.r.URL.Query(), jst)
+	if len(errs) > 0 {
+		e := errs[0]
+		e.MessageKey = ""
+		return 0, nil, e
 	}
 	lw := &lazyWriter{w: c.w, contentType: "application/json; charset=utf-8"}
-	if _, err := s.ExportBundle(c.r.Context(), c.p, sq, lw); err != nil {
+	if _, err := s.ExportViewBundle(c.r.Context(), c.p, vf, lw); err != nil {
 		if !lw.started {
 			return 0, nil, err
 		}

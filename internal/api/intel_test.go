@@ -237,6 +237,7 @@ func TestIntelSecurityMatrix(t *testing.T) {
 			search := string(f.do("GET", "/api/v1/objects?limit=1000", who, nil).Body)
 			// Every label asked for, sorted by score: filters narrow, never widen.
 			filtered := string(f.do("GET", "/api/v1/objects?limit=1000&tlp=clear,green,amber,amber%2Bstrict,red&added_from=2000-01-01&sort=score", who, nil).Body)
+			filteredBundle := string(f.do("GET", "/api/v1/export/bundle?tlp=clear,green,amber,amber%2Bstrict,red&modified_from=2000-01-01", who, nil).Body)
 			block := string(f.do("GET", "/api/v1/export/blocklist?format=text", who, nil).Body)
 			for i, want := range vis {
 				n := i + 1
@@ -250,7 +251,7 @@ func TestIntelSecurityMatrix(t *testing.T) {
 						t.Errorf("GET %s as %s: %d, want visible=%v", path, who, r.Status, want)
 					}
 				}
-				for what, body := range map[string]string{"search": search, "filtered": filtered, "bundle": bundle, "blocklist": block} {
+				for what, body := range map[string]string{"search": search, "filtered": filtered, "bundle": bundle, "filtered bundle": filteredBundle, "blocklist": block} {
 					probe := id
 					if what == "blocklist" {
 						probe = ip + "\n"
