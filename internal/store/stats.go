@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"sakimori/internal/incident"
@@ -38,16 +37,23 @@ type KeyCount struct {
 	N   int64
 }
 
-// weekCase returns a CASE expression giving the week of col among bounds,
-// with its arguments (bounds[1:]).
+// weekCase returns an expression giving the week of col among bounds
+// (the index i with bounds[i] <= col < bounds[i+1], for col in range),
+// with its arguments: nested CASEs that halve the weeks at each level, so
+// a row costs about log2(weeks) comparisons rather than one per week.
 func weekCase(col string, bounds []any) (string, []any) {
-	var b strings.Builder
-	b.WriteString("CASE")
-	for i := 1; i < len(bounds); i++ {
-		b.WriteString(" WHEN " + col + " < ? THEN " + itoaSQL(i-1))
+	var args []any
+	var build func(lo, hi int) string // weeks lo..hi-1
+	build = func(lo, hi int) string {
+		if hi-lo <= 1 {
+			return itoaSQL(lo)
+		}
+		mid := (lo + hi) / 2
+		args = append(args, bounds[mid])
+		cond := "CASE WHEN " + col + " < ? THEN "
+		return cond + build(lo, mid) + " ELSE " + build(mid, hi) + " END"
 	}
-	b.WriteString(" END")
-	return b.String(), bounds[1:]
+	return build(0, len(bounds)-1), args
 }
 
 func itoaSQL(n int) string {
@@ -297,7 +303,11 @@ func (db *DB) StatsSightings(ctx context.Context, sc SightingScope, weeks []time
 	case sc.Sector != "":
 		cond, cargs = " AND sector = ? AND reporter_org IN (SELECT id FROM orgs WHERE kind NOT IN ("+govKinds+"))", []any{sc.Sector}
 	}
-	q := `SELECT ` + wc + ` AS wk, '' AS k, COUNT(*), COUNT(DISTINCT reporter_org) FROM sightings
+	orgs := "0" // only a sector's weeks are checked against the small-count rule
+	if sc.Sector != "" {
+		orgs = "COUNT(DISTINCT reporter_org)"
+	}
+	q := `SELECT ` + wc + ` AS wk, '' AS k, COUNT(*), ` + orgs + ` FROM sightings
 		WHERE false_positive = ` + db.boolLit(false) + ` AND created_at >= ? AND created_at < ?` + cond + ` GROUP BY 1 ORDER BY 1`
 	args = append(args, b[0], b[len(b)-1])
 	return db.weekCounts(ctx, q, append(args, cargs...), true)

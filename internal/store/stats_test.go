@@ -241,10 +241,11 @@ func TestStatsIndicatorsAndSightings(t *testing.T) {
 			sc   store.SightingScope
 			want string
 		}{
-			{"op", store.SightingScope{OrgID: w.op.ID}, "[{0  2 1} {1  1 1}]"},
+			// Organisations are counted for a sector only (the small-count rule).
+			{"op", store.SightingScope{OrgID: w.op.ID}, "[{0  2 0} {1  1 0}]"},
 			{"electricity", store.SightingScope{Sector: "electricity"}, "[{0  3 2} {1  1 1}]"},
 			{"gas", store.SightingScope{Sector: "gas"}, "[{2  1 1}]"},
-			{"all", store.SightingScope{}, "[{0  3 2} {1  2 2} {2  1 1}]"},
+			{"all", store.SightingScope{}, "[{0  3 0} {1  2 0} {2  1 0}]"},
 		} {
 			got, err := db.StatsSightings(ctx, tc.sc, statsWeeks)
 			if err != nil {
@@ -252,6 +253,49 @@ func TestStatsIndicatorsAndSightings(t *testing.T) {
 			}
 			if fmt.Sprint(got) != tc.want {
 				t.Errorf("%s: sightings = %v, want %s", tc.name, got, tc.want)
+			}
+		}
+	})
+}
+
+// TestStatsWeekBoundaries: each instant lands in its week, whatever the
+// number of weeks (the week expression halves the range at each level).
+func TestStatsWeekBoundaries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		start := statsWeeks[0]
+		week := 7 * 24 * time.Hour
+		for _, n := range []int{1, 2, 3, 5, 12, 52} {
+			bounds := make([]time.Time, n+1)
+			for i := range bounds {
+				bounds[i] = start.Add(time.Duration(i) * week)
+			}
+			// One sighting at the first instant of each week, one at the
+			// last microsecond of the last week, none at the end.
+			db2 := storetest.Open(t, db.Dialect())
+			o := mustCreateOrg(t, db2, newOrg("ob", org.KindOperator, org.SectorGas))
+			for _, at := range append(bounds, bounds[n].Add(-time.Microsecond)) {
+				db2.Now = func() time.Time { return at }
+				if err := db2.AddSighting(ctx, cli, &share.Sighting{StixID: "indicator--00000001-0000-4000-8000-000000000000", ReporterOrgID: o.ID,
+					ReporterUser: "u", Sector: o.Sector, Count: 1, FirstSeen: at, LastSeen: at}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := db2.StatsSightings(ctx, store.SightingScope{}, bounds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[int]int64{}
+			for i := range n {
+				want[i] = 1
+			}
+			want[n-1]++
+			have := map[int]int64{}
+			for _, c := range got {
+				have[c.Week] += c.N
+			}
+			if fmt.Sprint(have) != fmt.Sprint(want) {
+				t.Errorf("%d weeks: %v, want %v", n, have, want)
 			}
 		}
 	})

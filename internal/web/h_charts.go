@@ -184,7 +184,7 @@ func (s *server) chartView(rq *req, name string, weeks int) (chartView, error) {
 var chartFigure = template.Must(template.New("chart").Parse(`<figure class="chart-figure" id="chart-{{.V.Name}}" aria-labelledby="chart-{{.V.Name}}-cap">
 <figcaption id="chart-{{.V.Name}}-cap"><strong>{{.V.Title}}</strong>{{with .V.Scope}} <span class="muted">{{.}}</span>{{end}}</figcaption>
 {{- if .V.Unavailable}}<p class="muted">{{.V.Unavailable}}</p>{{else}}
-<div class="chart-svg">{{.V.SVG}}</div>
+<div class="chart-svg" tabindex="0">{{.V.SVG}}</div>
 {{- with .V.Note}}<p class="help">{{.}}</p>{{end}}
 <details class="chart-numbers"><summary>{{.Show}}</summary>
 <div class="table-wrap"><table>
