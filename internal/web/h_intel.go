@@ -273,9 +273,8 @@ type intelListData struct {
 	Scale         string
 	Searched      bool
 	// Exports download exactly this view in each format.
-	Exports   []exportLink
-	SectorGov bool // the sector filter covers every object (government)
-	Advanced  bool // a filter beyond the first row is set: the details are open
+	Exports  []exportLink
+	Advanced bool // a filter beyond the first row is set: the details are open
 }
 
 func yesNo(rq *req) []option {
@@ -292,11 +291,15 @@ func viewFilter(rq *req, f *form, q url.Values) intel.ViewFilter {
 	return vf
 }
 
-// viewExports are the links of "export this view" for the filter vf.
-func viewExports(rq *req, vf intel.ViewFilter) []exportLink {
+// viewExports are the links of "export this view" for the filter vf
+// (the block-list formats only with a defense service).
+func viewExports(rq *req, vf intel.ViewFilter, blockLists bool) []exportLink {
 	base := vf.Values(jst)
 	var out []exportLink
 	for _, ef := range export.Formats {
+		if !blockLists && ef != export.FormatSTIX {
+			continue
+		}
 		if ef == export.FormatSuricataDataset {
 			l := exportLink{Format: string(ef), Desc: rq.T(defFormatKeys[ef])}
 			for _, k := range export.Supported(ef) {
@@ -331,8 +334,7 @@ func (s *server) intelList(w http.ResponseWriter, rq *req) {
 		s.errorPage(w, rq, err)
 		return
 	}
-	d := intelListData{Form: f, YesNoOptions: yesNo(rq), ScaleOptions: scaleOptions(rq), Scale: string(sc),
-		SectorGov: rq.P.Org != nil && rq.P.Org.Kind.IsGovernment()}
+	d := intelListData{Form: f, YesNoOptions: yesNo(rq), ScaleOptions: scaleOptions(rq), Scale: string(sc)}
 	d.TypeOptions = []option{{Value: "", Label: rq.T("common.any")}}
 	for _, t := range stixTypes {
 		d.TypeOptions = append(d.TypeOptions, option{Value: t, Label: t})
@@ -399,7 +401,7 @@ func (s *server) intelList(w http.ResponseWriter, rq *req) {
 		d.First = pageURL("/intel", q, "")
 	}
 	if len(d.Rows) > 0 {
-		d.Exports = viewExports(rq, vf)
+		d.Exports = viewExports(rq, vf, s.opt.Defense != nil)
 	}
 	s.render(w, rq, http.StatusOK, "intel", d)
 }
