@@ -244,10 +244,10 @@ func e2eFlow(t *testing.T, lang string) {
 	// 10. The NCO links the alert to the report and gives feedback.
 	nco.open(base, incURL, "#link-form")
 	nco.submit("link the alert", "#link-form button[type=submit]", "#receive",
-		chromedp.SetValue(chromedp.CSS("#link-form select[name=kind]"), "alert"),
-		chromedp.SendKeys(chromedp.CSS("#link-form input[name=ref]"), alertRef))
+		chromedp.SetValue(chromedp.CSS("#link-form select[name=link_kind]"), "alert"),
+		chromedp.SendKeys(chromedp.CSS("#link-form input[name=link_ref]"), alertRef))
 	nco.submit("feedback", "#comment-form button[type=submit]", "#comment",
-		chromedp.SetValue(chromedp.CSS("#comment-form select[name=kind]"), "feedback"),
+		chromedp.SetValue(chromedp.CSS("#comment-form select[name=comment_kind]"), "feedback"),
 		chromedp.SendKeys(chromedp.CSS("#comment-form textarea[name=text]"), advice))
 
 	// 11. The supplier finds the alert in its inbox and acknowledges it.

@@ -14,6 +14,9 @@ import (
 // that fails is rendered again from the same values, so nothing the user
 // typed is lost (except passwords, which are never echoed back).
 type form struct {
+	// Labels are this form's own label keys for inputs whose label is
+	// not the usual one (fieldLabels), e.g. a cluster's "title".
+	Labels map[string]string
 	Values url.Values
 	Errors map[string]string // input name -> translated reason, shown next to the input
 	List   []fieldErr        // the same errors in order, for the summary at the top
@@ -61,7 +64,10 @@ func (f *form) invalid(name, reason string) {
 		return
 	}
 	f.Errors[name] = reason
-	label := fieldLabels[name]
+	label := f.Labels[name]
+	if label == "" {
+		label = fieldLabels[name]
+	}
 	if label == "" {
 		label = "field.unknown"
 	}
@@ -134,7 +140,7 @@ func (s *server) apply(rq *req, f *form, err error, remap map[string]string) int
 	}
 	if ae.Field != "" && (ae.Code == apperr.CodeInvalid || ae.Code == apperr.CodeConflict) {
 		name := inputFor(ae.Field, remap)
-		if _, ok := fieldLabels[name]; ok {
+		if _, ok := fieldLabels[name]; ok || f.Labels[name] != "" {
 			f.invalid(name, reason(rq, ae))
 			return status
 		}
@@ -184,10 +190,26 @@ var reasons = []struct {
 	{regexp.MustCompile(`^refers to something that does not exist$`), "reason.missing_ref"},
 }
 
+// fallbackReasons translate the reporting, alert and correlation
+// services' messages, and general shapes of messages; they are tried
+// after reasons (which pages extend with their own, more precise ones).
+var fallbackReasons = []struct {
+	re  *regexp.Regexp
+	key string
+}{
+	{regexp.MustCompile(`^(?:is required$|the Japanese (?:title|summary) is required$|give the authority's reference)`), "reason.required"},
+	{regexp.MustCompile(`^(?:say (?:why|what) |an emergency submission without full approval needs a reason$)`), "reason.say_why"},
+	{regexp.MustCompile(`^(?:at most|longer than) (\d+) characters$`), "reason.max_chars"},
+	{regexp.MustCompile(`^must be 1 to (\d+) characters$`), "reason.max_chars_required"},
+	{regexp.MustCompile(`^longer than \d+ bytes$`), "reason.too_long"},
+	{regexp.MustCompile(`^must be between (\d+) and (\d+)$`), "reason.between"},
+	{regexp.MustCompile(`^(?:must be|use) [^ ]+(?:, [^ ]+)* or [^ ]+$`), "reason.unknown_value"},
+}
+
 // reasonKey returns the catalogue key and arguments for a service message,
 // or "" if the message is not known.
 func reasonKey(msg string) (string, []any) {
-	for _, r := range reasons {
+	for _, r := range append(reasons[:len(reasons):len(reasons)], fallbackReasons...) {
 		if m := r.re.FindStringSubmatch(msg); m != nil {
 			var args []any
 			for _, a := range m[1:] {

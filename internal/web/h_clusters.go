@@ -203,6 +203,7 @@ func (s *server) clusterUpdate(w http.ResponseWriter, rq *req) {
 		return
 	}
 	f := newForm(rq.PostForm)
+	f.Labels = map[string]string{"title": "cl.field.title", "note": "cl.field.note"}
 	st, title, note := f.Get("status"), f.Get("title"), f.Get("note")
 	u := correlate.Update{Status: &st, Title: &title, Note: &note}
 	c, err := s.opt.Correlate.Change(rq.Context(), rq.P, rq.PathValue("id"), u)

@@ -56,6 +56,10 @@ func init() {
 		"clocks.classified": "inc.field.classified", "clocks.reasonable_belief": "inc.field.reasonable_belief",
 		"clocks.ransom_paid": "inc.field.ransom_paid", "from": "inc.field.from", "to": "inc.field.to", "concluded": "inc.field.concluded",
 		"final": "inc.field.final", "emergency": "inc.field.emergency", "submission": "inc.field.submission",
+		// The receivers' forms share a page: their inputs have names of
+		// their own, so that ids and errors do not collide.
+		"link_kind": "inc.field.link_kind", "link_ref": "inc.field.link_ref", "link_note": "inc.field.note",
+		"comment_kind": "inc.field.comment_kind",
 	} {
 		if _, ok := fieldLabels[k]; !ok {
 			fieldLabels[k] = v
@@ -1410,6 +1414,9 @@ func (s *server) incidentAct(w http.ResponseWriter, rq *req) {
 	case "decide":
 		approve := f.Get("decision") == "approve"
 		_, err = svc.Decide(ctx, p, id, incident.ApprovalKind(f.Get("kind")), approve, f.Get("comment"))
+		// Each approval kind has its own comment box on the page.
+		remap = map[string]string{"comment": "comment-" + f.Get("kind")}
+		f.Labels = map[string]string{"comment-" + f.Get("kind"): "field.comment"}
 		done = map[bool]string{true: "inc_approved", false: "inc_rejected"}[approve]
 	case "withdraw":
 		_, err = svc.WithdrawApproval(ctx, p, id)
@@ -1436,22 +1443,29 @@ func (s *server) incidentAct(w http.ResponseWriter, rq *req) {
 		}
 	case "close":
 		_, err = svc.Close(ctx, p, id, strings.TrimSpace(f.Get("note")))
+		remap, f.Labels = map[string]string{"note": "close-note"}, map[string]string{"close-note": "inc.field.note"}
 		done = "inc_closed"
 	case "refute":
 		_, err = svc.Refute(ctx, p, id, f.Get("reason"))
+		remap, f.Labels = map[string]string{"reason": "refute-reason"}, map[string]string{"refute-reason": "inc.field.reason"}
 		done = "inc_refuted"
 	case "reopen":
 		_, err = svc.Reopen(ctx, p, id, f.Get("reason"))
+		remap, f.Labels = map[string]string{"reason": "reopen-reason"}, map[string]string{"reopen-reason": "inc.field.reason"}
 		done = "inc_reopened"
 	case "comment":
-		kind := f.Get("kind")
+		kind := incFormGet(f, "comment_kind", "kind")
 		if kind == "" {
 			kind = "comment"
 		}
 		_, err = svc.Comment(ctx, p, id, kind, f.Get("text"))
+		remap = map[string]string{"kind": "comment_kind"}
 		done = "inc_commented"
 	case "ack":
 		_, err = svc.Acknowledge(ctx, p, id, f.Get("submission"), f.Get("authority_ref"))
+		// The reference box of the submission acknowledged.
+		ack := "ack-" + f.Get("submission")
+		remap, f.Labels = map[string]string{"authority_ref": ack}, map[string]string{ack: "inc.field.authority_ref"}
 		done = "inc_acknowledged"
 	case "info-request":
 		in := reporting.InfoRequestInput{Question: f.Get("question"), Fields: f.Values["fields"]}
@@ -1472,7 +1486,9 @@ func (s *server) incidentAct(w http.ResponseWriter, rq *req) {
 			Note: strings.TrimSpace(f.Get("note"))})
 		done = "inc_triaged"
 	case "link":
-		_, err = svc.AddLink(ctx, p, id, incident.Link{Kind: f.Get("kind"), Ref: strings.TrimSpace(f.Get("ref")), Note: strings.TrimSpace(f.Get("note"))})
+		_, err = svc.AddLink(ctx, p, id, incident.Link{Kind: incFormGet(f, "link_kind", "kind"), Ref: strings.TrimSpace(incFormGet(f, "link_ref", "ref")),
+			Note: strings.TrimSpace(incFormGet(f, "link_note", "note"))})
+		remap = map[string]string{"kind": "link_kind", "ref": "link_ref", "note": "link_note"}
 		done = "inc_linked"
 	default:
 		s.errorPage(w, rq, apperr.ErrNotFound)
@@ -1489,6 +1505,15 @@ func (s *server) incidentAct(w http.ResponseWriter, rq *req) {
 	}
 	status := s.apply(rq, f, err, remap)
 	s.incidentPage(w, rq, status, map[string]*form{action: f})
+}
+
+// incFormGet is input name of f, or its older name old (posts from
+// before the receivers' forms had names of their own).
+func incFormGet(f *form, name, old string) string {
+	if _, ok := f.Values[name]; ok {
+		return f.Get(name)
+	}
+	return f.Get(old)
 }
 
 // ---- diff, exports, submissions, print ------------------------------------------------

@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"sakimori/internal/alert"
+	"sakimori/internal/alerting"
 	"sakimori/internal/audit"
 	"sakimori/internal/correlate"
 	"sakimori/internal/exposure"
+	"sakimori/internal/incident"
 	"sakimori/internal/intel"
 	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/marking"
@@ -47,6 +49,132 @@ var tlpLists = []string{
 	"/weather", "/events", "/audit", "/audit?q=SECRET", "/charts", "/orgs", "/defense",
 }
 
+// worldEnv is the whole platform with one object of every kind a page
+// shows, each marked with SECRET-...-Q7 strings (see newWorldEnv).
+type worldEnv struct {
+	*flowEnv
+	x       *exposure.Service
+	in      *incident.Incident // op-a's report, submitted (emergency) to nco and min
+	av      *alerting.View     // a TLP:AMBER alert to op-b, published
+	cl      correlate.Cluster  // op-a's and op-b's sightings of 203.0.113.171
+	comp    *registry.Computer // op-a's, exposed to cveFortiOS
+	vr      *vuln.Request      // nco asks ven about cveFortiOS
+	intelID string             // op-a's indicator in op-a-amber (audience op-b)
+}
+
+// newWorldEnv serves newFlowEnv's world with every service (exposure,
+// push, a commission auditor "commission-auditor") and one object of
+// each kind.
+func newWorldEnv(t testing.TB, db *store.DB) *worldEnv {
+	t.Helper()
+	ctx := context.Background()
+	var x *exposure.Service
+	var ps *push.Service
+	e := newFlowEnv(t, db, func(w *inteltest.World, o *web.Options) {
+		x = exposure.New(db, inteltest.Quiet)
+		x.Viewer = w.Svc.Viewer
+		o.Exposure = x
+		ps = push.New(db, inteltest.Quiet)
+		ps.Intel = w.Svc
+		w.Svc.Events = ps
+		o.Push = ps
+		o.Intel = w.Svc
+		// The oversight commission's auditor reads the audit trail.
+		com := &org.Organisation{Slug: "commission", Kind: org.KindOversight, Name: org.Names{JA: "監理委員会", EN: "Commission"},
+			Contact: org.Contact{Name: "duty", Email: "d@commission.example.jp"}}
+		if err := db.CreateOrg(ctx, audit.Actor{Name: "cli"}, com); err != nil {
+			t.Fatal(err)
+		}
+		u := &org.User{OrgID: com.ID, Email: "auditor@commission.example.jp", DisplayName: "auditor", Roles: []org.Role{org.RoleAuditor}}
+		if err := db.CreateUser(ctx, audit.Actor{Name: "cli"}, u, ""); err != nil {
+			t.Fatal(err)
+		}
+		w.Orgs["commission"], w.Users["commission-auditor"] = com, u
+	})
+	w := e.w
+	// The push service hears of reports and alerts too.
+	e.rep.Events = ps
+	e.al.Events = ps
+
+	// Intelligence: op-a's indicator in its TLP:AMBER collection (op-b
+	// is its audience).
+	objs, err := intel.ParseObjects(inteltest.Bundle(inteltest.Indicator(0x707, "198.51.100.77", `,"description":"SECRET-INTEL-Q7"`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.Ingest(ctx, w.P("op-a-analyst"), "op-a-amber", objs, intel.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	intelID := "indicator--00000707-0000-4000-8000-000000000000"
+
+	// An incident report of op-a, submitted to the NCO and the ministry.
+	asOf := time.Now().Add(-time.Hour)
+	c := report.Content{Summary: report.Known("SECRET-INC-SUMMARY-Q7", report.Likely, asOf, "SOC"),
+		IOCs: report.Known([]report.IOC{{Type: "ipv4", Value: "198.51.100.78"}}, report.Possible, asOf, "FW")}
+	in, err := e.rep.Create(ctx, w.P("op-a-reporter"), reporting.NewIncident{Title: "SECRET-INC-Q7", Content: &c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.rep.Submit(ctx, w.P("op-a-reporter"), in.ID, reporting.SubmitRequest{Emergency: true, Reason: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.rep.Comment(ctx, w.P("nco-analyst"), in.ID, "advice", "SECRET-ADVICE-Q7"); err != nil {
+		t.Fatal(err)
+	}
+
+	// A correlation cluster of op-a's and op-b's sightings of one value.
+	for i, o := range []string{"op-a", "op-b"} {
+		e.corr.ObjectsStored(ctx, nil, []intel.StoredObject{{StixID: fmt.Sprintf("indicator--00000000-0000-4000-8000-00000000071%d", i),
+			Type: "indicator", Owner: w.Orgs[o].ID, Source: "api", Atoms: []store.Atom{{Kind: "ipv4", Value: "203.0.113.171"}}}})
+	}
+	cs, err := e.corr.List(ctx, w.P("nco-analyst"), correlate.Query{})
+	if err != nil || len(cs) == 0 {
+		t.Fatalf("cluster: %v %d", err, len(cs))
+	}
+	cl := cs[0]
+
+	// A TLP:AMBER alert to op-b only, published.
+	av, err := e.al.Create(ctx, w.P("nco-analyst"), alert.Content{Severity: alert.High, TLP: marking.TLPAmber,
+		Title: alert.Text{JA: "SECRET-ALERT-Q7", EN: "SECRET-ALERT-Q7"}, Summary: alert.Text{JA: "SECRET-ALERT-SUMMARY-Q7"},
+		Targeting: alert.Targeting{Orgs: []string{w.Orgs["op-b"].ID}}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if av, err = e.al.Submit(ctx, w.P("nco-analyst"), av.ID, av.Rev); err != nil {
+		t.Fatal(err)
+	}
+	if av, err = e.al.Review(ctx, w.P("nco-reviewer"), av.ID, av.Rev, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if av, _, err = e.al.Publish(ctx, w.P("nco-analyst"), av.ID, av.Rev); err != nil {
+		t.Fatal(err)
+	}
+
+	// op-a's critical computer, exposed to a FortiOS vulnerability; a
+	// TLP:RED vulnerability; a vendor request to ven.
+	comp := &registry.Computer{Ref: "SECQ7-01", Name: "SECRET-COMPUTER-Q7", Function: registry.FunctionVPN, Vendor: "Fortinet",
+		Product: "FortiOS", ProductVersion: "7.2.4", CPE: "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*", Site: "SECRET-SITE-Q7",
+		Business: "electricity supply", Equipment: "remote access gateway"}
+	if _, err := x.Notify(ctx, w.P("op-a-analyst"), comp); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []*vuln.Vulnerability{
+		{ID: cveFortiOS, Title: "FortiOS out-of-bounds write", TLP: marking.TLPClear,
+			Affected: []vuln.Affected{{Vendor: "Fortinet", Product: "FortiOS", CPE: "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*",
+				Ranges: []version.Range{{Scheme: version.Fortinet, StartIncluding: "7.2.0", EndExcluding: "7.2.7"}}}}},
+		{ID: redID, Title: "SECRET-VULN-RED-Q7", TLP: marking.TLPRed, Affected: []vuln.Affected{{CPE: "cpe:2.3:a:ivanti:connect_secure:*:*:*:*:*:*:*:*"}}},
+	} {
+		if _, err := x.PutVuln(ctx, w.P("nco-analyst"), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vr := &vuln.Request{VulnID: cveFortiOS, VendorOrgID: w.Orgs["ven"].ID, Questions: "SECRET-VREQ-Q7", DueAt: time.Now().Add(72 * time.Hour)}
+	if err := x.RequestVendor(ctx, w.P("nco-analyst"), vr); err != nil {
+		t.Fatal(err)
+	}
+	return &worldEnv{flowEnv: e, x: x, in: in, av: av, cl: cl, comp: comp, vr: vr, intelID: intelID}
+}
+
 // TestTLPPages: for every kind of object a page shows (incident, its
 // feedback, alert, cluster, critical computer, vulnerability and its
 // exposures, vendor request, intelligence object, threat weather, the
@@ -56,111 +184,8 @@ var tlpLists = []string{
 // can fail). SQLite and PostgreSQL.
 func TestTLPPages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		var x *exposure.Service
-		var ps *push.Service
-		e := newFlowEnv(t, db, func(w *inteltest.World, o *web.Options) {
-			x = exposure.New(db, inteltest.Quiet)
-			x.Viewer = w.Svc.Viewer
-			o.Exposure = x
-			ps = push.New(db, inteltest.Quiet)
-			ps.Intel = w.Svc
-			w.Svc.Events = ps
-			o.Push = ps
-			o.Intel = w.Svc
-			// The oversight commission's auditor reads the audit trail.
-			com := &org.Organisation{Slug: "commission", Kind: org.KindOversight, Name: org.Names{JA: "監理委員会", EN: "Commission"},
-				Contact: org.Contact{Name: "duty", Email: "d@commission.example.jp"}}
-			if err := db.CreateOrg(ctx, audit.Actor{Name: "cli"}, com); err != nil {
-				t.Fatal(err)
-			}
-			u := &org.User{OrgID: com.ID, Email: "auditor@commission.example.jp", DisplayName: "auditor", Roles: []org.Role{org.RoleAuditor}}
-			if err := db.CreateUser(ctx, audit.Actor{Name: "cli"}, u, ""); err != nil {
-				t.Fatal(err)
-			}
-			w.Orgs["commission"], w.Users["commission-auditor"] = com, u
-		})
-		w := e.w
-		// The push service hears of reports and alerts too.
-		e.rep.Events = ps
-		e.al.Events = ps
-
-		// Intelligence: op-a's indicator in its TLP:AMBER collection (op-b
-		// is its audience).
-		objs, err := intel.ParseObjects(inteltest.Bundle(inteltest.Indicator(0x707, "198.51.100.77", `,"description":"SECRET-INTEL-Q7"`)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Svc.Ingest(ctx, w.P("op-a-analyst"), "op-a-amber", objs, intel.IngestOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		intelID := "indicator--00000707-0000-4000-8000-000000000000"
-
-		// An incident report of op-a, submitted to the NCO and the ministry.
-		asOf := time.Now().Add(-time.Hour)
-		c := report.Content{Summary: report.Known("SECRET-INC-SUMMARY-Q7", report.Likely, asOf, "SOC"),
-			IOCs: report.Known([]report.IOC{{Type: "ipv4", Value: "198.51.100.78"}}, report.Possible, asOf, "FW")}
-		in, err := e.rep.Create(ctx, w.P("op-a-reporter"), reporting.NewIncident{Title: "SECRET-INC-Q7", Content: &c})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.rep.Submit(ctx, w.P("op-a-reporter"), in.ID, reporting.SubmitRequest{Emergency: true, Reason: "test"}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.rep.Comment(ctx, w.P("nco-analyst"), in.ID, "advice", "SECRET-ADVICE-Q7"); err != nil {
-			t.Fatal(err)
-		}
-
-		// A correlation cluster of op-a's and op-b's sightings of one value.
-		for i, o := range []string{"op-a", "op-b"} {
-			e.corr.ObjectsStored(ctx, nil, []intel.StoredObject{{StixID: fmt.Sprintf("indicator--00000000-0000-4000-8000-00000000071%d", i),
-				Type: "indicator", Owner: w.Orgs[o].ID, Source: "api", Atoms: []store.Atom{{Kind: "ipv4", Value: "203.0.113.171"}}}})
-		}
-		cs, err := e.corr.List(ctx, w.P("nco-analyst"), correlate.Query{})
-		if err != nil || len(cs) == 0 {
-			t.Fatalf("cluster: %v %d", err, len(cs))
-		}
-		cl := cs[0]
-
-		// A TLP:AMBER alert to op-b only, published.
-		av, err := e.al.Create(ctx, w.P("nco-analyst"), alert.Content{Severity: alert.High, TLP: marking.TLPAmber,
-			Title: alert.Text{JA: "SECRET-ALERT-Q7", EN: "SECRET-ALERT-Q7"}, Summary: alert.Text{JA: "SECRET-ALERT-SUMMARY-Q7"},
-			Targeting: alert.Targeting{Orgs: []string{w.Orgs["op-b"].ID}}}, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if av, err = e.al.Submit(ctx, w.P("nco-analyst"), av.ID, av.Rev); err != nil {
-			t.Fatal(err)
-		}
-		if av, err = e.al.Review(ctx, w.P("nco-reviewer"), av.ID, av.Rev, true, ""); err != nil {
-			t.Fatal(err)
-		}
-		if av, _, err = e.al.Publish(ctx, w.P("nco-analyst"), av.ID, av.Rev); err != nil {
-			t.Fatal(err)
-		}
-
-		// op-a's critical computer, exposed to a FortiOS vulnerability; a
-		// TLP:RED vulnerability; a vendor request to ven.
-		comp := &registry.Computer{Ref: "SECQ7-01", Name: "SECRET-COMPUTER-Q7", Function: registry.FunctionVPN, Vendor: "Fortinet",
-			Product: "FortiOS", ProductVersion: "7.2.4", CPE: "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*", Site: "SECRET-SITE-Q7",
-			Business: "electricity supply", Equipment: "remote access gateway"}
-		if _, err := x.Notify(ctx, w.P("op-a-analyst"), comp); err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range []*vuln.Vulnerability{
-			{ID: cveFortiOS, Title: "FortiOS out-of-bounds write", TLP: marking.TLPClear,
-				Affected: []vuln.Affected{{Vendor: "Fortinet", Product: "FortiOS", CPE: "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*",
-					Ranges: []version.Range{{Scheme: version.Fortinet, StartIncluding: "7.2.0", EndExcluding: "7.2.7"}}}}},
-			{ID: redID, Title: "SECRET-VULN-RED-Q7", TLP: marking.TLPRed, Affected: []vuln.Affected{{CPE: "cpe:2.3:a:ivanti:connect_secure:*:*:*:*:*:*:*:*"}}},
-		} {
-			if _, err := x.PutVuln(ctx, w.P("nco-analyst"), v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		vr := &vuln.Request{VulnID: cveFortiOS, VendorOrgID: w.Orgs["ven"].ID, Questions: "SECRET-VREQ-Q7", DueAt: time.Now().Add(72 * time.Hour)}
-		if err := x.RequestVendor(ctx, w.P("nco-analyst"), vr); err != nil {
-			t.Fatal(err)
-		}
+		g := newWorldEnv(t, db)
+		e, w, in, av, cl, comp, vr, intelID := g.flowEnv, g.w, g.in, g.av, g.cl, g.comp, g.vr, g.intelID
 
 		operators := []string{"op-b-analyst", "sup-analyst", "ven-analyst", "isac-analyst"}
 		objects := []tlpObject{
