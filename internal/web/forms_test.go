@@ -22,10 +22,10 @@ import (
 type formCase struct {
 	name  string
 	user  string
-	page  string // the page with the form (GET)
-	form  string // the form's id on it
-	post  string // where it posts
-	rev   bool   // copy the page's hidden rev input
+	page  string                 // the page with the form (GET)
+	form  string                 // the form's id on it
+	post  string                 // where it posts
+	rev   bool                   // copy the page's hidden rev input
 	extra func(*page) url.Values // inputs read from the page (ids)
 	vals  url.Values
 	field string   // the input that must be named
@@ -95,7 +95,7 @@ func TestFormsRejectBadInput(t *testing.T) {
 				"detected.value": {"2026-02-30T10:00"}, "detected.state": {"known"}},
 			field: "detected.value", keep: []string{"保持される概要"}},
 		{name: "guided form: bad choice", user: "op-a-reporter", page: "/incidents/" + draft.ID + "/edit", form: "incident-form", post: "/incidents/" + draft.ID + "/edit", rev: true,
-			vals: url.Values{"title": {"下書きの報告"}, "summary.value": {"保持される概要"}, "summary.state": {"known"}, "summary.confidence": {"certainly"}},
+			vals:  url.Values{"title": {"下書きの報告"}, "summary.value": {"保持される概要"}, "summary.state": {"known"}, "summary.confidence": {"certainly"}},
 			field: "summary.confidence", keep: []string{"保持される概要"}},
 		{name: "emergency submission", user: "op-a-reporter", page: "/incidents/" + draft.ID, form: "submit-form", post: "/incidents/" + draft.ID + "/submit",
 			vals: url.Values{"emergency": {"on"}, "reason": {""}, "note": {"保持される備考"}}, field: "reason", keep: []string{"保持される備考"}},
@@ -108,21 +108,21 @@ func TestFormsRejectBadInput(t *testing.T) {
 		{name: "comment", user: "nco-analyst", page: in, form: "comment-form", post: in + "/comment",
 			vals: url.Values{"comment_kind": {"rumour"}, "text": {"保持される助言"}}, field: "comment_kind", keep: []string{"保持される助言"}},
 		{name: "reporting settings", user: "op-a-admin", page: "/reporting/settings", form: "settings-form", post: "/reporting/settings",
-			vals: url.Values{"flow_mode": {"parallel"}, "remind_before_hours": {"soon"}, "internal_domains": {"corp.op-a.example"}},
+			vals:  url.Values{"flow_mode": {"parallel"}, "remind_before_hours": {"soon"}, "internal_domains": {"corp.op-a.example"}},
 			field: "remind_before_hours", keep: []string{"corp.op-a.example"}},
 		{name: "new template", user: "op-a-admin", page: "/reporting/templates/new", form: "template-form", post: "/reporting/templates/new",
 			vals: url.Values{"tpl_name": {""}, "tpl_description": {"保持される説明"}}, field: "tpl_name", keep: []string{"保持される説明"}},
 		{name: "edit template", user: "op-a-admin", page: "/reporting/templates/" + tpls[0].ID, form: "template-form", post: "/reporting/templates/" + tpls[0].ID,
 			vals: url.Values{"tpl_name": {long}, "tpl_description": {"保持される説明"}}, field: "tpl_name", keep: []string{"保持される説明"}},
 		{name: "new alert: too long", user: "nco-analyst", page: "/alerts/new", form: "alert-form", post: "/alerts/new",
-			vals: url.Values{"title.ja": {long}, "summary.ja": {"保持される概要"}, "severity": {"high"}, "tlp": {"amber"}, "targeting.orgs": {"op-b"}},
+			vals:  url.Values{"title.ja": {long}, "summary.ja": {"保持される概要"}, "severity": {"high"}, "tlp": {"amber"}, "targeting.orgs": {"op-b"}},
 			field: "title.ja", keep: []string{"保持される概要", "op-b"}},
 		{name: "new alert: bad date", user: "nco-analyst", page: "/alerts/new", form: "alert-form", post: "/alerts/new",
 			vals: url.Values{"title.ja": {"保持される件名"}, "summary.ja": {"保持される概要"}, "severity": {"high"}, "tlp": {"amber"}, "targeting.orgs": {"op-b"},
 				"due_at": {"2026-13-01T10:00"}},
 			field: "due_at", keep: []string{"保持される件名", "保持される概要"}},
 		{name: "new alert: bad choice", user: "nco-analyst", page: "/alerts/new", form: "alert-form", post: "/alerts/new",
-			vals: url.Values{"title.ja": {"保持される件名"}, "summary.ja": {"保持される概要"}, "severity": {"dire"}, "tlp": {"amber"}, "targeting.orgs": {"op-b"}},
+			vals:  url.Values{"title.ja": {"保持される件名"}, "summary.ja": {"保持される概要"}, "severity": {"dire"}, "tlp": {"amber"}, "targeting.orgs": {"op-b"}},
 			field: "severity", keep: []string{"保持される件名", "保持される概要"}},
 		{name: "acknowledge an alert", user: "op-b-analyst", page: av, form: "ack-form", post: av + "/ack",
 			vals: url.Values{"ack_state": {"maybe"}, "ack_actions": {"保持される対応"}}, field: "ack_state", keep: []string{"保持される対応"}},
@@ -145,7 +145,7 @@ func TestFormsRejectBadInput(t *testing.T) {
 				"product_version": {""}, "site": {"東京"}, "business": {"送電"}, "equipment": {"VPN"}, "change_note": {"更新"}},
 			field: "product_version", keep: []string{"保持される名称"}},
 		{name: "new vulnerability", user: "nco-analyst", page: "/vulns/new", form: "vuln-form", post: "/vulns",
-			vals: url.Values{"vuln_id": {"CVE-2026-12345"}, "title": {"保持される脆弱性名"}, "tlp": {"clear"}, "cvss.version": {"3.1"}, "cvss.score": {"eleven"}},
+			vals:  url.Values{"vuln_id": {"CVE-2026-12345"}, "title": {"保持される脆弱性名"}, "tlp": {"clear"}, "cvss.version": {"3.1"}, "cvss.score": {"eleven"}},
 			field: "cvss.score", keep: []string{"保持される脆弱性名", "CVE-2026-12345"}},
 		{name: "new organisation", user: "platform", page: "/orgs/new", form: "org-form", post: "/orgs",
 			vals: url.Values{"slug": {"Bad Slug!"}, "kind": {"operator"}, "sector": {"gas"}, "name.ja": {"保持される組織名"}, "name.en": {"Kept Org"},
@@ -154,12 +154,12 @@ func TestFormsRejectBadInput(t *testing.T) {
 		{name: "supply-chain link", user: "op-a-admin", page: "/orgs/op-a", form: "link-form", post: "/orgs/op-a/links",
 			vals: url.Values{"direction": {"supplier"}, "partner": {""}, "description": {"保持される取引内容"}}, field: "partner", keep: []string{"保持される取引内容"}},
 		{name: "new user", user: "op-a-admin", page: "/users/new", form: "user-form", post: "/users",
-			vals: url.Values{"email": {"not-an-address"}, "display_name": {"保持される氏名"}, "roles": {"viewer"}, "locale": {"ja"}, "password": {password}},
+			vals:  url.Values{"email": {"not-an-address"}, "display_name": {"保持される氏名"}, "roles": {"viewer"}, "locale": {"ja"}, "password": {password}},
 			field: "email", keep: []string{"保持される氏名", "not-an-address"}},
 		{name: "account", user: "op-a-analyst", page: "/account", form: "profile-form", post: "/account",
 			vals: url.Values{"display_name": {""}, "locale": {"en"}}, field: "display_name", keep: []string{`value="en" selected`}},
 		{name: "regimes", user: "op-a-reporter", page: "/incidents/" + draft.ID, form: "regimes-form", post: "/incidents/" + draft.ID + "/regimes",
-			vals: url.Values{"regimes.0.regime": {"jp-acd"}, "regimes.0.reportable": {"no"}, "regimes.0.reason": {""}, "regimes.0.conditions": {"保持される条件"}},
+			vals:  url.Values{"regimes.0.regime": {"jp-acd"}, "regimes.0.reportable": {"no"}, "regimes.0.reason": {""}, "regimes.0.conditions": {"保持される条件"}},
 			field: "regimes.0.reason", keep: []string{"保持される条件"}},
 		{name: "reject without a comment", user: "op-a-legal", page: "/incidents/" + pending.ID, form: "decide-legal", post: "/incidents/" + pending.ID + "/decide",
 			vals: url.Values{"kind": {"legal"}, "decision": {"reject"}, "comment": {""}}, field: "comment-legal"},
@@ -170,26 +170,26 @@ func TestFormsRejectBadInput(t *testing.T) {
 		{name: "share", user: "op-a-reporter", page: in + "/share", form: "share-choose", post: in + "/share",
 			vals: url.Values{"step": {"preview"}, "tlp": {"purple"}}, field: "tlp"},
 		{name: "edit alert", user: "nco-analyst", page: av + "/edit", form: "alert-form", post: av + "/edit", rev: true,
-			vals: url.Values{"title.ja": {""}, "summary.ja": {"保持される概要"}, "severity": {"high"}, "tlp": {"amber"}, "targeting.orgs": {"op-b"}},
+			vals:  url.Values{"title.ja": {""}, "summary.ja": {"保持される概要"}, "severity": {"high"}, "tlp": {"amber"}, "targeting.orgs": {"op-b"}},
 			field: "title.ja", keep: []string{"保持される概要"}},
 		{name: "send an alert back", user: "nco-reviewer", page: "/alerts/" + review.ID, form: "review-form", post: "/alerts/" + review.ID + "/review", rev: true,
 			vals: url.Values{"decision": {"send_back"}, "comment": {""}}, field: "comment"},
 		{name: "vendor declines", user: "ven-analyst", page: vr, form: "decline-form", post: vr + "/decline",
 			vals: url.Values{"decline_reason": {""}}, field: "decline_reason"},
 		{name: "edit vulnerability", user: "nco-analyst", page: "/vulns/" + cveFortiOS + "/edit", form: "vuln-form", post: "/vulns/" + cveFortiOS + "/edit",
-			vals: url.Values{"vuln_id": {cveFortiOS}, "title": {""}, "description": {"保持される説明"}, "tlp": {"clear"}, },
+			vals:  url.Values{"vuln_id": {cveFortiOS}, "title": {""}, "description": {"保持される説明"}, "tlp": {"clear"}},
 			field: "title", keep: []string{"保持される説明"}},
 		{name: "retire computer", user: "op-a-analyst", page: "/computers/" + g.comp.ID, form: "retire-form", post: "/computers/" + g.comp.ID + "/retire",
 			vals: url.Values{"change_note": {""}}, field: "change_note"},
 		{name: "edit organisation", user: "op-a-admin", page: "/orgs/op-a/edit", form: "org-form", post: "/orgs/op-a/edit",
-			vals: url.Values{"name.ja": {""}, "name.en": {"Kept Name"}, "emergency_contact.name": {"当番"}, "emergency_contact.email": {"not-an-address"}},
+			vals:  url.Values{"name.ja": {""}, "name.en": {"Kept Name"}, "emergency_contact.name": {"当番"}, "emergency_contact.email": {"not-an-address"}},
 			field: "name.ja", keep: []string{"Kept Name"}},
 		{name: "edit user", user: "op-a-admin", page: viewer, form: "user-edit", post: viewer,
 			vals: url.Values{"display_name": {strings.Repeat("名", 201)}, "roles": {"viewer"}}, field: "display_name"},
 		{name: "reset password", user: "op-a-admin", page: viewer, form: "user-reset", post: viewer + "/password",
 			vals: url.Values{"password": {"a long enough new password"}, "password_confirm": {"something else entirely"}}, field: "password_confirm"},
 		{name: "change password", user: "op-a-analyst", page: "/account", form: "password-form", post: "/account/password",
-			vals: url.Values{"current_password": {"not my password"}, "password": {"a long enough new password"}, "password_confirm": {"a long enough new password"}},
+			vals:  url.Values{"current_password": {"not my password"}, "password": {"a long enough new password"}, "password_confirm": {"a long enough new password"}},
 			field: "current_password"},
 		{name: "token", user: "op-a-analyst", page: "/tokens", form: "token-form", post: "/tokens",
 			vals: url.Values{"name": {""}, "scopes": {"read"}, "expires": {"30"}}, field: "name"},
