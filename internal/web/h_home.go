@@ -20,6 +20,7 @@ package web
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -207,10 +208,14 @@ type homeWxRow struct {
 	Cells      []homeWxCell
 }
 
+// homeDay is a column of the sector grid: the day of the month, the date.
+type homeDay struct{ Day, Date string }
+
 type homeWxOverview struct {
-	Failed bool
-	Dates  []string
-	Rows   []homeWxRow
+	Failed  bool
+	Dates   []homeDay
+	Rows    []homeWxRow
+	Symbols template.HTML // each level's icon once, used by the cells
 }
 
 type homeExpOverview struct {
@@ -887,20 +892,39 @@ func (s *server) homeWxOverview(rq *req, d *homeData) {
 		}
 		return
 	}
-	x := &homeWxOverview{}
+	x := &homeWxOverview{Symbols: homeWxSymbols()}
 	for _, dt := range ov.Dates {
-		x.Dates = append(x.Dates, dt[5:])
+		x.Dates = append(x.Dates, homeDay{Day: strings.TrimPrefix(dt[8:], "0"), Date: dt})
 	}
 	for _, r := range ov.Sectors {
 		row := homeWxRow{Name: rq.T("sector." + string(r.Sector)), Link: "/weather?" + url.Values{"sector": {string(r.Sector)}}.Encode()}
 		for _, c := range r.Days {
 			name := c.Level.Name(rq.lang)
-			row.Cells = append(row.Cells, homeWxCell{Icon: wxIcon(c.Level, 20, c.Date+" "+name), Label: name})
+			row.Cells = append(row.Cells, homeWxCell{Icon: homeWxUse(c.Level, 20, c.Date+" "+name), Label: name})
 			row.Today = name
 		}
 		x.Rows = append(x.Rows, row)
 	}
 	d.WxOverview = x
+}
+
+// homeWxSymbols defines each weather level's icon once (the sector grid
+// has 7 cells a sector).
+func homeWxSymbols() template.HTML {
+	var b strings.Builder
+	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0" class="wx-symbols" aria-hidden="true" focusable="false">`)
+	for _, l := range []weather.Level{weather.Clear, weather.Cloudy, weather.Rain, weather.Storm} {
+		fmt.Fprintf(&b, `<symbol id="home-wx-%d" viewBox="0 0 64 64">%s</symbol>`, int(l), wxShapes[l])
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// homeWxUse is a level's icon from homeWxSymbols, named for screen readers.
+func homeWxUse(l weather.Level, size int, name string) template.HTML {
+	n := template.HTMLEscapeString(name)
+	return template.HTML(fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="%s" width="%d" height="%d" viewBox="0 0 64 64"><title>%s</title><use href="#home-wx-%d"/></svg>`,
+		n, size, size, n, int(l)))
 }
 
 func (s *server) homeExpOverview(rq *req, d *homeData) {

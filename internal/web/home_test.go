@@ -180,7 +180,7 @@ func TestHomePages(t *testing.T) {
 						"home-triage":      {"Ransomware at substation", "Phishing wave", "トリアージ待ち（2件）"},
 						"home-clusters":    {"CL-2026-cl-open", "強度 60"},
 						"home-desk":        {"ALR-2026-al-1", "1 / 2 組織が回答（50%）", "レビュー待ちの注意喚起はありません。"},
-						"home-wxoverview":  {`href="/weather?sector=electricity"`, "鉄道"},
+						"home-wxoverview":  {`href="/weather?sector=electricity"`, "鉄道", `<symbol id="home-wx-`, `<use href="#home-wx-`},
 						"home-expoverview": {"未対応の影響"},
 					},
 					not: []string{"Railway signalling fault", "承認待ちの報告", "CL-2026-cl-dismissed"}},
