@@ -154,6 +154,11 @@ func TestBrowserCharts(t *testing.T) {
 	if s := text("#chart-reports table"); !strings.Contains(s, "電力") || !strings.Contains(s, "鉄道") {
 		t.Errorf("NCO reports table: %q", s)
 	}
+	do("open the deadlines' numbers", chromedp.Click(chromedp.CSS("#chart-deadlines summary")), chromedp.WaitVisible(chromedp.CSS("#chart-deadlines table")))
+	if s := text("#chart-deadlines table"); !strings.Contains(s, "期限内の割合") || !strings.Contains(s, "計") || !strings.Contains(s, "%") {
+		t.Errorf("NCO deadlines table: %q", s)
+	}
+	shot("85-charts-nco-numbers-ja.png")
 	do("26 weeks", chromedp.Click(chromedp.CSS(`.chart-windows a[href="/charts?weeks=26"]`)), chromedp.WaitVisible(chromedp.CSS("#chart-reports svg")))
 	waitLocation(t, b.ctx, "weeks=26")
 	do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(e.srv.URL+"/charts"),

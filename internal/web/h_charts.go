@@ -76,7 +76,7 @@ func tr(rq *req, keys map[string]string, k string) string {
 func chartOf(rq *req, st *stats.Stats) chart.Chart {
 	weeks := make([]string, len(st.Weeks))
 	for i, w := range st.Weeks {
-		weeks[i] = strings.ReplaceAll(strings.TrimLeft(w[5:], "0"), "-", "/")
+		weeks[i] = weekLabel(w)
 	}
 	c := chart.Chart{ID: "chart-" + st.Chart, Title: tr(rq, chartTitleKeys, st.Chart), Desc: tr(rq, chartDescKeys, st.Chart+"/"+st.Scope),
 		Categories: weeks, CategoryHeader: rq.T("ch.week"), TotalHeader: rq.T("ch.total"), Unit: tr(rq, chartUnitKeys, st.Chart), Empty: rq.T("ch.empty")}
@@ -136,6 +136,37 @@ func chartOf(rq *req, st *stats.Stats) chart.Chart {
 	return c
 }
 
+// deadlineTable gives the deadlines week by week: a row per regime and
+// week with any deadline, then the regime's total.
+func deadlineTable(rq *req, st *stats.Stats, c chart.Chart) chart.Table {
+	t := chart.Table{Header: []string{rq.T("ch.regime"), rq.T("ch.week"), rq.T("ch.deadlines.met"), rq.T("ch.deadlines.late"), rq.T("ch.deadlines.missed"), rq.T("ch.share_met")}}
+	row := func(name, week string, m, l, x int64) []string {
+		share := "—"
+		if m+l+x > 0 {
+			share = strconv.Itoa(chart.Share(float64(m), float64(m+l+x))) + "%"
+		}
+		return []string{name, week, strconv.FormatInt(m, 10), strconv.FormatInt(l, 10), strconv.FormatInt(x, 10), share}
+	}
+	for i, r := range st.Compliance {
+		for w := range st.Weeks {
+			if r.Met[w]+r.Late[w]+r.Missed[w] > 0 {
+				t.Rows = append(t.Rows, row(c.Categories[i], weekLabel(st.Weeks[w]), r.Met[w], r.Late[w], r.Missed[w]))
+			}
+		}
+		m, l, x := r.Totals()
+		t.Rows = append(t.Rows, row(c.Categories[i], rq.T("ch.total"), m, l, x))
+	}
+	return t
+}
+
+// weekLabel is a week's first day as 11/23.
+func weekLabel(day string) string {
+	if len(day) < 10 {
+		return day
+	}
+	return strings.ReplaceAll(strings.TrimLeft(day[5:], "0"), "-", "/")
+}
+
 func floats(v []int64) []float64 {
 	out := make([]float64, len(v))
 	for i, x := range v {
@@ -168,6 +199,9 @@ func (s *server) chartView(rq *req, name string, weeks int) (chartView, error) {
 	v.Scope = tr(rq, chartScopeKeys, st.Scope)
 	v.SVG = chart.Render(c)
 	v.Table = c.Table()
+	if st.Chart == stats.Deadlines {
+		v.Table = deadlineTable(rq, st, c)
+	}
 	for j, sr := range st.Series {
 		for i, sup := range sr.Suppressed {
 			if sup && i < len(v.Table.Rows) && j+1 < len(v.Table.Rows[i]) {
