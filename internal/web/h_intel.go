@@ -467,7 +467,7 @@ func (s *server) intelExport(w http.ResponseWriter, rq *req) {
 
 // ---- object detail -------------------------------------------------------------
 
-type changeRow struct{ Op, Path, Old, New string }
+type changeRow struct{ Op, OpLabel, Path, Old, New string }
 
 type versionRow struct {
 	Version    string
@@ -494,6 +494,14 @@ type sightingRow struct {
 	Anonymous     bool
 	Note          string
 }
+
+// relKindKeys name the links of sightings and a relationship's own ends
+// (other kinds are STIX relationship types, shown as they are).
+var relKindKeys = map[string]string{"source": "intel.rel.kind.source", "target": "intel.rel.kind.target",
+	"sighting-of": "intel.rel.kind.sighting-of", "where-sighted": "intel.rel.kind.where-sighted", "observed-data": "intel.rel.kind.observed-data"}
+
+// diffOpKeys name the kinds of change between versions.
+var diffOpKeys = map[string]string{"added": "intel.diff.op.added", "changed": "intel.diff.op.changed", "removed": "intel.diff.op.removed"}
 
 // relEnd is an object at one end of a relationship, as the page links it.
 type relEnd struct {
@@ -590,7 +598,7 @@ func (s *server) objectData(w http.ResponseWriter, rq *req, sightForm, overrideF
 		vr := versionRow{Version: v.VersionText, Added: v.DateAdded, Collection: collName(v.CollectionID), TLP: badgeOf(v.TLP),
 			Revoked: v.Revoked, First: v.First}
 		for _, c := range v.Changes {
-			vr.Changes = append(vr.Changes, changeRow{Op: c.Op, Path: c.Path, Old: string(c.Old), New: string(c.New)})
+			vr.Changes = append(vr.Changes, changeRow{Op: c.Op, OpLabel: rq.T(diffOpKeys[c.Op]), Path: c.Path, Old: string(c.Old), New: string(c.New)})
 		}
 		d.Versions = append(d.Versions, vr)
 	}
@@ -600,9 +608,8 @@ func (s *server) objectData(w http.ResponseWriter, rq *req, sightForm, overrideF
 	}
 	for _, r := range rels {
 		row := relRow{Out: r.Direction == "out", Kind: r.Kind, Code: true, Other: relEndOf(r.Other), Hidden: r.Hidden, Via: relEndOf(r.Via)}
-		switch r.Kind {
-		case "source", "target", "sighting-of", "where-sighted", "observed-data":
-			row.Kind, row.Code = rq.T("intel.rel.kind."+r.Kind), false
+		if key, ok := relKindKeys[r.Kind]; ok {
+			row.Kind, row.Code = rq.T(key), false
 		}
 		d.Relations = append(d.Relations, row)
 	}
