@@ -66,6 +66,12 @@ func e2eFlow(t *testing.T, lang string) {
 			b.shotOf(s, fmt.Sprintf("%d-e2e-%s-%s-%s.png", n, step, lang, strings.Trim(s, "#")))
 		}
 	}
+	// phone saves the page as a phone shows it (390 px wide).
+	phone := func(b *browser, n int, step string) {
+		b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		b.shot(fmt.Sprintf("%d-e2e-%s-%s-phone.png", n, step, lang))
+		b.do("desktop viewport", chromedp.EmulateViewport(1280, 900))
+	}
 	title := map[string]string{"ja": "SSL-VPN不正アクセス 変電所監視系", "en": "SSL-VPN unauthorised access, substation monitoring"}[lang]
 	summary := map[string]string{"ja": "SSL-VPN装置の管理者アカウントで不審なログインを確認した。", "en": "Suspicious logins with the SSL-VPN appliance's administrator account."}[lang]
 	update := map[string]string{"ja": "侵入経路はSSL-VPNの既知の脆弱性（CVE-2024-21762）と判明。", "en": "The way in was a known SSL-VPN vulnerability (CVE-2024-21762)."}[lang]
@@ -125,6 +131,7 @@ func e2eFlow(t *testing.T, lang string) {
 		chromedp.SetValue(chromedp.CSS("#f-iocs-state"), "known"),
 		chromedp.SetValue(chromedp.CSS("#f-iocs-confidence"), "possible"))
 	shot(rep, 91, "form", "#sec-event")
+	phone(rep, 91, "form")
 	rep.submit("save the draft", "#inc-save", "#timeline")
 	rep.contains("#inc-state", T("inc.state.draft"))
 	rep.contains("#content", summary, T("inc.conf.likely"))
@@ -257,6 +264,7 @@ func e2eFlow(t *testing.T, lang string) {
 	sup.submit("open the alert", `#alerts a[href="`+alertURL+`"]`, "#ack-form")
 	sup.contains("#summary", "CVE-2024-21762")
 	shot(sup, 97, "alert-inbox", "#ack")
+	phone(sup, 97, "alert-inbox")
 	sup.submit("acknowledge", "#ack-form button[type=submit]", "#ack",
 		chromedp.SetValue(chromedp.CSS("#ack-form select[name=ack_state]"), "actioned"),
 		chromedp.SendKeys(chromedp.CSS("#ack-form textarea[name=ack_actions]"), "FortiOS 7.2.7へ更新済み"))
@@ -271,4 +279,5 @@ func e2eFlow(t *testing.T, lang string) {
 	rep.open(base, incURL, "#feedback")
 	rep.contains("#feedback", alertRef, advice)
 	shot(rep, 99, "feedback", "#feedback", "#info-requests")
+	phone(rep, 99, "feedback")
 }
