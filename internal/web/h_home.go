@@ -65,6 +65,7 @@ type homeStat struct {
 // homeDue is one deadline with its countdown.
 type homeDue struct {
 	Regime, Stage string
+	Jurisdiction  string // JP, EU, US
 	At            time.Time
 	Text          string // "残り 3時間12分" / "3 h 12 min left" / "overdue by …"
 	Class         string // overdue | soon | ""
@@ -609,6 +610,7 @@ func (s *server) homeIncidentOf(rq *req, names incRegimeNames, in incident.Incid
 		seen[due.Regime] = true
 		h := homeDueOf(rq, *due.Due, now)
 		h.Regime, h.Stage = names.regime(rq.lang, due.Regime), names.stage(rq.lang, due.Regime, due.Stage)
+		h.Jurisdiction = names[due.Regime].Jurisdiction
 		r.Dues = append(r.Dues, h)
 	}
 	sort.SliceStable(r.Dues, func(i, j int) bool { return r.Dues[i].At.Before(r.Dues[j].At) })

@@ -20,6 +20,7 @@ import (
 	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/org"
 	"sakimori/internal/push"
+	"sakimori/internal/report"
 	"sakimori/internal/reporting"
 	"sakimori/internal/reporting/reportingtest"
 	"sakimori/internal/store"
@@ -83,7 +84,11 @@ func newHomeEnv(t *testing.T, d store.Dialect, withPush bool) *homeEnv {
 	if err := rep.PutSettings(ctx, w.P("op-a-admin"), &incident.Settings{Flow: incident.Flow{Steps: []incident.ApprovalKind{incident.ApproveLegal}}}); err != nil {
 		t.Fatal(err)
 	}
-	in, err := rep.Create(ctx, w.P("op-a-reporter"), reporting.NewIncident{Title: "承認待ちの報告"})
+	// Aware an hour ago, under Japan's and the EU's rules: a countdown for each.
+	aware := weathertest.Now.Add(-time.Hour)
+	c := report.Content{Class: report.Known(report.ClassMalwareInfection, report.Confirmed, aware, "EDR"),
+		Aware: report.Known(&aware, report.Confirmed, aware, "EDR"), Summary: report.Known("awaiting approval", report.Confirmed, aware, "EDR")}
+	in, err := rep.Create(ctx, w.P("op-a-reporter"), reporting.NewIncident{Title: "承認待ちの報告", Content: &c, Regimes: []string{"jp-acd", "eu-nis2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +151,8 @@ func TestHomePages(t *testing.T) {
 				{user: "op-a-reporter", lang: "ja", role: "staff",
 					sections: []string{"home-weather", "home-incidents", "home-tasks", "home-alerts", "home-exposures", "home-indicators"},
 					in: map[string][]string{
-						"home-incidents": {"Ransomware at substation", "Phishing wave", "承認待ちの報告", "data-countdown", "残り", `href="/incidents"`},
+						"home-incidents": {"Ransomware at substation", "Phishing wave", "承認待ちの報告", "data-countdown", "残り", `href="/incidents"`,
+							`<span class="juris">JP</span>`, `<span class="juris">EU</span>`, "NIS2"},
 						"home-alerts":    {"ALR-2026-al-2", "フィッシング注意"},
 						"home-exposures": {"SCADA", "CVE-2024-21762", "悪用確認済み", `href="/computers/cmp-1"`},
 						"home-weather":   {"嵐", "<svg", "電力"},
