@@ -294,3 +294,53 @@ func TestSeenAt(t *testing.T) {
 		}
 	}
 }
+
+// TestExportView: "export this view" writes the indicators of the view
+// only, under the reader's entitlement, in every format.
+func TestExportView(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w, s := world(t, db)
+		n := 80
+		for _, tc := range []struct {
+			who  string
+			vf   intel.ViewFilter
+			want []string
+			not  []string
+		}{
+			{"op-a-analyst", intel.ViewFilter{}, []string{"203.0.113.7", "evil.example"}, []string{"192.0.2.66"}},
+			{"op-b-analyst", intel.ViewFilter{}, []string{"203.0.113.7", "192.0.2.66"}, nil},
+			{"op-b-analyst", intel.ViewFilter{TLPs: []marking.TLP{marking.TLPRed}}, []string{"192.0.2.66"}, []string{"203.0.113.7"}},
+			{"op-a-analyst", intel.ViewFilter{TLPs: []marking.TLP{marking.TLPRed}}, nil, []string{"192.0.2.66", "203.0.113.7"}},
+			{"op-b-analyst", intel.ViewFilter{MinConfidence: &n}, []string{"203.0.113.7"}, []string{"evil.example", "192.0.2.66"}},
+			{"op-b-analyst", intel.ViewFilter{Text: "evil.example"}, []string{"evil.example"}, []string{"203.0.113.7", "phish@"}},
+			{"op-b-analyst", intel.ViewFilter{Types: []string{"malware"}}, nil, []string{"203.0.113.7", "192.0.2.66"}},
+		} {
+			for _, f := range export.Formats {
+				if f == export.FormatSuricataDataset || f == export.FormatMISPFeed {
+					continue
+				}
+				r, err := s.ExportView(ctx, w.P(tc.who), f, tc.vf, export.Options{})
+				if err != nil {
+					t.Fatalf("%s %+v %s: %v", tc.who, tc.vf, f, err)
+				}
+				body := string(r.Body)
+				for _, v := range tc.not {
+					if strings.Contains(body, v) {
+						t.Errorf("%s %+v %s: has %s", tc.who, tc.vf, f, v)
+					}
+				}
+				if f == export.FormatTXT || f == export.FormatCSV {
+					for _, v := range tc.want {
+						if !strings.Contains(body, v) {
+							t.Errorf("%s %+v %s: lacks %s", tc.who, tc.vf, f, v)
+						}
+					}
+				}
+			}
+		}
+		if _, err := s.ExportView(ctx, w.P("op-a-analyst"), "yaml", intel.ViewFilter{}, export.Options{}); err == nil {
+			t.Error("an unknown format was exported")
+		}
+	})
+}
