@@ -32,3 +32,11 @@ func TestChartLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestAttackLabel(t *testing.T) {
+	for id, want := range map[string]string{"T1566": "T1566 Phishing", "T1566.001": "T1566.001 (Phishing)", "T9999": "T9999", "T1190": "T1190 Exploit Public-Facing Application"} {
+		if got := attackLabel(id); got != want {
+			t.Errorf("attackLabel(%s) = %q, want %q", id, got, want)
+		}
+	}
+}

@@ -106,7 +106,7 @@ func chartOf(rq *req, st *stats.Stats) chart.Chart {
 		c.Categories, c.CategoryHeader, c.ValueHeader = nil, rq.T("ch.technique"), rq.T("ch.reports_col")
 		var vals []float64
 		for _, r := range st.Ranking {
-			c.Categories = append(c.Categories, r.Key)
+			c.Categories = append(c.Categories, attackLabel(r.Key))
 			vals = append(vals, float64(r.N))
 		}
 		c.Series = []chart.Series{{Key: "reports", Label: rq.T("ch.reports_col"), Values: vals}}
@@ -165,6 +165,39 @@ func weekLabel(day string) string {
 		return day
 	}
 	return strings.ReplaceAll(strings.TrimLeft(day[5:], "0"), "-", "/")
+}
+
+// attackNames are the names of common ATT&CK Enterprise techniques (MITRE
+// publishes them in English only), for the techniques chart's labels.
+var attackNames = map[string]string{
+	"T1001": "Data Obfuscation", "T1003": "OS Credential Dumping", "T1005": "Data from Local System", "T1021": "Remote Services",
+	"T1027": "Obfuscated Files or Information", "T1036": "Masquerading", "T1041": "Exfiltration Over C2 Channel",
+	"T1046": "Network Service Discovery", "T1047": "Windows Management Instrumentation", "T1053": "Scheduled Task/Job",
+	"T1055": "Process Injection", "T1059": "Command and Scripting Interpreter", "T1068": "Exploitation for Privilege Escalation",
+	"T1071": "Application Layer Protocol", "T1078": "Valid Accounts", "T1082": "System Information Discovery",
+	"T1083": "File and Directory Discovery", "T1105": "Ingress Tool Transfer", "T1110": "Brute Force",
+	"T1133": "External Remote Services", "T1189": "Drive-by Compromise", "T1190": "Exploit Public-Facing Application",
+	"T1195": "Supply Chain Compromise", "T1199": "Trusted Relationship", "T1203": "Exploitation for Client Execution",
+	"T1204": "User Execution", "T1210": "Exploitation of Remote Services", "T1486": "Data Encrypted for Impact",
+	"T1489": "Service Stop", "T1490": "Inhibit System Recovery", "T1498": "Network Denial of Service",
+	"T1499": "Endpoint Denial of Service", "T1505": "Server Software Component", "T1543": "Create or Modify System Process",
+	"T1547": "Boot or Logon Autostart Execution", "T1548": "Abuse Elevation Control Mechanism", "T1562": "Impair Defenses",
+	"T1566": "Phishing", "T1567": "Exfiltration Over Web Service", "T1570": "Lateral Tool Transfer", "T1571": "Non-Standard Port",
+	"T1572": "Protocol Tunneling", "T1583": "Acquire Infrastructure", "T1588": "Obtain Capabilities", "T1595": "Active Scanning",
+}
+
+// attackLabel is a technique's id with its name when known (a
+// sub-technique with its parent's): "T1566 Phishing", "T1566.001 (Phishing)".
+func attackLabel(id string) string {
+	parent, sub, _ := strings.Cut(id, ".")
+	name, ok := attackNames[parent]
+	switch {
+	case !ok:
+		return id
+	case sub != "":
+		return id + " (" + name + ")"
+	}
+	return id + " " + name
 }
 
 func floats(v []int64) []float64 {
