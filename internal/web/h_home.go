@@ -24,6 +24,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +41,7 @@ import (
 	"sakimori/internal/regime"
 	"sakimori/internal/reporting"
 	"sakimori/internal/store"
+	"sakimori/internal/vuln"
 	"sakimori/internal/weather"
 )
 
@@ -138,6 +140,18 @@ type homeExposures struct {
 	Computers int // distinct computers exposed
 	Exploited int // exposures to known-exploited vulnerabilities
 	Rows      []homeExposure
+}
+
+type homeRequest struct {
+	ID, VulnID, Questions string
+	Due                   homeDue
+}
+
+type homeRequests struct {
+	Failed  bool
+	Count   int
+	Overdue int
+	Rows    []homeRequest
 }
 
 type homeWeather struct {
@@ -281,6 +295,7 @@ type homeData struct {
 	Alerts     *homeAlerts
 	Indicators *homeIndicators
 	Exposures  *homeExposures
+	Requests   *homeRequests
 	Triage     *homeTriage
 	Desk       *homeAlertDesk
 	Clusters   *homeClusters
@@ -411,9 +426,9 @@ func homeOrder(d *homeData) []string {
 	case d.Gov:
 		return []string{"platform", "triage", "desk", "clusters", "wxoverview", "expoverview", "indicators", "audit"}
 	case d.Summary:
-		return []string{"weather", "incidents", "tasks", "alerts", "exposures", "indicators"}
+		return []string{"weather", "incidents", "tasks", "requests", "alerts", "exposures", "indicators"}
 	}
-	return []string{"platform", "audit", "incidents", "tasks", "alerts", "weather", "exposures", "indicators"}
+	return []string{"platform", "audit", "incidents", "tasks", "requests", "alerts", "weather", "exposures", "indicators"}
 }
 
 // homeStats are the glance row: the counts of the sections shown.
@@ -431,6 +446,9 @@ func (s *server) homeStats(rq *req, d *homeData) {
 	}
 	if x := d.Tasks; x != nil && !x.Failed {
 		add(x.Count, "home.stat.waiting_for_you", "/incidents#tasks", true)
+	}
+	if x := d.Requests; x != nil && !x.Failed {
+		add(x.Count, "home.stat.vendor_requests", "/vendor-requests", x.Overdue > 0)
 	}
 	if x := d.Alerts; x != nil && !x.Failed {
 		add(x.Count, "home.stat.alerts_to_ack", "/alerts?unacked=1", true)
@@ -507,6 +525,9 @@ func (s *server) homeOrg(rq *req, o *org.Organisation, d *homeData) {
 	s.homeAlerts(rq, d)
 	if s.opt.Exposure != nil && (o.Kind == org.KindOperator || o.Kind == org.KindSupplier) {
 		s.homeExposures(rq, d)
+	}
+	if s.opt.Exposure != nil && (o.Kind == org.KindVendor || o.Kind == org.KindSupplier) {
+		s.homeRequests(rq, d)
 	}
 	s.homeIndicators(rq, d)
 }
@@ -739,6 +760,32 @@ func (s *server) homeExposures(rq *req, d *homeData) {
 	}
 	x.Computers = len(comps)
 	d.Exposures = x
+}
+
+// homeRequests: the government's open requests to a vendor (or a
+// supplier) about vulnerabilities in its products, the nearest due first.
+func (s *server) homeRequests(rq *req, d *homeData) {
+	rs, err := s.opt.Exposure.Requests(rq.Context(), rq.P, store.RequestQuery{Limit: homeAlertScan})
+	if err != nil {
+		if !s.homeHidden(rq, "vendor requests", err) {
+			d.Requests = &homeRequests{Failed: true}
+		}
+		return
+	}
+	rs = slices.DeleteFunc(rs, func(r vuln.Request) bool { return !r.State.Open() })
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].DueAt.Before(rs[j].DueAt) })
+	x := &homeRequests{Count: len(rs)}
+	for _, r := range rs {
+		if r.Overdue(d.Now) {
+			x.Overdue++
+		}
+		if len(x.Rows) < homeTop {
+			x.Rows = append(x.Rows, homeRequest{ID: r.ID, VulnID: r.VulnID, Questions: r.Questions, Due: homeDueOf(rq, r.DueAt, d.Now)})
+		}
+	}
+	if x.Count > 0 || rq.P.Org.Kind == org.KindVendor {
+		d.Requests = x // a supplier without requests is not shown the section
+	}
 }
 
 // ---- government ----------------------------------------------------------------------

@@ -25,6 +25,7 @@ import (
 	"sakimori/internal/reporting/reportingtest"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
+	"sakimori/internal/vuln"
 	"sakimori/internal/weather"
 	"sakimori/internal/weather/weathertest"
 	"sakimori/internal/web"
@@ -98,8 +99,13 @@ func newHomeEnv(t *testing.T, d store.Dialect, withPush bool) *homeEnv {
 	if _, err := rep.Create(ctx, w.P("op-b-admin"), reporting.NewIncident{Title: "Railway signalling fault"}); err != nil {
 		t.Fatal(err)
 	}
-	opt := web.Options{Reporting: rep, Weather: ws, Alerting: al, Correlate: correlate.New(db, inteltest.Quiet),
-		Exposure: exposure.New(db, inteltest.Quiet)}
+	// The NCO asks the vendor about the exploited vulnerability, due in 3 days.
+	x := exposure.New(db, inteltest.Quiet)
+	if err := x.RequestVendor(ctx, w.P("nco-analyst"), &vuln.Request{VulnID: "CVE-2024-21762", VendorOrgID: w.Orgs["ven"].ID,
+		Questions: "Which versions fix it?", DueAt: weathertest.Now.Add(72 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	opt := web.Options{Reporting: rep, Weather: ws, Alerting: al, Correlate: correlate.New(db, inteltest.Quiet), Exposure: x}
 	if withPush {
 		opt.Push = push.New(db, inteltest.Quiet)
 		opt.Push.Intel = w.Svc
@@ -128,7 +134,7 @@ func homeSection(body, id string) string {
 	return body[i : i+j]
 }
 
-var homeSections = []string{"home-weather", "home-incidents", "home-tasks", "home-alerts", "home-exposures", "home-indicators",
+var homeSections = []string{"home-weather", "home-incidents", "home-tasks", "home-requests", "home-alerts", "home-exposures", "home-indicators",
 	"home-triage", "home-desk", "home-clusters", "home-wxoverview", "home-expoverview", "home-audit", "home-platform"}
 
 // TestHomePages: each role's home page has its sections and nothing of
@@ -180,6 +186,11 @@ func TestHomePages(t *testing.T) {
 					in: map[string][]string{"home-incidents": {"No open incidents.", `href="/incidents/new"`},
 						"home-alerts": {"Every alert to your organisation is acknowledged."}},
 					not: slices.Concat(opA, opB, []string{"ALR-2026-al-1"})},
+				{user: "ven-admin", lang: "en", role: "staff",
+					sections: []string{"home-weather", "home-incidents", "home-tasks", "home-requests", "home-alerts", "home-indicators"},
+					in: map[string][]string{"home-requests": {"CVE-2024-21762", "Which versions fix it?", "data-countdown", `href="/vendor-requests/`},
+						"home-incidents": {"No open incidents."}},
+					not: slices.Concat(opA, opB)},
 				{user: "nco-analyst", lang: "ja", role: "government",
 					sections: []string{"home-triage", "home-desk", "home-clusters", "home-wxoverview", "home-expoverview", "home-indicators"},
 					in: map[string][]string{
