@@ -281,3 +281,83 @@ func e2eFlow(t *testing.T, lang string) {
 	shot(rep, 99, "feedback", "#feedback", "#info-requests")
 	phone(rep, 99, "feedback")
 }
+
+// TestBrowserAnalysisTour drives the other analysis and administration
+// pages of issue #8 item 4 in headless Chromium, in Japanese and English:
+// the NCO analyst confirms a correlation cluster and drafts an alert from
+// it; the operator marks its critical computer's exposure to a
+// vulnerability as mitigated; the vendor answers the government's
+// request and the NCO reads the answer; the operator's administrator adds
+// a user; the commission's auditor verifies the audit trail. Screenshots:
+// 8x-tour-<step>-<lang>.png.
+func TestBrowserAnalysisTour(t *testing.T) {
+	for _, lang := range []string{"ja", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			g := newWorldEnv(t, storetest.Open(t, store.SQLite))
+			msg := catalogue(t, lang)
+			accept := map[string]string{"ja": "ja-JP,ja;q=0.9", "en": "en-GB,en;q=0.9"}[lang]
+			cr := newChromium(t, g.srv.URL, 3*time.Minute)
+			base := g.srv.URL
+			shot := func(b *browser, n int, step, sel string) {
+				b.shotOf(sel, fmt.Sprintf("%d-tour-%s-%s.png", n, step, lang))
+			}
+
+			// 1. The NCO confirms the cluster and drafts an alert from it.
+			nco := cr.user(flowEmail("nco-analyst"), accept)
+			nco.open(base, "/clusters", "#clusters")
+			nco.contains("#clusters", g.cl.Ref)
+			nco.submit("open the cluster", `#clusters a[href="/clusters/`+g.cl.ID+`"]`, "#cluster-form")
+			nco.contains("#orgs", "op-a", "op-b")
+			nco.submit("confirm", "#cluster-form button[type=submit]", "#cluster-form",
+				chromedp.SetValue(chromedp.CSS("#cluster-form select[name=status]"), "confirmed"),
+				chromedp.SetValue(chromedp.CSS("#cluster-form input[name=title]"), "VPN C2"))
+			nco.contains("main h1", "VPN C2")
+			nco.contains(".badges", msg["cl.status.confirmed"])
+			shot(nco, 80, "cluster", "main")
+			nco.submit("draft an alert", "#draft-alert", "#alert-form")
+			if v, _ := chromedp.Run(nco.ctx, chromedp.Value(chromedp.CSS("#f-indicators"))); !strings.Contains(v, "203.0.113.171") {
+				t.Errorf("the alert drafted from the cluster lacks its value: %q", v)
+			}
+
+			// 2. The operator marks its computer's exposure as mitigated.
+			op := cr.user(flowEmail("op-a-analyst"), accept)
+			op.open(base, "/computers", "main table")
+			op.submit("open the computer", `a[href="/computers/`+g.comp.ID+`"]`, ".exposure-form")
+			op.contains("main", cveFortiOS, msg["exp.state.open"])
+			op.submit("mitigate", ".exposure-form button[type=submit]", "main",
+				chromedp.SetValue(chromedp.CSS(".exposure-form select[name=state]"), "mitigated"),
+				chromedp.SendKeys(chromedp.CSS(".exposure-form textarea[name=state_note]"), "SSL-VPN無効化"))
+			op.contains("main", msg["exp.state.mitigated"], "SSL-VPN無効化")
+			shot(op, 81, "exposure", "main")
+
+			// 3. The vendor answers the request; the NCO reads the answer.
+			ven := cr.user(flowEmail("ven-analyst"), accept)
+			ven.open(base, "/vendor-requests", "main table")
+			ven.submit("open the request", `a[href="/vendor-requests/`+g.vr.ID+`"]`, "#answer-form")
+			ven.submit("answer", "#answer-form button[type=submit]", "#answer",
+				chromedp.SendKeys(chromedp.CSS("#answer-form textarea[name=fixed_versions]"), "7.2.7, 7.4.3"),
+				chromedp.SendKeys(chromedp.CSS("#answer-form textarea[name=fix_timeline]"), "fixed releases available"))
+			nco.open(base, "/vendor-requests/"+g.vr.ID, "#answer")
+			nco.contains("main", msg["vreq.state.answered"], "7.2.7, 7.4.3")
+			shot(nco, 82, "vendor-answer", "main")
+
+			// 4. The operator's administrator adds a user.
+			adm := cr.user(flowEmail("op-a-admin"), accept)
+			adm.open(base, "/users/new", "#user-form")
+			adm.submit("add a user", "#user-form button[type=submit]", "#user-edit",
+				chromedp.SendKeys(chromedp.CSS("#f-email"), "new-analyst@op-a.example.jp"),
+				chromedp.SendKeys(chromedp.CSS("#f-display_name"), "新任 分析担当"),
+				chromedp.Click(chromedp.CSS(`#user-form input[name=roles][value=analyst]`)),
+				chromedp.SendKeys(chromedp.CSS("#f-password"), "a long enough initial password"))
+			adm.contains("main", "新任 分析担当", msg["done.user_created"])
+			shot(adm, 83, "user", "main")
+
+			// 5. The commission's auditor verifies the audit trail.
+			aud := cr.user(flowEmail("commission-auditor"), accept)
+			aud.open(base, "/audit", "#verify-form")
+			aud.submit("verify", "#verify-form button[type=submit]", "#verify-result")
+			aud.contains("#verify-result", msg["audit.verify_ok"])
+			shot(aud, 84, "audit", "main")
+		})
+	}
+}
