@@ -191,6 +191,10 @@ func TestFormsRejectBadInput(t *testing.T) {
 		{name: "change password", user: "op-a-analyst", page: "/account", form: "password-form", post: "/account/password",
 			vals:  url.Values{"current_password": {"not my password"}, "password": {"a long enough new password"}, "password_confirm": {"a long enough new password"}},
 			field: "current_password"},
+		{name: "verify the audit trail", user: "commission-auditor", page: "/audit", form: "verify-form", post: "/audit/verify",
+			vals: url.Values{"anchor": {"12:not-a-hash"}}, field: "anchor", keep: []string{"12:not-a-hash"}},
+		{name: "exposure state", user: "op-a-analyst", page: "/computers/" + g.comp.ID, form: "", post: "/computers/" + g.comp.ID + "/exposures/" + cveFortiOS,
+			vals: url.Values{"state": {"gone"}, "state_note": {"保持される状況メモ"}, "from": {"/computers/" + g.comp.ID}}, field: "state", keep: []string{"保持される状況メモ"}},
 		{name: "token", user: "op-a-analyst", page: "/tokens", form: "token-form", post: "/tokens",
 			vals: url.Values{"name": {""}, "scopes": {"read"}, "expires": {"30"}}, field: "name"},
 	}
@@ -247,6 +251,29 @@ func TestFormsRejectBadInput(t *testing.T) {
 	}
 }
 
+// TestLoginFormRejectsBadInput: the sign-in form names a missing address
+// in the user's language and keeps the address typed when the password
+// is wrong (never the password); a post without its token is refused.
+func TestLoginFormRejectsBadInput(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite))
+	for _, lang := range []string{"ja", "en"} {
+		msg := catalogue(t, lang)
+		c := e.client(lang)
+		lp := c.get("/login").must(t, http.StatusOK)
+		tok := csrfRE.FindStringSubmatch(lp.Body)[1]
+		c.do(http.MethodPost, "/login", url.Values{"email": {"admin@alpha.example"}, "password": {password}}).must(t, http.StatusForbidden)
+		p := c.do(http.MethodPost, "/login", url.Values{"csrf": {tok}, "email": {""}, "password": {"x"}})
+		if p.Status < 400 || p.Status > 499 || !strings.Contains(p.Body, `id="login"`) {
+			t.Fatalf("%s: empty address: %d", lang, p.Status)
+		}
+		checkFieldError(t, msg, lang, p, "email")
+		p = c.do(http.MethodPost, "/login", url.Values{"csrf": {tok}, "email": {"admin@alpha.example"}, "password": {"wrong password"}})
+		if p.Status < 400 || p.Status > 499 || !strings.Contains(p.Body, `value="admin@alpha.example"`) || strings.Contains(p.Body, "wrong password") {
+			t.Errorf("%s: wrong password: %d, the address kept: %v", lang, p.Status, strings.Contains(p.Body, `value="admin@alpha.example"`))
+		}
+	}
+}
+
 // formNamed is the HTML of the form with id in body.
 func formNamed(body, id string) string {
 	for _, f := range formPostRE.FindAllString(body, -1) {
@@ -273,18 +300,33 @@ func checkCSRF(t *testing.T, path string, p *page) {
 func checkFieldError(t *testing.T, msg map[string]string, lang string, p *page, name string) {
 	t.Helper()
 	id := "f-" + strings.NewReplacer(".", "-").Replace(name)
+	errID, row := id+"-err", false
 	reason := p.fieldError(name)
 	if reason == "" {
 		t.Fatalf("no error next to %s; the page says: %s", name, formErrRE.FindString(p.Body))
 	}
 	tag := regexp.MustCompile(strings.Replace(formTagRE, "%s", regexp.QuoteMeta(id), 1)).FindString(p.Body)
-	if !strings.Contains(tag, `aria-invalid="true"`) || !regexp.MustCompile(`aria-describedby="[^"]*\b`+regexp.QuoteMeta(id)+`-err\b`).MatchString(tag) {
+	if tag == "" {
+		// An input of a form repeated on the page (one per row) has an id
+		// of its own and points at the error.
+		tag = regexp.MustCompile(`<(?:input|select|textarea)[^>]*aria-describedby="[^"]*\b` + regexp.QuoteMeta(id) + `-err\b[^>]*>`).FindString(p.Body)
+		if m := formIDAttRE.FindStringSubmatch(tag); m != nil {
+			id, row = m[1], true
+		}
+	}
+	if !strings.Contains(tag, `aria-invalid="true"`) || !regexp.MustCompile(`aria-describedby="[^"]*\b`+regexp.QuoteMeta(errID)+`\b`).MatchString(tag) {
 		t.Errorf("the input does not point at its error: %q", tag)
 	}
 	var label string
 	for _, m := range formSumRE.FindAllStringSubmatch(p.Body, -1) {
 		if m[1] == id {
 			label, _, _ = strings.Cut(html.UnescapeString(m[2]), map[string]string{"ja": "：", "en": ": "}[lang])
+		}
+	}
+	if label == "" && row {
+		// A form of a table row: no summary, its label next to it.
+		if m := regexp.MustCompile(`<label for="` + regexp.QuoteMeta(id) + `"[^>]*>([^<]+)`).FindStringSubmatch(p.Body); m != nil {
+			label = html.UnescapeString(m[1])
 		}
 	}
 	switch {

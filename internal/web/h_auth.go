@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"sakimori/internal/auth"
@@ -58,6 +59,18 @@ func (s *server) loginSubmit(w http.ResponseWriter, rq *req) {
 	email := rq.PostForm.Get("email")
 	f := newForm(url.Values{"email": {email}, "next": {next}})
 	rq.here = "/login?next=" + url.QueryEscape(next)
+	// Say which box is empty before asking the service (which answers
+	// every failure alike, not to tell whether an address exists).
+	if strings.TrimSpace(email) == "" {
+		f.invalid("email", rq.T("reason.required"))
+	}
+	if rq.PostForm.Get("password") == "" {
+		f.invalid("password", rq.T("reason.required"))
+	}
+	if f.Failed() {
+		s.render(w, rq, http.StatusBadRequest, "login", loginData{Form: f, Token: c.Value})
+		return
+	}
 	p, err := s.svc.Login(rq.Context(), email, rq.PostForm.Get("password"), clientAddr(rq.Request))
 	if err == nil {
 		var secret string
