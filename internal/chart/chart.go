@@ -27,7 +27,8 @@ const (
 	// StackedBars: one vertical bar per category (e.g. week), stacked by
 	// series, with a legend.
 	StackedBars Kind = "stacked"
-	// HBars: ranked horizontal bars, one per category, of the first series.
+	// HBars: ranked horizontal bars, one per category, stacked by series
+	// (with a legend when there are several).
 	HBars Kind = "hbars"
 	// Lines: one line per series over the categories, a marker per point.
 	Lines Kind = "lines"
@@ -410,11 +411,10 @@ func hbars(c Chart) template.HTML {
 	if len(c.Categories) == 0 || len(c.Series) == 0 || c.empty() {
 		return c.emptyChart()
 	}
-	s := c.Series[0]
 	top := 0.0
 	labelW := 0.0
 	for i, l := range c.Categories {
-		top = math.Max(top, value(s, i))
+		top = math.Max(top, c.total(i))
 		labelW = math.Max(labelW, textWidth(l, fontSize))
 	}
 	labelW = math.Min(labelW+8, width*0.4)
@@ -424,24 +424,36 @@ func hbars(c Chart) template.HTML {
 	plotW := width - labelW - right
 	scale := plotW / ticks[len(ticks)-1]
 	h := plotTop + rowH*float64(len(c.Categories)) + 22
-	var b strings.Builder
-	c.open(&b, h)
-	b.WriteString(`<g class="axis">`)
+	var body strings.Builder
+	body.WriteString(`<g class="axis">`)
 	for _, t := range ticks {
 		x := labelW + t*scale
-		fmt.Fprintf(&b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s"/>`, f(x), f(plotTop), f(x), f(h-18), map[bool]string{true: "#5f6b7c", false: "#e4e8ee"}[t == 0])
-		fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="middle" font-size="%d" fill="#4a5566">%s</text>`, f(x), f(h-4), fontSize-1, tickLabel(t))
+		fmt.Fprintf(&body, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s"/>`, f(x), f(plotTop), f(x), f(h-18), map[bool]string{true: "#5f6b7c", false: "#e4e8ee"}[t == 0])
+		fmt.Fprintf(&body, `<text x="%s" y="%s" text-anchor="middle" font-size="%d" fill="#4a5566">%s</text>`, f(x), f(h-4), fontSize-1, tickLabel(t))
 	}
-	b.WriteString(`</g><g class="bars">`)
+	body.WriteString(`</g><g class="bars">`)
 	for i, l := range c.Categories {
-		v := value(s, i)
+		t := c.total(i)
 		y := plotTop + rowH*float64(i)
-		label := fit(l, labelW-8)
-		fmt.Fprintf(&b, `<g><title>%s: %s%s</title><text x="%s" y="%s" text-anchor="end" fill="#1a1f29">%s</text>`, esc(l), num(v), esc(c.Unit), f(labelW-6), f(y+rowH/2+4), esc(label))
-		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s"/>`, f(labelW), f(y+(rowH-barH)/2), f(math.Max(v*scale, 0)), f(barH), c.colour(0))
-		fmt.Fprintf(&b, `<text x="%s" y="%s" fill="#1a1f29">%s</text></g>`, f(labelW+v*scale+4), f(y+rowH/2+4), num(v))
+		fmt.Fprintf(&body, `<g><title>%s: %s%s</title><text x="%s" y="%s" text-anchor="end" fill="#1a1f29">%s</text>`, esc(l), num(t), esc(c.Unit), f(labelW-6), f(y+rowH/2+4), esc(fit(l, labelW-8)))
+		x := labelW
+		for j, s := range c.Series {
+			v := value(s, i)
+			if v == 0 {
+				continue
+			}
+			fmt.Fprintf(&body, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s" stroke="#fff" stroke-width="0.5"><title>%s %s: %s%s</title></rect>`,
+				f(x), f(y+(rowH-barH)/2), f(v*scale), f(barH), c.fill(j), esc(l), esc(s.Label), num(v), esc(c.Unit))
+			x += v * scale
+		}
+		fmt.Fprintf(&body, `<text x="%s" y="%s" fill="#1a1f29">%s</text></g>`, f(x+4), f(y+rowH/2+4), num(t))
 	}
-	b.WriteString(`</g></svg>`)
+	body.WriteString(`</g>`)
+	lh := c.legend(&body, h+4, false)
+	var b strings.Builder
+	c.open(&b, h+4+lh)
+	b.WriteString(body.String())
+	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
 
@@ -599,7 +611,7 @@ type Table struct {
 // part's share in brackets).
 func (c Chart) Table() Table {
 	t := Table{Header: []string{c.CategoryHeader}}
-	if c.Kind == HBars {
+	if c.Kind == HBars && len(c.Series) < 2 {
 		t.Header = append(t.Header, c.ValueHeader)
 		for i, cat := range c.Categories {
 			v := 0.0

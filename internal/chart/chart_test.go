@@ -28,6 +28,8 @@ var golden = map[string]Chart{
 		CategoryHeader: "週", TotalHeader: "計", Unit: "件", Empty: "データなし"},
 	"hbars": {ID: "tech", Kind: HBars, Title: "Top techniques", Desc: "ATT&CK techniques by reports", Categories: []string{"T1566 Phishing", "T1190 Exploit Public-Facing Application", "T1486"},
 		Series: []Series{{Label: "reports", Values: []float64{12, 7, 1}}}, CategoryHeader: "Technique", ValueHeader: "Reports", Empty: "No data"},
+	"hbars2": {ID: "tech2", Kind: HBars, Title: "手法", Desc: "報告と共有", Categories: []string{"T1566", "T1190"},
+		Series: []Series{{Label: "報告", Values: []float64{3, 1}}, {Label: "共有", Values: []float64{2, 4}}}, CategoryHeader: "手法", TotalHeader: "計", Empty: "なし"},
 	"lines": {ID: "ind", Kind: Lines, Title: "Indicators", Desc: "by type", Categories: []string{"W1", "W2", "W3"},
 		Series: []Series{{Label: "ipv4", Values: []float64{10, 20, 5}}, {Label: "domain", Values: []float64{0, 4, 8}}}, CategoryHeader: "Week", TotalHeader: "Total", Empty: "none"},
 	"line1": {ID: "sig", Kind: Lines, Title: "Sightings", Desc: "own", Categories: []string{"W1", "W2"},
@@ -213,6 +215,9 @@ func TestTable(t *testing.T) {
 	h := golden["hbars"].Table()
 	if !slices.Equal(h.Header, []string{"Technique", "Reports"}) || !slices.Equal(h.Rows[0], []string{"T1566 Phishing", "12"}) {
 		t.Errorf("hbars table %v", h)
+	}
+	if h2 := golden["hbars2"].Table(); !slices.Equal(h2.Header, []string{"手法", "報告", "共有", "計"}) || !slices.Equal(h2.Rows[1], []string{"T1190", "1", "4", "5"}) {
+		t.Errorf("hbars2 table %v", h2)
 	}
 	p := golden["percent"].Table()
 	if !slices.Equal(p.Rows[0], []string{"APPI", "8 (80%)", "1 (10%)", "1 (10%)", "10"}) {

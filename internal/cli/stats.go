@@ -19,7 +19,7 @@ func init() {
 		"the numbers behind a chart (状況図): reports, techniques, indicators, deadlines or sightings, per week",
 		"CHART is one of: "+strings.Join(stats.Charts, ", ")+".\n"+
 			"  reports     incident reports first submitted each week, by the reporter's sector (the government: those submitted to it)\n"+
-			"  techniques  the ATT&CK techniques most often named in those reports\n"+
+			"  techniques  the ATT&CK techniques most often named in those reports and in attack patterns shared with you\n"+
 			"  indicators  indicators you may read first shared each week, by observable type\n"+
 			"  deadlines   reporting deadlines that fell due, per regime: met, late, missed\n"+
 			"  sightings   your organisation's and your sector's sightings each week (the government: everyone's);\n"+
@@ -59,12 +59,12 @@ func printStats(w io.Writer, st *stats.Stats) {
 	defer tw.Flush()
 	switch st.Chart {
 	case stats.Techniques:
-		fmt.Fprintln(tw, "rank\ttechnique\treports\t")
+		fmt.Fprintln(tw, "rank\ttechnique\treports\tshared\t")
 		if len(st.Ranking) == 0 {
-			fmt.Fprintln(tw, "-\t(none)\t0\t")
+			fmt.Fprintln(tw, "-\t(none)\t0\t0\t")
 		}
 		for i, r := range st.Ranking {
-			fmt.Fprintf(tw, "%d\t%s\t%d\t\n", i+1, r.Key, r.N)
+			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t\n", i+1, r.Key, r.N, r.Shared)
 		}
 	case stats.Deadlines:
 		fmt.Fprintln(tw, "regime\tmet\tlate\tmissed\tmet %\t")

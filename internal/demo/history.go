@@ -3,8 +3,8 @@ package demo
 // The demo's history (issue #8): twelve weeks of the past, so that the
 // charts (状況図) have something to draw: about sixty incident reports of
 // the five operators, with ATT&CK techniques and jp-acd deadlines met,
-// late and missed; indicators of several types shared week by week by the
-// NCO; and sightings of them by the operators.
+// late and missed; indicators of several types and attack patterns shared
+// week by week by the NCO; and sightings of them by the operators.
 //
 // The past is written with the store's clock (store.DB.Now) set back to
 // each moment, as if the platform had been running then: reports are
@@ -284,6 +284,23 @@ func SeedHistory(ctx context.Context, svc *reporting.Service, in *intel.Service)
 				})
 			}
 			sighted = append(sighted, batch...)
+			// And an attack pattern the week's advisory describes.
+			k := historyKinds[r.next(len(historyKinds))]
+			tech := k.techniques[r.next(len(k.techniques))]
+			created := week.Add(time.Duration(2+r.next(4*24)) * time.Hour)
+			ts := created.Format("2006-01-02T15:04:05.000Z")
+			ap := fmt.Sprintf(`{"type":"attack-pattern","spec_version":"2.1","id":"attack-pattern--%08x-4d1e-4a11-9c00-%012x","created":"%s","modified":"%s",`+
+				`"name":"%s","external_references":[{"source_name":"mitre-attack","external_id":"%s"}]}`, 0x5a770000+w, w, ts, ts, k.en, tech)
+			add(created.Add(time.Minute), func() error {
+				o, err := stix.Parse([]byte(ap))
+				if err != nil {
+					return fmt.Errorf("demo: history attack pattern: %w", err)
+				}
+				if _, err := in.Ingest(ctx, ncoP, HistoryCollection, []*stix.Object{o}, intel.IngestOptions{Source: "demo-history"}); err != nil {
+					return fmt.Errorf("demo: history attack pattern: %w", err)
+				}
+				return nil
+			})
 		}
 		// Sightings of them, by the operators, growing towards the present.
 		for w := range HistoryWeeks {

@@ -4,11 +4,13 @@
 // sightings trend, each over a window of JST weeks and counting only what
 // the principal may see:
 //
-//   - reports, techniques and deadlines: a government organisation the
-//     reports submitted to it (not as a partner), any other organisation
-//     its own, the command line without an organisation everyone's;
-//   - indicators: exactly the objects the sharing service would give the
-//     principal (collection, TLP and audience entitlement);
+//   - reports, techniques (as named in reports) and deadlines: a
+//     government organisation the reports submitted to it (not as a
+//     partner), any other organisation its own, the command line without
+//     an organisation everyone's;
+//   - indicators and techniques (as shared attack patterns): exactly the
+//     objects the sharing service would give the principal (collection,
+//     TLP and audience entitlement);
 //   - sightings: the organisation's own and its sector's (organisations
 //     outside the government; a week seen by fewer than two organisations
 //     is suppressed, as in the threat weather), the government everyone's.
@@ -101,10 +103,12 @@ type Series struct {
 	Suppressed []bool `json:"suppressed,omitempty"`
 }
 
-// Count is a ranked key.
+// Count is a ranked technique: the reports naming it and the shared
+// attack patterns (ATT&CK references) the principal may read.
 type Count struct {
-	Key string `json:"key"`
-	N   int64  `json:"count"`
+	Key    string `json:"key"`
+	N      int64  `json:"count"`
+	Shared int64  `json:"shared"`
 }
 
 // Compliance is one regime's deadlines that fell due in each week: met
@@ -312,7 +316,9 @@ func toSeries(rows []store.WeekCount, n int, order []string) []Series {
 }
 
 // Techniques ranks the ATT&CK techniques named by the reports first
-// submitted in the window (in the latest version the principal received).
+// submitted in the window (in the latest version the principal received)
+// and by the attack patterns first shared in it that the principal may
+// read (as the sharing service decides), by their sum.
 func (s *Service) Techniques(ctx context.Context, p *auth.Principal, weeks int) (*Stats, error) {
 	sc, scope, err := reportScope(p)
 	if err != nil {
@@ -323,13 +329,47 @@ func (s *Service) Techniques(ctx context.Context, p *auth.Principal, weeks int) 
 		return nil, err
 	}
 	st.Scope = scope
-	rows, err := s.DB.StatsTechniques(ctx, sc, b[0], b[len(b)-1], TopTechniques)
+	from, to := b[0], b[len(b)-1]
+	rows, err := s.DB.StatsTechniques(ctx, sc, from, to, TopTechniques)
 	if err != nil {
 		return nil, err
 	}
-	st.Ranking = []Count{}
+	by := map[string]*Count{}
 	for _, r := range rows {
-		st.Ranking = append(st.Ranking, Count{Key: r.Key, N: r.N})
+		by[r.Key] = &Count{Key: r.Key, N: r.N}
+	}
+	if auth.Authorize(p, auth.ActIntelRead, auth.Target{}) == nil {
+		q, err := s.objectScope(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		shared, err := s.DB.StatsAttackPatterns(ctx, q, from, to, TopTechniques)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range shared {
+			if by[r.Key] == nil {
+				by[r.Key] = &Count{Key: r.Key}
+			}
+			by[r.Key].Shared = r.N
+		}
+	}
+	st.Ranking = []Count{}
+	for _, c := range by {
+		st.Ranking = append(st.Ranking, *c)
+	}
+	sort.Slice(st.Ranking, func(i, j int) bool {
+		a, b := st.Ranking[i], st.Ranking[j]
+		if a.N+a.Shared != b.N+b.Shared {
+			return a.N+a.Shared > b.N+b.Shared
+		}
+		if a.N != b.N {
+			return a.N > b.N
+		}
+		return a.Key < b.Key
+	})
+	if len(st.Ranking) > TopTechniques {
+		st.Ranking = st.Ranking[:TopTechniques]
 	}
 	return st, nil
 }

@@ -83,6 +83,19 @@ func (w *world) indicator(t *testing.T, user, coll string, n int, ip string) {
 	}
 }
 
+func (w *world) attackPattern(t *testing.T, user, coll, technique string) {
+	t.Helper()
+	ts := time.Now().UTC().Add(-time.Hour).Format("2006-01-02T15:04:05.000Z")
+	o, err := stix.Parse([]byte(`{"type":"attack-pattern","spec_version":"2.1","id":"attack-pattern--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061","created":"` + ts +
+		`","modified":"` + ts + `","name":"pattern ` + technique + `","external_references":[{"source_name":"mitre-attack","external_id":"` + technique + `"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err := w.Svc.Ingest(context.Background(), w.P(user), coll, []*stix.Object{o}, intel.IngestOptions{}); err != nil || j.Rejected > 0 {
+		t.Fatalf("ingest: %v %+v", err, j)
+	}
+}
+
 func (w *world) sighting(t *testing.T, user string) {
 	t.Helper()
 	if err := w.Svc.AddSighting(context.Background(), w.P(user), &share.Sighting{StixID: "indicator--00000001-0000-4000-8000-000000000000"}); err != nil {
@@ -146,6 +159,7 @@ func TestEntitlement(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.indicator(t, "nco-analyst", "a-only", 2, "198.51.100.2")
+		w.attackPattern(t, "nco-analyst", "a-only", "T1486")
 		w.sighting(t, "op-a-analyst")
 
 		for _, tc := range []struct {
@@ -219,8 +233,11 @@ func TestEntitlement(t *testing.T) {
 		if sec.Key != "sector" || !strings.Contains(fmt.Sprint(sec.Suppressed), "true") {
 			t.Errorf("op-a's sector week is not suppressed: %+v", sec)
 		}
-		if st := get("nco-analyst", stats.Techniques); fmt.Sprint(st.Ranking) != "[{T1566 2} {T1190 1}]" {
+		if st := get("nco-analyst", stats.Techniques); fmt.Sprint(st.Ranking) != "[{T1566 2 0} {T1190 1 0} {T1486 0 1}]" {
 			t.Errorf("nco techniques %v", st.Ranking)
+		}
+		if st := get("op-a-analyst", stats.Techniques); fmt.Sprint(st.Ranking) != "[{T1566 2 0} {T1190 1 0} {T1486 0 1}]" {
+			t.Errorf("op-a techniques %v", st.Ranking)
 		}
 		if st := get("op-b-analyst", stats.Techniques); len(st.Ranking) != 0 {
 			t.Errorf("op-b sees techniques %v", st.Ranking)

@@ -312,3 +312,47 @@ func (db *DB) StatsSightings(ctx context.Context, sc SightingScope, weeks []time
 	args = append(args, b[0], b[len(b)-1])
 	return db.weekCounts(ctx, q, append(args, cargs...), true)
 }
+
+// StatsAttackPatterns counts, per ATT&CK technique id (the external id of
+// a "mitre-attack" reference), the attack patterns q entitles (its scopes
+// and owner) first shared in [from, to), most frequent first, at most
+// limit.
+func (db *DB) StatsAttackPatterns(ctx context.Context, q ObjectQuery, from, to time.Time, limit int) ([]KeyCount, error) {
+	eq := ObjectQuery{Scopes: q.Scopes, OwnerOrg: q.OwnerOrg, Types: []string{"attack-pattern"}, Versions: share.VersionMatch{First: true}}
+	where, args := db.objectWhere(&eq)
+	args = append(args, from.UnixMicro(), to.UnixMicro(), limitOr(limit, 10, 100))
+	inner := `SELECT pk, raw FROM stix_objects WHERE ` + where + ` AND date_added >= ? AND date_added < ?`
+	var qs string
+	if db.dialect == Postgres {
+		qs = `SELECT e.value->>'external_id', COUNT(DISTINCT o.pk) FROM (` + inner + `) o
+			CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(CAST(o.raw AS jsonb)->'external_references') = 'array'
+				THEN CAST(o.raw AS jsonb)->'external_references' ELSE CAST('[]' AS jsonb) END) AS e(value)
+			WHERE e.value->>'source_name' = 'mitre-attack' AND e.value->>'external_id' IS NOT NULL
+			GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`
+	} else {
+		qs = `SELECT json_extract(e.value, '$.external_id'), COUNT(DISTINCT o.pk) FROM (` + inner + `) o
+			JOIN json_each(o.raw, '$.external_references') e
+			WHERE json_extract(e.value, '$.source_name') = 'mitre-attack' AND json_extract(e.value, '$.external_id') IS NOT NULL
+			GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`
+	}
+	out := []KeyCount{}
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.rebind(qs), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k KeyCount
+			if err := rows.Scan(&k.Key, &k.N); err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, k)
+		}
+		return closeRows(rows)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

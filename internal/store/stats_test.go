@@ -168,13 +168,14 @@ func TestStatsIndicatorsAndSightings(t *testing.T) {
 			}
 		}
 		n := 0
+		raw := `{}`
 		add := func(coll *share.Collection, owner string, tlp marking.TLP, at time.Time, typ string, atoms ...store.Atom) {
 			t.Helper()
 			n++
 			db.Now = func() time.Time { return at }
 			o := store.NewObject{StixID: fmt.Sprintf("%s--%08d-0000-4000-8000-000000000000", typ, n), Type: typ, SpecVersion: "2.1",
 				Version: at, VersionText: at.Format(time.RFC3339), OwnerOrg: owner, AddedBy: "u", Source: "test", TLP: tlp, Name: "x",
-				Raw: []byte(`{}`), Atoms: atoms}
+				Raw: []byte(raw), Atoms: atoms}
 			if _, err := db.StoreObjects(ctx, cli, coll.ID, []store.NewObject{o}, nil, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -189,7 +190,32 @@ func TestStatsIndicatorsAndSightings(t *testing.T) {
 		add(open, w.nco.ID, marking.TLPClear, w0.Add(2*day), "malware")                     // not an indicator
 		add(amber, w.op.ID, marking.TLPAmber, w0.Add(8*day), "indicator", ip)
 		add(open, w.nco.ID, marking.TLPGreen, w0.Add(9*day), "indicator", dom)
+		// Attack patterns: two naming T1566 (one AMBER, op's), one T1190,
+		// one with only a CAPEC reference, one without references.
+		raw = `{"external_references":[{"source_name":"mitre-attack","external_id":"T1566"},{"source_name":"capec","external_id":"CAPEC-98"}]}`
+		add(open, w.nco.ID, marking.TLPClear, w0.Add(10*day), "attack-pattern")
+		add(amber, w.op.ID, marking.TLPAmber, w0.Add(10*day+time.Hour), "attack-pattern")
+		raw = `{"external_references":[{"source_name":"mitre-attack","external_id":"T1190"}]}`
+		add(open, w.nco.ID, marking.TLPClear, w0.Add(11*day), "attack-pattern")
+		raw = `{"external_references":[{"source_name":"capec","external_id":"CAPEC-1"}]}`
+		add(open, w.nco.ID, marking.TLPClear, w0.Add(11*day+time.Hour), "attack-pattern")
+		raw = `{"name":"no references"}`
+		add(open, w.nco.ID, marking.TLPClear, w0.Add(11*day+2*time.Hour), "attack-pattern")
 		db.Now = time.Now
+		clearOnly := store.ObjectQuery{Scopes: []store.CollectionScope{{CollectionID: open.ID, Allowed: []marking.TLP{marking.TLPClear}}}}
+		withAmber := store.ObjectQuery{Scopes: []store.CollectionScope{{CollectionID: open.ID, Allowed: []marking.TLP{marking.TLPClear}}, {CollectionID: amber.ID}}, OwnerOrg: w.op.ID}
+		for _, tc := range []struct {
+			q    store.ObjectQuery
+			want string
+		}{{clearOnly, "[{T1190 1} {T1566 1}]"}, {withAmber, "[{T1566 2} {T1190 1}]"}, {store.ObjectQuery{}, "[]"}} {
+			got, err := db.StatsAttackPatterns(ctx, tc.q, statsWeeks[0], statsWeeks[4], 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != tc.want {
+				t.Errorf("attack patterns = %v, want %s", got, tc.want)
+			}
+		}
 
 		for _, tc := range []struct {
 			name string

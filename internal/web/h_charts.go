@@ -104,12 +104,17 @@ func chartOf(rq *req, st *stats.Stats) chart.Chart {
 	case stats.Techniques:
 		c.Kind = chart.HBars
 		c.Categories, c.CategoryHeader, c.ValueHeader = nil, rq.T("ch.technique"), rq.T("ch.reports_col")
-		var vals []float64
+		var reports, shared []float64
+		anyShared := false
 		for _, r := range st.Ranking {
 			c.Categories = append(c.Categories, attackLabel(r.Key))
-			vals = append(vals, float64(r.N))
+			reports, shared = append(reports, float64(r.N)), append(shared, float64(r.Shared))
+			anyShared = anyShared || r.Shared > 0
 		}
-		c.Series = []chart.Series{{Key: "reports", Label: rq.T("ch.reports_col"), Values: vals}}
+		c.Series = []chart.Series{{Key: "reports", Label: rq.T("ch.reports_col"), Values: reports}}
+		if anyShared {
+			c.Series = append(c.Series, chart.Series{Key: "shared", Label: rq.T("ch.shared_col"), Values: shared})
+		}
 	case stats.Deadlines:
 		c.Kind = chart.Percent
 		c.Categories, c.CategoryHeader = nil, rq.T("ch.regime")
