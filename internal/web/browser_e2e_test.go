@@ -166,6 +166,9 @@ func e2eFlow(t *testing.T, lang string) {
 	rep.submit("submit", "#inc-submit", "#submissions table")
 	rep.contains("#inc-state", T("inc.state.submitted"))
 	rep.contains("#timeline", "JST")
+	if lang == "ja" {
+		rep.contains("#timeline", "認知（", "から72時間", "（その日の終わりまで）")
+	}
 	rep.contains("#submissions", map[string]string{"ja": "経済産業省", "en": "Ministry"}[lang])
 	shot(rep, 93, "submitted", "#timeline", "#submissions")
 

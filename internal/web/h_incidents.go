@@ -286,6 +286,57 @@ func (s *server) incidentList(w http.ResponseWriter, rq *req) {
 	s.render(w, rq, http.StatusOK, "incidents", d)
 }
 
+// The deadline engine explains a deadline in English ("72 h after
+// awareness 2026-11-30 10:00 JST, end of that day"); the usual shapes are
+// said again in Japanese, anything else is shown as it is.
+var (
+	incBasisRE   = regexp.MustCompile(`^(.+?) after (awareness|detection|occurrence|reasonable belief|ransom payment|classification as major) (\d{4}-\d\d-\d\d \d\d:\d\d [A-Z]+)(, end of that day)?$`)
+	incWaitRE    = regexp.MustCompile(`^(.+?) after (awareness|detection|occurrence|reasonable belief|ransom payment|classification as major) \(not yet\)$`)
+	incOffsetRE  = regexp.MustCompile(`^(\d+) (h|business days?|days?|months?)(?: |$)`)
+	incTriggerOf = map[string]string{"awareness": "rep.trigger.awareness", "detection": "rep.trigger.detection",
+		"occurrence": "rep.trigger.occurrence", "reasonable belief": "rep.trigger.reasonable_belief",
+		"ransom payment": "rep.trigger.ransom_payment", "classification as major": "rep.trigger.classification"}
+	incOffsetUnit = map[string]string{"h": "inc.basis.hours", "business day": "inc.basis.business_days", "business days": "inc.basis.business_days",
+		"day": "inc.basis.days", "days": "inc.basis.days", "month": "inc.basis.months", "months": "inc.basis.months"}
+)
+
+func incBasis(rq *req, basis string) string {
+	if rq.lang != i18n.JA {
+		return basis
+	}
+	if m := incBasisRE.FindStringSubmatch(basis); m != nil {
+		if off, ok := incOffset(rq, m[1]); ok {
+			s := rq.T("inc.basis.after", rq.T(incTriggerOf[m[2]]), m[3], off)
+			if m[4] != "" {
+				s += rq.T("inc.basis.end_of_day")
+			}
+			return s
+		}
+	}
+	if m := incWaitRE.FindStringSubmatch(basis); m != nil {
+		if off, ok := incOffset(rq, m[1]); ok {
+			return rq.T("inc.basis.waiting", rq.T(incTriggerOf[m[2]]), off)
+		}
+	}
+	return basis
+}
+
+// incOffset says an offset ("1 month 3 business days", "72 h") in the
+// user's language.
+func incOffset(rq *req, s string) (string, bool) {
+	var out []string
+	for s != "" {
+		m := incOffsetRE.FindStringSubmatch(s)
+		if m == nil {
+			return "", false
+		}
+		n, _ := strconv.Atoi(m[1])
+		out = append(out, rq.T(incOffsetUnit[m[2]], n))
+		s = s[len(m[0]):]
+	}
+	return strings.Join(out, ""), len(out) > 0 // Japanese: no spaces
+}
+
 // incApprovalTaskRE reads the service's text of an approval task.
 var incApprovalTaskRE = regexp.MustCompile(`^([a-z]+) approval of version ([0-9]+)$`)
 
@@ -1240,7 +1291,7 @@ func (s *server) incidentPage(w http.ResponseWriter, rq *req, status int, failed
 	}
 	for _, due := range v.Timeline {
 		r := incDueRow{Regime: rn.regime(rq.lang, due.Regime), Stage: rn.stage(rq.lang, due.Regime, due.Stage), Due: due.Due, Start: due.Start,
-			Submitted: due.Submitted, Basis: due.Basis, Status: incDueBadge(rq, due.Status), Missing: incFieldNames(rq, due.Missing), Recurring: due.Recurring}
+			Submitted: due.Submitted, Basis: incBasis(rq, due.Basis), Status: incDueBadge(rq, due.Status), Missing: incFieldNames(rq, due.Missing), Recurring: due.Recurring}
 		switch due.Status {
 		case regime.StatusOverdue:
 			r.Row = "overdue"
