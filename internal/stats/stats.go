@@ -483,7 +483,7 @@ func visible(v marking.Viewer, c *share.Collection, write bool) bool {
 
 // Deadlines gives, per regime and week, the deadlines of the principal's
 // incidents (received ones, for the government) that fell due: met, late
-// or missed. A deadline still open is not counted.
+// or missed. A deadline still open is not counted, nor a refuted report's.
 func (s *Service) Deadlines(ctx context.Context, p *auth.Principal, weeks int) (*Stats, error) {
 	sc, scope, err := reportScope(p)
 	if err != nil {
@@ -513,6 +513,9 @@ func (s *Service) Deadlines(ctx context.Context, p *auth.Principal, weeks int) (
 	now := s.now()
 	for i := range ins {
 		in := &ins[i]
+		if in.State == incident.Refuted {
+			continue // a false positive has no deadlines to keep
+		}
 		or := cache[in.OrgID]
 		if or == nil {
 			set, err := s.DB.ReportingSettings(ctx, in.OrgID)

@@ -12,6 +12,7 @@ import (
 	"sakimori/internal/apperr"
 	"sakimori/internal/audit"
 	"sakimori/internal/auth"
+	"sakimori/internal/incident"
 	"sakimori/internal/intel"
 	"sakimori/internal/intel/inteltest"
 	"sakimori/internal/marking"
@@ -297,4 +298,64 @@ func TestWeeks(t *testing.T) {
 	if fmt.Sprint(st.Weeks) != "[2026-11-16 2026-11-23]" || !st.From.Equal(time.Date(2026, 11, 15, 15, 0, 0, 0, time.UTC)) || !st.To.Equal(time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC)) {
 		t.Errorf("weeks %v from %v to %v", st.Weeks, st.From, st.To)
 	}
+}
+
+// TestDeadlines: met, late and missed prompt deadlines (jp-acd, 72 h from
+// awareness) in the week they fell due; open ones and refuted reports are
+// not counted; the government counts only what was submitted to it.
+func TestDeadlines(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		now := time.Now().UTC().Truncate(time.Minute)
+		w.svc.Now = func() time.Time { return now }
+		opA, nco := w.Orgs["op-a"], w.Orgs["nco"]
+		mk := func(title string, aware time.Time, submitAfter time.Duration, state incident.State) {
+			t.Helper()
+			in := &incident.Incident{OrgID: opA.ID, Title: title, CreatedBy: "u", State: state,
+				Regimes: []incident.RegimeChoice{{Regime: "jp-acd", Reportable: incident.ReportableYes}}}
+			in.Content.Aware = report.Known(&aware, report.Confirmed, aware, "EDR")
+			if err := db.CreateIncident(ctx, audit.Actor{Name: "t"}, in, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			if submitAfter == 0 {
+				return
+			}
+			sub := &incident.Submission{Recipient: nco.ID, Regime: "jp-acd", Stage: "prompt", Kind: incident.KindReport, Version: 1,
+				SubmittedAt: aware.Add(submitAfter), SubmittedBy: "u", Body: json.RawMessage(`{}`)}
+			if _, err := db.UpdateIncident(ctx, in.ID, func(x *incident.Incident) (*store.IncidentChange, error) {
+				x.State, x.SubmittedVersion = incident.Submitted, 1
+				return &store.IncidentChange{Submissions: []*incident.Submission{sub}}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t0 := now.Add(-10 * 24 * time.Hour)
+		mk("met", t0, 10*time.Hour, "")
+		mk("late", t0, 80*time.Hour, "")
+		mk("missed", t0, 0, "")
+		mk("refuted", t0, 0, incident.Refuted)
+		mk("open", now.Add(-time.Hour), 0, "")
+
+		for _, tc := range []struct {
+			user string
+			want string // met/late/missed
+		}{{"op-a-analyst", "1/1/1"}, {"nco-analyst", "1/1/0"}, {"op-b-analyst", "0/0/0"}, {"sup-analyst", "0/0/0"}} {
+			st, err := w.svc.Get(ctx, w.P(tc.user), stats.Deadlines, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m, l, x int64
+			for _, c := range st.Compliance {
+				if c.Regime != "jp-acd" {
+					t.Errorf("%s: regime %s", tc.user, c.Regime)
+				}
+				cm, cl, cx := c.Totals()
+				m, l, x = m+cm, l+cl, x+cx
+			}
+			if got := fmt.Sprintf("%d/%d/%d", m, l, x); got != tc.want {
+				t.Errorf("%s: met/late/missed %s, want %s", tc.user, got, tc.want)
+			}
+		}
+	})
 }
