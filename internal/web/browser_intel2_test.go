@@ -115,6 +115,14 @@ func browseIntelView(t *testing.T, lang string) {
 	}
 	shot("64-import-done-" + lang + ".png")
 
+	// A form error comes back in place, next to the input, without a reload.
+	do("import nothing",
+		chromedp.Click(chromedp.CSS("#import-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#main .form-errors")))
+	if e := text("#f-file-err"); e == "" {
+		t.Error("no error next to the file input")
+	}
+
 	// 5. A queued job: its bar follows the status until it is done.
 	pj, err := v.w.Svc.Submit(context.Background(), v.w.P("op-b-analyst"), "exchange",
 		inteltest.Bundle(inteltest.Indicator(30, "198.51.100.30", ""), inteltest.Indicator(31, "198.51.100.31", "")),
