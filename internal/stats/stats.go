@@ -23,7 +23,9 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"sakimori/internal/apperr"
@@ -77,6 +79,41 @@ type Service struct {
 	Intel *intel.Service
 	// Now is the clock (tests and the demo set it).
 	Now func() time.Time
+	// CacheTTL keeps each answer this long for the same user (the same
+	// chart and window): the home page and the charts page read the same
+	// numbers often, and a year of a large platform takes a second or more
+	// to count. Zero (the default) keeps nothing.
+	CacheTTL time.Duration
+
+	mu    sync.Mutex
+	cache map[string]cached
+}
+
+type cached struct {
+	at time.Time
+	st *Stats
+}
+
+// maxCached bounds the cache: when full, it is emptied.
+const maxCached = 1024
+
+// cacheKey is whose answer this is: the chart, the window and everything
+// the principal's entitlement depends on (its organisation, user and
+// roles, or the system caller).
+func cacheKey(p *auth.Principal, name string, weeks int) string {
+	k := name + "|" + strconv.Itoa(weeks) + "|"
+	if p.Org != nil {
+		k += p.Org.ID + "|" + string(p.Org.Kind) + "|" + string(p.Org.Sector)
+	}
+	if p.User != nil {
+		k += "|u:" + p.User.ID
+		for _, r := range p.User.Roles {
+			k += "," + string(r)
+		}
+	} else {
+		k += "|s:" + p.System
+	}
+	return k
 }
 
 // New returns a service over db.
@@ -195,8 +232,35 @@ func (s *Service) start(chart string, weeks int) (*Stats, []time.Time, error) {
 	return &Stats{Chart: chart, Weeks: labels, From: b[0].UTC(), To: b[len(b)-1].UTC(), GeneratedAt: s.now().UTC()}, b, nil
 }
 
-// Get returns chart name's numbers (Reports, Techniques, ...).
+// Get returns chart name's numbers (Reports, Techniques, ...), from the
+// cache when CacheTTL allows.
 func (s *Service) Get(ctx context.Context, p *auth.Principal, name string, weeks int) (*Stats, error) {
+	if s.CacheTTL <= 0 || authenticated(p) != nil {
+		return s.get(ctx, p, name, weeks)
+	}
+	key, now := cacheKey(p, name, weeks), s.now()
+	s.mu.Lock()
+	c, ok := s.cache[key]
+	s.mu.Unlock()
+	if ok && now.Sub(c.at) < s.CacheTTL && now.Sub(c.at) >= 0 {
+		st := *c.st
+		return &st, nil
+	}
+	st, err := s.get(ctx, p, name, weeks)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.cache == nil || len(s.cache) >= maxCached {
+		s.cache = map[string]cached{}
+	}
+	s.cache[key] = cached{at: now, st: st}
+	s.mu.Unlock()
+	cp := *st
+	return &cp, nil
+}
+
+func (s *Service) get(ctx context.Context, p *auth.Principal, name string, weeks int) (*Stats, error) {
 	switch name {
 	case Reports:
 		return s.Reports(ctx, p, weeks)

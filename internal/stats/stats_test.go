@@ -359,3 +359,39 @@ func TestDeadlines(t *testing.T) {
 		}
 	})
 }
+
+// TestCache: with CacheTTL an answer is reused for the same user until it
+// expires, and never given to another user.
+func TestCache(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	w := newWorld(t, db)
+	ctx := context.Background()
+	now := time.Now()
+	w.svc.Now = func() time.Time { return now }
+	w.svc.CacheTTL = 30 * time.Second
+	count := func(user string) int64 {
+		t.Helper()
+		st, err := w.svc.Get(ctx, w.P(user), stats.Reports, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return total(st, "")
+	}
+	if count("op-a-analyst") != 0 || count("op-b-analyst") != 0 {
+		t.Fatal("reports before any was filed")
+	}
+	w.file(t, "first", "T1566")
+	if n := count("op-a-analyst"); n != 0 {
+		t.Errorf("op-a within the TTL: %d, want the cached 0", n)
+	}
+	if n := count("nco-analyst"); n != 1 {
+		t.Errorf("the NCO (not cached yet): %d, want 1", n)
+	}
+	now = now.Add(31 * time.Second)
+	if n := count("op-a-analyst"); n != 1 {
+		t.Errorf("op-a after the TTL: %d, want 1", n)
+	}
+	if n := count("op-b-analyst"); n != 0 {
+		t.Errorf("op-b: %d, want 0", n)
+	}
+}
