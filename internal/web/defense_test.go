@@ -240,8 +240,8 @@ func TestDefenseLogTest(t *testing.T) {
 		if got := p.fieldError("log"); !strings.Contains(got, "8 MiB") {
 			t.Errorf("oversized log: error %q", got)
 		}
-		if nav := p.nav(); !strings.Contains(nav, `href="/defense/exports" aria-current="page"`) {
-			t.Errorf("the test page does not mark the defense section: %s", nav)
+		if nav := p.nav(); !strings.Contains(nav, `href="/defense/test" aria-current="page"`) {
+			t.Errorf("the test page is not marked in the navigation: %s", nav)
 		}
 
 		// CSRF missing → 403, nothing stored.

@@ -70,15 +70,8 @@ func (s *server) defenseNav(rq *req, items []navItem) []navItem {
 	if s.opt.Defense == nil || len(items) < 2 || p == nil || p.Org == nil {
 		return items
 	}
-	it := navItem{Path: "/defense/exports", Label: "def.nav"}
-	items = insertNav(rq, items, it)
-	// The log test belongs to the same section.
-	for i := range items {
-		if items[i].Path == it.Path && strings.HasPrefix(rq.URL.Path, "/defense/") {
-			items[i].Current = true
-		}
-	}
-	return items
+	return insertNav(rq, items, navItem{Path: "/defense/exports", Label: "def.exports.title"},
+		navItem{Path: "/defense/test", Label: "def.test.title"})
 }
 
 // maxScanFormBytes bounds the test forms: a log of MaxScanBytes takes up

@@ -51,6 +51,7 @@ var navGroupOf = map[string]string{
 	"/exposure":        "assets",
 
 	"/defense/exports": "defense",
+	"/defense/test":    "defense",
 
 	"/orgs":    "admin",
 	"/users":   "admin",
