@@ -168,6 +168,7 @@ func e2eFlow(t *testing.T, lang string) {
 	rep.contains("#timeline", "JST")
 	if lang == "ja" {
 		rep.contains("#timeline", "認知（", "から72時間", "（その日の終わりまで）")
+		rep.contains("#events", "第2版の報告を2機関へ提出", "第2版（並行承認：法務、広報、経営層）", "経営層の承認（第2版）")
 	}
 	rep.contains("#submissions", map[string]string{"ja": "経済産業省", "en": "Ministry"}[lang])
 	shot(rep, 93, "submitted", "#timeline", "#submissions")

@@ -352,3 +352,19 @@ func checkFieldError(t *testing.T, msg map[string]string, lang string, p *page, 
 		t.Errorf("the error %q is not in %s", reason, lang)
 	}
 }
+
+// TestAlertWarningsInUserLanguage: the alert service's warnings (it
+// speaks English) are shown in the user's language, the field by its
+// label.
+func TestAlertWarningsInUserLanguage(t *testing.T) {
+	g := newWorldEnv(t, storetest.Open(t, store.SQLite))
+	for lang, want := range map[string]string{"ja": "英語の文がありません。", "en": "No English text: English-speaking readers will see the Japanese."} {
+		c := g.client(lang)
+		c.login(flowEmail("nco-analyst"))
+		for _, path := range []string{"/alerts/" + g.av.ID, "/alerts/" + g.av.ID + "/edit"} {
+			p := c.get(path).must(t, http.StatusOK)
+			p.has(t, want)
+			p.hasNot(t, "summary.en:", "English-speaking readers will see the Japanese</p>")
+		}
+	}
+}

@@ -13,6 +13,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -359,7 +360,7 @@ type alertFormData struct {
 func (s *server) alertForm(w http.ResponseWriter, rq *req, status int, f *form, v *alerting.View) {
 	d := alertFormData{Form: f, Action: "/alerts/new", ClusterID: f.Get("cluster_id")}
 	if v != nil {
-		d.Edit, d.ID, d.Ref, d.Action, d.Warnings, d.Published = true, v.ID, v.Ref, "/alerts/"+url.PathEscape(v.ID)+"/edit", v.Warnings, v.Published != nil
+		d.Edit, d.ID, d.Ref, d.Action, d.Warnings, d.Published = true, v.ID, v.Ref, "/alerts/"+url.PathEscape(v.ID)+"/edit", alertWarnings(rq, v.Warnings), v.Published != nil
 		rq.here = "/alerts/" + url.PathEscape(v.ID) + "/edit"
 	} else {
 		rq.here = "/alerts/new"
@@ -510,6 +511,41 @@ type alertData struct {
 	CanSubmit, CanPublish     bool
 	CanWithdraw, CanEdit      bool
 	Republish                 bool
+	Warnings                  []alert.Warning // in the user's language
+}
+
+// alertWarningKeys translate the alert service's warnings (it speaks
+// English); a warning not listed is shown as it is.
+var alertWarningKeys = []struct {
+	re  *regexp.Regexp
+	key string
+}{
+	{regexp.MustCompile(`^no English text: English-speaking readers will see the Japanese$`), "al.warn.no_english"},
+	{regexp.MustCompile(`^no targeting: publishing needs at least one recipient$`), "al.warn.no_targeting"},
+	{regexp.MustCompile(`^the indicators were not released for export and TAXII: (.*)$`), "al.warn.not_released"},
+}
+
+// alertWarnings are ws with each field named by its label and each
+// message in the user's language.
+func alertWarnings(rq *req, ws []alert.Warning) []alert.Warning {
+	out := make([]alert.Warning, 0, len(ws))
+	for _, w := range ws {
+		if l := fieldLabels[w.Field]; l != "" {
+			w.Field = rq.T(l)
+		}
+		for _, k := range alertWarningKeys {
+			if m := k.re.FindStringSubmatch(w.Message); m != nil {
+				var args []any
+				for _, a := range m[1:] {
+					args = append(args, a)
+				}
+				w.Message = rq.T(k.key, args...)
+				break
+			}
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 func (s *server) reasonLabels(rq *req, rs []string) []string {
@@ -564,7 +600,8 @@ func (s *server) alertPage(w http.ResponseWriter, rq *req, status int, ackForm, 
 		s.errorPage(w, rq, err)
 		return
 	}
-	d := alertData{alertRow: s.alertRowOf(rq, *v), V: v, Summary: alertLines(v.Alert.Summary.In(rq.lang)), Lang: rq.lang}
+	d := alertData{alertRow: s.alertRowOf(rq, *v), V: v, Summary: alertLines(v.Alert.Summary.In(rq.lang)), Lang: rq.lang,
+		Warnings: alertWarnings(rq, v.Warnings)}
 	for _, a := range v.Actions {
 		d.Actions = append(d.Actions, a.In(rq.lang))
 	}

@@ -337,6 +337,109 @@ func incOffset(rq *req, s string) (string, bool) {
 	return strings.Join(out, ""), len(out) > 0 // Japanese: no spaces
 }
 
+// The reporting service writes an incident's history in English
+// ("report of version 2 to 2 receiver(s)"); for Japanese users the
+// usual entries are said again in Japanese (free text, such as notes
+// and reasons, stays as written). An entry of another shape is shown as
+// it is.
+var (
+	incEvtSavedRE     = regexp.MustCompile(`^version (\d+)(?:: (.*))?$`)
+	incEvtRequestedRE = regexp.MustCompile(`^version (\d+) \((parallel|sequential): ([a-z, ]*)\)(?:: (.*))?$`)
+	incEvtApprovedRE  = regexp.MustCompile(`^([a-z]+) approval of version (\d+)(?:: (.*))?$`)
+	incEvtCompleteRE  = regexp.MustCompile(`^version (\d+) may be submitted$`)
+	incEvtRejectedRE  = regexp.MustCompile(`^([a-z]+) rejected version (\d+): (.*)$`)
+	incEvtSubmitRE    = regexp.MustCompile(`^(report|update|final) of version (\d+) to (\d+) receiver\(s\)(?: for ([^ :]+(?:, [^ :]+)*))?(?: without full approval: (.*))?(?:: (.*))?$`)
+	incEvtAckRE       = regexp.MustCompile(`^receipt of version (\d+) acknowledged, reference (.*)$`)
+	incEvtDueRE       = regexp.MustCompile(`(?s)^(.*) \(due (\d{4}-\d\d-\d\d \d\d:\d\d [A-Z]+)\)$`)
+	incEvtRefutedRE   = regexp.MustCompile(`(?s)^false positive: (.*) \(retraction sent to (\d+) receiver\(s\)\)$`)
+	incEvtTriagedRE   = regexp.MustCompile(`^severity ([a-z-]+), ([a-z]+)(?:, assigned to (.*))?$`)
+)
+
+func incEventText(rq *req, kind, text string) string {
+	if rq.lang != i18n.JA || text == "" {
+		return text
+	}
+	num := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	note := func(n string) string {
+		if n == "" {
+			return ""
+		}
+		return rq.T("inc.evt.note", n)
+	}
+	approval := func(k string) string { return incTOr(rq, "inc.approval."+k, k) }
+	switch kind {
+	case "saved":
+		if m := incEvtSavedRE.FindStringSubmatch(text); m != nil {
+			return rq.T("inc.version_n", num(m[1])) + note(m[2])
+		}
+	case "approval_requested":
+		if m := incEvtRequestedRE.FindStringSubmatch(text); m != nil {
+			var ks []string
+			for _, k := range strings.Split(m[3], ", ") {
+				ks = append(ks, approval(k))
+			}
+			return rq.T("inc.evt.approval_requested", num(m[1]), incTOr(rq, "inc.mode."+m[2], m[2]), strings.Join(ks, rq.T("common.list_sep"))) + note(m[4])
+		}
+	case "approved":
+		if m := incEvtApprovedRE.FindStringSubmatch(text); m != nil {
+			return rq.T("inc.task.approval_text", approval(m[1]), num(m[2])) + note(m[3])
+		}
+	case "approval_complete":
+		if m := incEvtCompleteRE.FindStringSubmatch(text); m != nil {
+			return rq.T("inc.evt.approval_complete", num(m[1]))
+		}
+	case "approval_void":
+		if text == "the approved version changed: approval needed again" {
+			return rq.T("inc.evt.approval_void")
+		}
+	case "rejected":
+		if m := incEvtRejectedRE.FindStringSubmatch(text); m != nil {
+			return rq.T("inc.evt.rejected", approval(m[1]), num(m[2])) + note(m[3])
+		}
+	case "submitted", "emergency_submitted":
+		if m := incEvtSubmitRE.FindStringSubmatch(text); m != nil {
+			out := rq.T("inc.evt.submitted", num(m[2]), incTOr(rq, "inc.kind."+m[1], m[1]), num(m[3]))
+			if m[4] != "" {
+				out += rq.T("inc.evt.for", m[4])
+			}
+			if kind == "emergency_submitted" && strings.Contains(text, " without full approval: ") {
+				out += rq.T("inc.evt.emergency")
+				rest := m[5]
+				if m[6] != "" {
+					rest += ": " + m[6]
+				}
+				return out + note(rest)
+			}
+			return out + note(m[6])
+		}
+	case "acknowledged":
+		if m := incEvtAckRE.FindStringSubmatch(text); m != nil {
+			return rq.T("inc.evt.acknowledged", num(m[1]), m[2])
+		}
+	case "info_requested":
+		if m := incEvtDueRE.FindStringSubmatch(text); m != nil {
+			return m[1] + rq.T("inc.evt.due", m[2])
+		}
+	case "refuted":
+		if m := incEvtRefutedRE.FindStringSubmatch(text); m != nil {
+			return rq.T("inc.evt.refuted", m[1], num(m[2]))
+		}
+	case "triaged":
+		if m := incEvtTriagedRE.FindStringSubmatch(text); m != nil {
+			sev := "—"
+			if m[1] != "-" {
+				sev = incTOr(rq, "inc.severity."+m[1], m[1])
+			}
+			out := rq.T("inc.evt.triaged", sev, incTOr(rq, "inc.triage."+m[2], m[2]))
+			if m[3] != "" {
+				out += rq.T("inc.evt.assigned", m[3])
+			}
+			return out
+		}
+	}
+	return text
+}
+
 // incApprovalTaskRE reads the service's text of an approval task.
 var incApprovalTaskRE = regexp.MustCompile(`^([a-z]+) approval of version ([0-9]+)$`)
 
@@ -1376,7 +1479,8 @@ func (s *server) incidentPage(w http.ResponseWriter, rq *req, status int, failed
 		if e.OrgID != "" && e.OrgID != p.OrgID() {
 			who = n.orgName(e.OrgID)
 		}
-		d.Events = append(d.Events, incEventView{At: e.At, Kind: incTOr(rq, "inc.event."+e.Kind, e.Kind), Who: who, Text: e.Text, Shared: e.Shared, GovOnly: e.GovOnly})
+		d.Events = append(d.Events, incEventView{At: e.At, Kind: incTOr(rq, "inc.event."+e.Kind, e.Kind), Who: who, Text: incEventText(rq, e.Kind, e.Text),
+			Shared: e.Shared, GovOnly: e.GovOnly})
 	}
 	slices.Reverse(d.Events)
 	now := time.Now()
