@@ -12,12 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"sakimori/internal/alert"
 	"sakimori/internal/alerting"
 	"sakimori/internal/audit"
 	"sakimori/internal/correlate"
 	"sakimori/internal/exposure"
 	"sakimori/internal/incident"
 	"sakimori/internal/intel/inteltest"
+	"sakimori/internal/marking"
 	"sakimori/internal/org"
 	"sakimori/internal/push"
 	"sakimori/internal/report"
@@ -99,6 +101,34 @@ func newHomeEnv(t *testing.T, d store.Dialect, withPush bool) *homeEnv {
 	if _, err := rep.Create(ctx, w.P("op-b-admin"), reporting.NewIncident{Title: "Railway signalling fault"}); err != nil {
 		t.Fatal(err)
 	}
+	// An AMBER alert to op-a alone, published; another awaiting review,
+	// submitted by the NCO analyst (for its colleague to review).
+	rev := &org.User{OrgID: w.Orgs["nco"].ID, Email: "nco-reviewer@nco.example.jp", DisplayName: "nco-reviewer", Roles: []org.Role{org.RoleAnalyst}}
+	if err := db.CreateUser(ctx, act, rev, ""); err != nil {
+		t.Fatal(err)
+	}
+	w.Users["nco-reviewer"] = rev
+	nco, reviewer := w.P("nco-analyst"), w.P("nco-reviewer")
+	for i, title := range []string{"AMBER only for op-a", "Draft under review"} {
+		v, err := al.Create(ctx, nco, alert.Content{Title: alert.Text{JA: title, EN: title}, Summary: alert.Text{JA: "概要", EN: "Summary"},
+			Severity: alert.High, TLP: marking.TLPAmber, Targeting: alert.Targeting{Orgs: []string{w.Orgs["op-a"].ID}}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err = al.Submit(ctx, nco, v.ID, v.Rev); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			break
+		}
+		if v, err = al.Review(ctx, reviewer, v.ID, v.Rev, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err = al.Publish(ctx, nco, v.ID, v.Rev); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// The NCO asks the vendor about the exploited vulnerability, due in 3 days.
 	x := exposure.New(db, inteltest.Quiet)
 	if err := x.RequestVendor(ctx, w.P("nco-analyst"), &vuln.Request{VulnID: "CVE-2024-21762", VendorOrgID: w.Orgs["ven"].ID,
@@ -147,6 +177,7 @@ func TestHomePages(t *testing.T) {
 			// Words of op-a's and op-b's own objects.
 			opA := []string{"Ransomware at substation", "Phishing wave", "承認待ちの報告", "SCADA", "ALR-2026-al-2", "フィッシング注意"}
 			opB := []string{"Railway signalling fault", "ALR-2026-al-3"}
+			gov := []string{"AMBER only for op-a", "Draft under review"} // never outside op-a and the government
 			type tc struct {
 				user, lang, role string
 				sections         []string            // present, the rest absent
@@ -159,38 +190,38 @@ func TestHomePages(t *testing.T) {
 					in: map[string][]string{
 						"home-incidents": {"Ransomware at substation", "Phishing wave", "承認待ちの報告", "data-countdown", "残り", `href="/incidents"`,
 							`<span class="juris">JP</span>`, `<span class="juris">EU</span>`, "NIS2"},
-						"home-alerts":    {"ALR-2026-al-2", "フィッシング注意"},
+						"home-alerts":    {"ALR-2026-al-2", "フィッシング注意", "AMBER only for op-a", "TLP:AMBER"},
 						"home-exposures": {"SCADA", "CVE-2024-21762", "悪用確認済み", `href="/computers/cmp-1"`},
 						"home-weather":   {"嵐", "<svg", "電力"},
 						"home-tasks":     {"承認や回答を待っている報告はありません。"},
 					},
-					not: slices.Concat(opB, []string{"ALR-2026-al-1", "CVE-2023-0001"})},
+					not: slices.Concat(opB, []string{"ALR-2026-al-1", "CVE-2023-0001", "Draft under review"})},
 				{user: "op-a-legal", lang: "ja", role: "staff",
 					sections: []string{"home-weather", "home-incidents", "home-tasks", "home-alerts", "home-exposures", "home-indicators"},
 					in:       map[string][]string{"home-tasks": {"承認待ちの報告", "あなたの承認を待っています。"}},
-					not:      opB},
+					not:      slices.Concat(opB, []string{"Draft under review"})},
 				{user: "op-a-exec", lang: "en", role: "executive",
 					sections: []string{"home-weather", "home-incidents", "home-tasks", "home-alerts", "home-exposures", "home-indicators"},
 					in:       map[string][]string{"home-tasks": {"No report waits for your approval or answer."}, "home-incidents": {" left"}},
-					not:      opB},
+					not:      slices.Concat(opB, []string{"Draft under review"})},
 				{user: "op-a-viewer", lang: "en", role: "viewer",
 					sections: []string{"home-weather", "home-incidents", "home-alerts", "home-exposures", "home-indicators"},
-					not:      opB},
+					not:      slices.Concat(opB, []string{"Draft under review"})},
 				{user: "op-b-admin", lang: "ja", role: "staff",
 					sections: []string{"home-weather", "home-incidents", "home-tasks", "home-alerts", "home-exposures", "home-indicators"},
 					in: map[string][]string{"home-incidents": {"Railway signalling fault"}, "home-alerts": {"ALR-2026-al-1", "重大な脆弱性"},
 						"home-exposures": {"既知の脆弱性の影響を受ける電子計算機はありません。"}},
-					not: slices.Concat(opA, []string{"ALR-2026-al-3"})},
+					not: slices.Concat(opA, gov, []string{"ALR-2026-al-3"})},
 				{user: "sup-admin", lang: "en", role: "staff",
 					sections: []string{"home-weather", "home-incidents", "home-tasks", "home-alerts", "home-exposures", "home-indicators"},
 					in: map[string][]string{"home-incidents": {"No open incidents.", `href="/incidents/new"`},
 						"home-alerts": {"Every alert to your organisation is acknowledged."}},
-					not: slices.Concat(opA, opB, []string{"ALR-2026-al-1"})},
+					not: slices.Concat(opA, opB, gov, []string{"ALR-2026-al-1"})},
 				{user: "ven-admin", lang: "en", role: "staff",
 					sections: []string{"home-weather", "home-incidents", "home-tasks", "home-requests", "home-alerts", "home-indicators"},
 					in: map[string][]string{"home-requests": {"CVE-2024-21762", "Which versions fix it?", "data-countdown", `href="/vendor-requests/`},
 						"home-incidents": {"No open incidents."}},
-					not: slices.Concat(opA, opB)},
+					not: slices.Concat(opA, opB, gov)},
 				{user: "nco-analyst", lang: "ja", role: "government",
 					sections: []string{"home-triage", "home-desk", "home-clusters", "home-wxoverview", "home-expoverview", "home-indicators"},
 					in: map[string][]string{
@@ -201,6 +232,9 @@ func TestHomePages(t *testing.T) {
 						"home-expoverview": {"未対応の影響"},
 					},
 					not: []string{"Railway signalling fault", "承認待ちの報告", "CL-2026-cl-dismissed"}},
+				{user: "nco-reviewer", lang: "en", role: "government",
+					sections: []string{"home-triage", "home-desk", "home-clusters", "home-wxoverview", "home-expoverview", "home-indicators"},
+					in:       map[string][]string{"home-desk": {"Waiting for your review (1)", "Draft under review"}}},
 				{user: "npa-analyst", lang: "en", role: "government",
 					sections: []string{"home-triage", "home-desk", "home-clusters", "home-wxoverview", "home-expoverview", "home-indicators"},
 					in:       map[string][]string{"home-triage": {"Every received report has been triaged."}},
@@ -208,11 +242,11 @@ func TestHomePages(t *testing.T) {
 				{user: "auditor", lang: "en", role: "auditor",
 					sections: []string{"home-alerts", "home-audit"},
 					in:       map[string][]string{"home-audit": {"The chain has not been verified yet.", `action="/audit/verify"`, `name="csrf"`}},
-					not:      slices.Concat(opA, opB)},
+					not:      slices.Concat(opA, opB, gov)},
 				{user: "platform", lang: "en", role: "platform",
 					sections: []string{"home-platform", "home-alerts", "home-indicators", "home-weather"},
 					in:       map[string][]string{"home-platform": {`href="/orgs?kind=operator"`, "organisations"}},
-					not:      slices.Concat(opA, opB)},
+					not:      slices.Concat(opA, opB, gov)},
 			} {
 				p := e.as(c.user, c.lang).get("/").must(t, http.StatusOK)
 				if !strings.Contains(p.Body, `<div id="home" data-role="`+c.role+`"`) {
@@ -239,6 +273,9 @@ func TestHomePages(t *testing.T) {
 					if strings.Contains(p.Body, s) {
 						t.Errorf("%s: the home page shows %q", c.user, s)
 					}
+				}
+				if main := p.Body[strings.Index(p.Body, "<main"):]; strings.Contains(main, "style=") || strings.Contains(main, "<script>") {
+					t.Errorf("%s: inline style or script (the CSP forbids them)", c.user)
 				}
 				if strings.Contains(p.Body, "home-failed") {
 					t.Errorf("%s: a section failed", c.user)
