@@ -589,7 +589,7 @@ func (s *Service) Deadlines(ctx context.Context, p *auth.Principal, weeks int) (
 			all, err := regimesOf(set)
 			if err != nil {
 				s.Log.Warn("stats: an organisation's regimes", "org", in.OrgID, "err", err)
-				all, _ = regime.Builtin()
+				all, _ = builtinRegimes()
 			}
 			hol, _ := regime.NewHolidays(set.Holidays...)
 			or = &orgRegimes{all, hol}
@@ -641,14 +641,20 @@ func (s *Service) Deadlines(ctx context.Context, p *auth.Principal, weeks int) (
 	return st, nil
 }
 
+// builtinRegimes parses the shipped regimes once.
+var builtinRegimes = sync.OnceValues(regime.Builtin)
+
 // regimesOf is the organisation's regimes: the built-in ones with its
 // offsets, and its own (as the reporting service computes them).
 func regimesOf(st *incident.Settings) ([]regime.Regime, error) {
-	all, err := regime.Builtin()
+	builtin, err := builtinRegimes()
 	if err != nil {
 		return nil, err
 	}
-	all = append(slices.Clone(all), st.Custom...)
+	if len(st.Custom) == 0 && len(st.Offsets) == 0 {
+		return builtin, nil // shared: only read
+	}
+	all := append(slices.Clone(builtin), st.Custom...)
 	for key, off := range st.Offsets {
 		rid, sid, _ := strings.Cut(key, "/")
 		for i := range all {
