@@ -59,6 +59,7 @@ const homeRecent = 7 * 24 * time.Hour
 // homeStat is one count of the glance row; every count links to its list.
 type homeStat struct {
 	N     int
+	More  bool // N is a lower bound (the section read at most so many)
 	Label string
 	Link  string
 	Class string // "alert" when it needs attention
@@ -84,6 +85,7 @@ type homeIncident struct {
 type homeIncidents struct {
 	Failed    bool
 	Count     int
+	More      bool // more open incidents than were read
 	Overdue   int
 	Rows      []homeIncident
 	CanCreate bool
@@ -108,6 +110,7 @@ type homeAlert struct {
 type homeAlerts struct {
 	Failed bool
 	Count  int
+	More   bool
 	Rows   []homeAlert
 	CanAck bool
 }
@@ -169,6 +172,7 @@ type homeTriage struct {
 	Failed       bool
 	New          int // reports not yet triaged
 	Open         int // reports still open
+	More         bool
 	Rows         []homeTriageRow
 	Requests     int // open questions to reporters
 	Overdue      int // of which past their due date
@@ -209,6 +213,7 @@ type homeCluster struct {
 type homeClusters struct {
 	Failed bool
 	Count  int
+	More   bool
 	Rows   []homeCluster
 }
 
@@ -433,16 +438,16 @@ func homeOrder(d *homeData) []string {
 
 // homeStats are the glance row: the counts of the sections shown.
 func (s *server) homeStats(rq *req, d *homeData) {
-	add := func(n int, key, link string, alert bool) {
-		st := homeStat{N: n, Label: rq.T(key), Link: link}
+	add := func(n int, key, link string, alert bool, more ...bool) {
+		st := homeStat{N: n, Label: rq.T(key), Link: link, More: len(more) > 0 && more[0]}
 		if alert && n > 0 {
 			st.Class = "alert"
 		}
 		d.Stats = append(d.Stats, st)
 	}
 	if x := d.Incidents; x != nil && !x.Failed {
-		add(x.Count, "home.stat.open_incidents", "/incidents", false)
-		add(x.Overdue, "home.stat.overdue", "/incidents", true)
+		add(x.Count, "home.stat.open_incidents", "/incidents", false, x.More)
+		add(x.Overdue, "home.stat.overdue", "/incidents", true, x.More)
 	}
 	if x := d.Tasks; x != nil && !x.Failed {
 		add(x.Count, "home.stat.waiting_for_you", "/incidents#tasks", true)
@@ -451,23 +456,23 @@ func (s *server) homeStats(rq *req, d *homeData) {
 		add(x.Count, "home.stat.vendor_requests", "/vendor-requests", x.Overdue > 0)
 	}
 	if x := d.Alerts; x != nil && !x.Failed {
-		add(x.Count, "home.stat.alerts_to_ack", "/alerts?unacked=1", true)
+		add(x.Count, "home.stat.alerts_to_ack", "/alerts?unacked=1", true, x.More)
 	}
 	if x := d.Exposures; x != nil && !x.Failed {
 		add(x.Exploited, "home.stat.kev_exposures", "/computers", true)
 	}
 	if x := d.Triage; x != nil && !x.Failed {
-		add(x.New, "home.stat.to_triage", "/triage", true)
-		add(x.Overdue, "home.stat.overdue_answers", "/triage", true)
+		add(x.New, "home.stat.to_triage", "/triage", true, x.More)
+		add(x.Overdue, "home.stat.overdue_answers", "/triage", true, x.More)
 	}
 	if x := d.Desk; x != nil && !x.Failed && x.CanWrite {
 		add(x.NReview, "home.stat.to_review", "/alerts?state=in_review", true)
 	}
 	if x := d.Clusters; x != nil && !x.Failed {
-		add(x.Count, "home.stat.clusters", "/clusters?status=open", false)
+		add(x.Count, "home.stat.clusters", "/clusters?status=open", false, x.More)
 	}
 	if x := d.Indicators; x != nil && !x.Failed {
-		add(x.Count, "home.stat.new_indicators", x.Link, false)
+		add(x.Count, "home.stat.new_indicators", x.Link, false, x.More)
 	}
 }
 
@@ -597,7 +602,7 @@ func (s *server) homeIncidents(rq *req, d *homeData) {
 		x.Failed = true
 		return
 	}
-	x.Count = len(x.Rows)
+	x.Count, x.More = len(x.Rows), len(ins) == homeIncidentScan
 	for _, r := range x.Rows {
 		if len(r.Dues) > 0 && r.Dues[0].Class == "overdue" {
 			x.Overdue++
@@ -695,7 +700,7 @@ func (s *server) homeAlerts(rq *req, d *homeData) {
 		}
 		return
 	}
-	x := &homeAlerts{Count: len(vs), CanAck: auth.Can(rq.P, auth.ActAlertAck, auth.Target{OrgID: rq.P.ActingOrgID()})}
+	x := &homeAlerts{Count: len(vs), More: len(vs) == homeAlertScan, CanAck: auth.Can(rq.P, auth.ActAlertAck, auth.Target{OrgID: rq.P.ActingOrgID()})}
 	for _, v := range vs[:min(len(vs), homeTop)] {
 		r := homeAlert{alertRow: s.alertRowOf(rq, v)}
 		if v.DueAt != nil {
@@ -821,7 +826,7 @@ func (s *server) homeTriage(rq *req, d *homeData) {
 		}
 		return
 	}
-	x := &homeTriage{CanReceive: auth.Can(p, auth.ActReportReceive, auth.Target{})}
+	x := &homeTriage{CanReceive: auth.Can(p, auth.ActReportReceive, auth.Target{}), More: len(ins) == homeTriageScan}
 	n := s.orgNames(rq)
 	me := p.ActingOrgID()
 	var asks []homeTriageRow
@@ -916,16 +921,19 @@ func (s *server) homeDesk(rq *req, d *homeData) {
 	}
 }
 
+// homeClusterScan bounds the open clusters read (the most recently seen).
+const homeClusterScan = 20
+
 func (s *server) homeClusters(rq *req, d *homeData) {
-	cs, err := s.opt.Correlate.List(rq.Context(), rq.P, correlate.Query{Status: store.ClusterOpen, Limit: 20})
+	cs, err := s.opt.Correlate.List(rq.Context(), rq.P, correlate.Query{Status: store.ClusterOpen, Limit: homeClusterScan})
 	if err != nil {
 		if !s.homeHidden(rq, "clusters", err) {
 			d.Clusters = &homeClusters{Failed: true}
 		}
 		return
 	}
-	x := &homeClusters{Count: len(cs)}
-	// The 20 most recently seen, the strongest of them first.
+	x := &homeClusters{Count: len(cs), More: len(cs) == homeClusterScan}
+	// The most recently seen, the strongest of them first.
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Strength > cs[j].Strength })
 	for _, c := range cs[:min(len(cs), homeTop)] {
 		x.Rows = append(x.Rows, homeCluster{Ref: c.Ref, Title: c.Title, Strength: c.Strength, Orgs: c.Orgs, LastSeen: c.LastSeen, Status: c.Status})

@@ -225,7 +225,7 @@ func TestHomePages(t *testing.T) {
 				{user: "nco-analyst", lang: "ja", role: "government",
 					sections: []string{"home-triage", "home-desk", "home-clusters", "home-wxoverview", "home-expoverview", "home-indicators"},
 					in: map[string][]string{
-						"home-triage":      {"Ransomware at substation", "Phishing wave", "トリアージ待ち（2件）"},
+						"home-triage":      {"Ransomware at substation", "Phishing wave", "トリアージ待ち（2件）", "トリアージ一覧（対応中 2件）"},
 						"home-clusters":    {"CL-2026-cl-open", "強度 60"},
 						"home-desk":        {"ALR-2026-al-1", "1 / 2 組織が回答（50%）", "レビュー待ちの注意喚起はありません。"},
 						"home-wxoverview":  {`href="/weather?sector=electricity"`, "鉄道", `<symbol id="home-wx-`, `<use href="#home-wx-`},
