@@ -312,8 +312,8 @@ var tlpNormal = []*regexp.Regexp{
 
 // TestTLPCounts: the pages of users outside the audience of every object
 // (a supplier's analyst and administrator, an ISAC's analyst) are the
-// same before and after the objects
-// exist: no list, count, chart or search says anything about them.
+// same before and after the objects exist: no list, count, chart or
+// search says anything about them.
 func TestTLPCounts(t *testing.T) {
 	g := newBareWorld(t, storetest.Open(t, store.SQLite))
 	users := []string{"sup-analyst", "sup-admin", "isac-analyst"}
