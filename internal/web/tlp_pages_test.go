@@ -313,9 +313,13 @@ var tlpNormal = []*regexp.Regexp{
 // TestTLPCounts: the pages of users outside the audience of every object
 // (a supplier's analyst and administrator, an ISAC's analyst) are the
 // same before and after the objects exist: no list, count, chart or
-// search says anything about them.
+// search says anything about them. SQLite and PostgreSQL.
 func TestTLPCounts(t *testing.T) {
-	g := newBareWorld(t, storetest.Open(t, store.SQLite))
+	storetest.Each(t, func(t *testing.T, db *store.DB) { tlpCounts(t, db) })
+}
+
+func tlpCounts(t *testing.T, db *store.DB) {
+	g := newBareWorld(t, db)
 	users := []string{"sup-analyst", "sup-admin", "isac-analyst"}
 	snap := func() map[string]string {
 		out := map[string]string{}
