@@ -13,6 +13,7 @@ import (
 
 	"sakimori/internal/alert"
 	"sakimori/internal/marking"
+	"sakimori/internal/report"
 	"sakimori/internal/reporting"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
@@ -367,4 +368,35 @@ func TestAlertWarningsInUserLanguage(t *testing.T) {
 			p.hasNot(t, "summary.en:", "English-speaking readers will see the Japanese</p>")
 		}
 	}
+}
+
+// TestIncidentTasksInUserLanguage: a deadline due soon is a task worded
+// in the user's language (the service words it in English).
+func TestIncidentTasksInUserLanguage(t *testing.T) {
+	g := newWorldEnv(t, storetest.Open(t, store.SQLite))
+	aware := time.Now().Add(-70 * time.Hour)
+	c := report.Content{Aware: report.Known(&aware, report.Confirmed, aware, "CSIRT")}
+	if _, err := g.rep.Create(context.Background(), g.w.P("op-a-reporter"), reporting.NewIncident{Title: "期限間近の報告", Content: &c}); err != nil {
+		t.Fatal(err)
+	}
+	ja := g.client("ja")
+	ja.login(flowEmail("op-a-reporter"))
+	p := ja.get("/incidents").must(t, http.StatusOK)
+	i := strings.Index(p.Body, `id="tasks"`)
+	if i < 0 {
+		t.Fatal("no tasks")
+	}
+	tasks := p.Body[i:]
+	tasks = tasks[:strings.Index(tasks, "</section>")]
+	for _, want := range []string{"期限間近の報告", "報告期限", "認知（", "から72時間", "未記入："} {
+		if !strings.Contains(tasks, want) {
+			t.Errorf("tasks lack %q:\n%s", want, tasks)
+		}
+	}
+	if strings.Contains(tasks, "after awareness") || strings.Contains(tasks, "missing:") {
+		t.Errorf("tasks in English:\n%s", tasks)
+	}
+	en := g.client("en")
+	en.login(flowEmail("op-a-reporter"))
+	en.get("/incidents").must(t, http.StatusOK).has(t, "72 h after awareness", "(missing: ")
 }

@@ -271,13 +271,24 @@ func (s *server) incidentList(w http.ResponseWriter, rq *req) {
 			s.errorPage(w, rq, err)
 			return
 		}
+		var rn incRegimeNames
 		for _, t := range ts {
 			text := t.Text
-			// The service words an approval task in English ("legal
-			// approval of version 3"): say it in the user's language.
+			// The service words tasks in English ("legal approval of
+			// version 3", "jp-acd prompt: 72 h after awareness …"): say
+			// them in the user's language.
 			if m := incApprovalTaskRE.FindStringSubmatch(text); t.Kind == "approval" && m != nil {
 				n, _ := strconv.Atoi(m[2])
 				text = rq.T("inc.task.approval_text", incTOr(rq, "inc.approval."+m[1], m[1]), n)
+			}
+			if m := incDeadlineTaskRE.FindStringSubmatch(text); t.Kind == "deadline" && m != nil {
+				if rn == nil {
+					rn = s.incRegimeIndex(rq, p.OrgID())
+				}
+				text = rn.regime(rq.lang, m[1]) + " " + rn.stage(rq.lang, m[1], m[2]) + rq.T("inc.evt.note", incBasis(rq, m[3]))
+				if m[4] != "" {
+					text += rq.T("inc.task.missing", strings.Join(incFieldNames(rq, strings.Fields(m[4])), rq.T("common.list_sep")))
+				}
 			}
 			d.Tasks = append(d.Tasks, incTaskRow{Kind: incTOr(rq, "inc.task."+t.Kind, t.Kind), IncidentID: t.IncidentID, Ref: t.Ref, Title: t.Title,
 				Text: text, Due: t.Due, Overdue: t.Overdue})
@@ -442,6 +453,10 @@ func incEventText(rq *req, kind, text string) string {
 
 // incApprovalTaskRE reads the service's text of an approval task.
 var incApprovalTaskRE = regexp.MustCompile(`^([a-z]+) approval of version ([0-9]+)$`)
+
+// incDeadlineTaskRE reads the service's text of a deadline task:
+// "<regime> <stage>: <basis> (missing: [field field])".
+var incDeadlineTaskRE = regexp.MustCompile(`^(\S+) (\S+): (.*?)(?: \(missing: \[(.*)\]\))?$`)
 
 // ---- new ---------------------------------------------------------------------------
 
