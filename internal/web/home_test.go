@@ -64,19 +64,6 @@ func newHomeEnv(t *testing.T, d store.Dialect, withPush bool) *homeEnv {
 		t.Fatal(err)
 	}
 	w.Users["auditor"] = aud
-	// The seeded vulnerabilities carry no TLP: the exposure service hides
-	// them from everyone (fail closed). Make them public CVEs.
-	q := "UPDATE vulnerabilities SET doc = ? WHERE id = ?"
-	if d == store.Postgres {
-		q = "UPDATE vulnerabilities SET doc = $1 WHERE id = $2"
-	}
-	for _, v := range []string{"CVE-2024-21762", "CVE-2023-0001"} {
-		doc := `{"id":"` + v + `","title":"` + v + `","exploited":true,"tlp":"clear","owner_org_id":"` + w.Orgs["nco"].ID + `"}`
-		if _, err := weathertest.Raw(t, dsn).ExecContext(ctx, q, doc, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-
 	rep := reporting.New(db, inteltest.Quiet)
 	rep.Intel = w.Svc
 	rep.Now = func() time.Time { return weathertest.Now }

@@ -188,7 +188,8 @@ func Seed(t testing.TB, dsn string, w *inteltest.World) *Seeded {
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, "cmp-1", opA, "SCADA-1", 1, "SCADA", "control", "fortinet", "fortios", "7.0", true, false, false, "{}", Now.Add(-30*day), Now.Add(-30*day))
 	for _, v := range []string{"CVE-2024-21762", "CVE-2023-0001"} {
 		exec(`INSERT INTO vulnerabilities (id, title, cvss, exploited, tlp, owner_org, source, version, published, created_at, updated_at, doc)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, v, v, 9.8, true, 1, nco, "test", 1, Now.Add(-60*day), Now.Add(-60*day), Now.Add(-60*day), `{"id":"`+v+`"}`)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, v, v, 9.8, true, 1, nco, "test", 1, Now.Add(-60*day), Now.Add(-60*day), Now.Add(-60*day),
+			`{"id":"`+v+`","title":"`+v+`","exploited":true,"tlp":"clear","owner_org_id":"`+nco+`"}`)
 	}
 	for _, e := range []struct{ vuln, state string }{{"CVE-2024-21762", "open"}, {"CVE-2023-0001", "patched"}} {
 		exec(`INSERT INTO exposures (computer_id, vuln_id, org_id, computer_version, vuln_version, evidence, state, state_note, state_at, state_by, matched_at)
