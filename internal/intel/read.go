@@ -546,3 +546,16 @@ func ParseVersionMatch(values []string) (share.VersionMatch, error) {
 	}
 	return vm, nil
 }
+
+// ReadScope is what p may read across every collection, as the store's
+// entitlement terms (the collections p can see, the labels p receives in
+// each, p's own organisation's objects): for aggregates that must count
+// exactly what the read paths return. A principal without read access
+// gets a forbidden error.
+func (s *Service) ReadScope(ctx context.Context, p *auth.Principal) (store.ObjectQuery, error) {
+	v, scopes, _, err := s.scopes(ctx, p, "")
+	if err != nil {
+		return store.ObjectQuery{}, err
+	}
+	return store.ObjectQuery{Scopes: scopes, OwnerOrg: v.OrgID}, nil
+}

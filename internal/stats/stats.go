@@ -32,10 +32,8 @@ import (
 	"sakimori/internal/auth"
 	"sakimori/internal/incident"
 	"sakimori/internal/intel"
-	"sakimori/internal/marking"
 	"sakimori/internal/regime"
 	"sakimori/internal/report"
-	"sakimori/internal/share"
 	"sakimori/internal/store"
 )
 
@@ -469,80 +467,24 @@ func (s *Service) Indicators(ctx context.Context, p *auth.Principal, weeks int) 
 }
 
 // objectScope is the entitlement the sharing service applies to p's
-// reads: every collection p can see, with the labels p receives there
-// from others, and p's own organisation's objects in them.
+// reads (intel.Service.ReadScope): every collection p can see, with the
+// labels p receives there from others, and p's own organisation's objects
+// in them. Someone who may not read shared objects counts none.
 func (s *Service) objectScope(ctx context.Context, p *auth.Principal) (store.ObjectQuery, error) {
 	if s.Intel == nil {
 		return store.ObjectQuery{}, nil // entitles nothing
 	}
-	v, err := s.Intel.Viewer(ctx, p)
+	q, err := s.Intel.ReadScope(ctx, p)
+	if apperr.CodeOf(err) == apperr.CodeForbidden {
+		return store.ObjectQuery{}, nil
+	}
 	if err != nil {
 		return store.ObjectQuery{}, err
-	}
-	cs, err := s.DB.ListCollections(ctx)
-	if err != nil {
-		return store.ObjectQuery{}, err
-	}
-	q := store.ObjectQuery{OwnerOrg: v.OrgID}
-	for i := range cs {
-		c := &cs[i]
-		if !visible(v, c, canWrite(p, v, c)) {
-			continue
-		}
-		q.Scopes = append(q.Scopes, store.CollectionScope{CollectionID: c.ID, Allowed: readable(v, c)})
 	}
 	if len(q.Scopes) == 0 {
 		q.OwnerOrg = "" // no collection: nothing, not every own object
 	}
 	return q, nil
-}
-
-// The following mirror the sharing service's (internal/intel/service.go)
-// decisions, which are not exported.
-
-func markObject(c *share.Collection, t marking.TLP, owner string) marking.Object {
-	return marking.Object{OwnerOrgID: owner, TLP: t, Groups: c.Audience.Groups, Orgs: c.Audience.Orgs, Users: c.Audience.Users}
-}
-
-func readable(v marking.Viewer, c *share.Collection) []marking.TLP {
-	var out []marking.TLP
-	for _, t := range marking.TLPs {
-		if ok, _ := marking.Entitled(v, markObject(c, t, "")); ok {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-func canWrite(p *auth.Principal, v marking.Viewer, c *share.Collection) bool {
-	if auth.Authorize(p, auth.ActIntelWrite, auth.Target{}) != nil {
-		return false
-	}
-	switch c.WritePolicy {
-	case share.WriteOwner:
-		return v.OrgID == c.OwnerOrgID
-	case share.WriteAudience:
-		if v.OrgID == c.OwnerOrgID || slices.Contains(c.Audience.Orgs, v.OrgID) || v.UserID != "" && slices.Contains(c.Audience.Users, v.UserID) {
-			return true
-		}
-		for _, g := range v.Groups {
-			if slices.Contains(c.Audience.Groups, g) {
-				return true
-			}
-		}
-		return false
-	case share.WriteMembers:
-		return !v.Anonymous()
-	}
-	return false
-}
-
-func visible(v marking.Viewer, c *share.Collection, write bool) bool {
-	if write || v.OrgID == c.OwnerOrgID {
-		return true
-	}
-	ok, _ := marking.Entitled(v, markObject(c, c.TLP, c.OwnerOrgID))
-	return ok
 }
 
 // Deadlines gives, per regime and week, the deadlines of the principal's
