@@ -186,6 +186,10 @@ func e2eFlow(t *testing.T, lang string) {
 		chromedp.SendKeys(chromedp.CSS("#info-request-form textarea[name=question]"), question),
 		chromedp.SetValue(chromedp.CSS("#info-request-form input[name=due]"), jstLocal(time.Now().Add(48*time.Hour))))
 	nco.contains("#inc-state", T("inc.state.info_requested"))
+	nco.contains("#events", T("inc.event.triaged"))
+	if lang == "ja" { // the history is written in English; Japanese users read it in Japanese
+		nco.contains("#events", T("inc.evt.triaged", T("inc.severity.high"), T("inc.triage.triaged")))
+	}
 	nco.contains("#info-requests", question, "JST")
 	nco.open(base, "/triage", "#triage")
 	nco.contains("#triage", T("inc.severity.high"))
