@@ -92,6 +92,24 @@ func TestChartsPage(t *testing.T) {
 			if f := figure(p.Body, "sightings"); !strings.Contains(f, "withheld") {
 				t.Errorf("op-b's sector week (one organisation) is not withheld:\n%s", f)
 			}
+			// The home page shows one chart: the government the reports it
+			// received, an organisation its sightings; each as on /charts.
+			for name, want := range map[string]string{"nco-analyst": "reports", "op-a-analyst": "sightings", "op-b-admin": "sightings"} {
+				p := e.as(name, "en").get("/").must(t, http.StatusOK)
+				i := strings.Index(p.Body, `id="home-picture"`)
+				if i < 0 {
+					t.Errorf("%s: no chart on the home page", name)
+					continue
+				}
+				sec := p.Body[i : i+strings.Index(p.Body[i:], "</section>")]
+				home, full := figure(sec, want), figure(e.as(name, "en").get("/charts").Body, want)
+				if home == "" || home != full {
+					t.Errorf("%s: the home page's %s chart differs from the charts page's:\n%s", name, want, home)
+				}
+				if !strings.Contains(sec, `href="/charts"`) {
+					t.Errorf("%s: the home chart does not link to the charts", name)
+				}
+			}
 			// Signed out: to the login page.
 			if p := e.client("en").get("/charts"); p.Status == http.StatusOK && strings.Contains(p.Body, "chart-figure") {
 				t.Error("/charts is served without a session")

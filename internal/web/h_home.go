@@ -40,6 +40,7 @@ import (
 	"sakimori/internal/org"
 	"sakimori/internal/regime"
 	"sakimori/internal/reporting"
+	"sakimori/internal/stats"
 	"sakimori/internal/store"
 	"sakimori/internal/vuln"
 	"sakimori/internal/weather"
@@ -308,6 +309,7 @@ type homeData struct {
 	ExpOver    *homeExpOverview
 	Audit      *homeAudit
 	Platform   *homePlatform
+	Picture    *homePicture
 	// Order is the order of the sections on the page.
 	Order []string
 }
@@ -419,6 +421,7 @@ func (s *server) home(w http.ResponseWriter, rq *req) {
 	if p.Has(org.RolePlatformAdmin) {
 		s.homePlatform(rq, d)
 	}
+	s.homePicture(rq, d)
 	s.homeStats(rq, d)
 	d.Order = homeOrder(d)
 	s.render(w, rq, http.StatusOK, "home", d)
@@ -429,11 +432,11 @@ func (s *server) home(w http.ResponseWriter, rq *req) {
 func homeOrder(d *homeData) []string {
 	switch {
 	case d.Gov:
-		return []string{"platform", "triage", "desk", "clusters", "wxoverview", "expoverview", "indicators", "audit"}
+		return []string{"platform", "triage", "desk", "picture", "clusters", "wxoverview", "expoverview", "indicators", "audit"}
 	case d.Summary:
-		return []string{"weather", "incidents", "tasks", "requests", "alerts", "exposures", "indicators"}
+		return []string{"weather", "picture", "incidents", "tasks", "requests", "alerts", "exposures", "indicators"}
 	}
-	return []string{"platform", "audit", "incidents", "tasks", "requests", "alerts", "weather", "exposures", "indicators"}
+	return []string{"platform", "audit", "incidents", "tasks", "requests", "alerts", "weather", "exposures", "indicators", "picture"}
 }
 
 // homeStats are the glance row: the counts of the sections shown.
@@ -1099,4 +1102,35 @@ func (s *server) homePlatform(rq *req, d *homeData) {
 		return
 	}
 	x.Users = len(users)
+}
+
+// homePicture is one chart of the charts page (h_charts.go) on the home
+// page: the government sees the reports it received per week by sector,
+// an organisation the sightings of itself and its sector, a reader of the
+// audit trail nothing (the commission has no charts of its own).
+type homePicture struct {
+	Chart  template.HTML
+	Failed bool
+}
+
+// homePictureWeeks is the window of the home page's chart.
+const homePictureWeeks = 12
+
+func (s *server) homePicture(rq *req, d *homeData) {
+	if s.opt.Stats == nil || rq.P.Org == nil || rq.P.Org.Kind == org.KindOversight {
+		return
+	}
+	name := stats.Sightings
+	if d.Gov {
+		name = stats.Reports
+	}
+	c, err := s.chartHTML(rq, name, homePictureWeeks)
+	if err != nil {
+		s.log.Error("home: section failed", "section", "picture", "err", err)
+		d.Picture = &homePicture{Failed: true}
+		return
+	}
+	if c != "" {
+		d.Picture = &homePicture{Chart: c}
+	}
 }
