@@ -27,10 +27,10 @@ var (
 // in their own browser; the reporter submits it (the deadline timeline is
 // in JST); the NCO analyst finds it in the triage queue, triages it and
 // asks for more information; the reporter updates the report (the diff
-// page shows the change), has it approved again and submits the update;
-// the NCO analyst drafts an alert for the supplier and the reporter, a
+// page shows the change), has it approved again, submits the update and
+// asks the NCO a question; the NCO analyst drafts an alert for the supplier and the reporter, a
 // second NCO analyst approves it, the first publishes it, links it to
-// the report and gives feedback; the supplier acknowledges the alert
+// the report, gives feedback and answers the question; the supplier acknowledges the alert
 // from its inbox; the NCO sees the acknowledgement in the recipients'
 // table; the reporter sees the alert and the feedback on the report.
 // Screenshots of the key pages go to $SAKIMORI_ARTIFACTS as
@@ -217,6 +217,13 @@ func e2eFlow(t *testing.T, lang string) {
 	rep.contains("#inc-state", T("inc.state.updated"))
 	rep.contains("#info-requests", question)
 
+	// The reporter asks the NCO a question on the report.
+	ask := map[string]string{"ja": "他社で同様の被害はありますか。", "en": "Have others been hit the same way?"}[lang]
+	rep.open(base, incURL, "#comment-form")
+	rep.submit("ask a question", "#comment-form button[type=submit]", "#events",
+		chromedp.SendKeys(chromedp.CSS("#comment-form textarea[name=text]"), ask))
+	rep.contains("#events", ask)
+
 	// 8. The NCO drafts an alert for the supplier and the reporter.
 	nco.open(base, incURL, "#receive")
 	nco.contains("#content", update)
@@ -264,6 +271,12 @@ func e2eFlow(t *testing.T, lang string) {
 	nco.submit("feedback", "#comment-form button[type=submit]", "#comment",
 		chromedp.SetValue(chromedp.CSS("#comment-form select[name=comment_kind]"), "feedback"),
 		chromedp.SendKeys(chromedp.CSS("#comment-form textarea[name=text]"), advice))
+	// ...and answers the reporter's question.
+	nco.contains("#events", ask)
+	answer := map[string]string{"ja": "同様の報告が他に1件あります。注意喚起をご確認ください。", "en": "One other report looks the same; see the alert."}[lang]
+	nco.submit("answer the question", "#comment-form button[type=submit]", "#comment",
+		chromedp.SetValue(chromedp.CSS("#comment-form select[name=comment_kind]"), "advice"),
+		chromedp.SendKeys(chromedp.CSS("#comment-form textarea[name=text]"), answer))
 
 	// 11. The supplier finds the alert in its inbox and acknowledges it.
 	sup := cr.user(flowEmail("sup-analyst"), accept)
@@ -285,7 +298,7 @@ func e2eFlow(t *testing.T, lang string) {
 
 	// 13. The reporter sees the alert and the feedback on the report.
 	rep.open(base, incURL, "#feedback")
-	rep.contains("#feedback", alertRef, advice)
+	rep.contains("#feedback", alertRef, advice, answer, T("inc.comment.advice"))
 	shot(rep, 99, "feedback", "#feedback", "#info-requests")
 	phone(rep, 99, "feedback")
 }
