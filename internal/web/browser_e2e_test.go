@@ -28,13 +28,13 @@ var (
 // in JST); the NCO analyst finds it in the triage queue, triages it and
 // asks for more information; the reporter updates the report (the diff
 // page shows the change), has it approved again, submits the update and
-// asks the NCO a question; the NCO analyst drafts an alert for the supplier and the reporter, a
-// second NCO analyst approves it, the first publishes it, links it to
-// the report, gives feedback and answers the question; the supplier acknowledges the alert
-// from its inbox; the NCO sees the acknowledgement in the recipients'
-// table; the reporter sees the alert and the feedback on the report.
-// Screenshots of the key pages go to $SAKIMORI_ARTIFACTS as
-// 9x-e2e-<step>-<lang>.png.
+// asks the NCO a question; the NCO analyst drafts an alert for the
+// supplier and the reporter, a second NCO analyst approves it, the first
+// publishes it, links it to the report, gives feedback and answers the
+// question; the supplier acknowledges the alert from its inbox; the NCO
+// sees the acknowledgement in the recipients' table; the reporter sees
+// the alert, the feedback and the answer on the report. Screenshots of
+// the key pages go to $SAKIMORI_ARTIFACTS as 9x-e2e-<step>-<lang>.png.
 func TestBrowserEndToEnd(t *testing.T) {
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) {
