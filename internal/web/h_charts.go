@@ -84,7 +84,7 @@ func chartOf(rq *req, st *stats.Stats) chart.Chart {
 	case stats.Reports:
 		c.Kind = chart.StackedBars
 		for _, sr := range st.Series {
-			label := rq.T("sector.none")
+			label := rq.T("ch.sector.none")
 			if sr.Key != "" {
 				label = rq.T("sector." + sr.Key)
 			}
