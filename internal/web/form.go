@@ -204,6 +204,8 @@ var fallbackReasons = []struct {
 	{regexp.MustCompile(`^longer than \d+ bytes$`), "reason.too_long"},
 	{regexp.MustCompile(`^must be between (\d+) and (\d+)$`), "reason.between"},
 	{regexp.MustCompile(`^(?:must be|use) [^ ]+(?:, [^ ]+)* or [^ ]+$`), "reason.unknown_value"},
+	{regexp.MustCompile(`: not a recognisable indicator \(`), "reason.indicator"},
+	{regexp.MustCompile(`^cpe: .* is neither a CPE 2\.3 formatted string`), "reason.cpe_format"},
 }
 
 // reasonKey returns the catalogue key and arguments for a service message,
