@@ -76,6 +76,10 @@ the credentials that still work.`,
 				if err != nil {
 					return err
 				}
+				hmres, err := demo.SeedHome(ctx, demo.Home{Reporting: e.reporting, Alerting: e.alerting}) // after SeedAnalysis: see demo/home.go
+				if err != nil {
+					return err
+				}
 				return e.serve(ctx, stop, func(url string) error {
 					creds, rotated, err := demo.EnsureCredentials(ctx, e.svc, e.cfg.DataDir, url)
 					if err != nil {
@@ -89,6 +93,7 @@ the credentials that still work.`,
 					fmt.Fprintf(w, "Registry:    %s (new this run)\n", xres)
 					fmt.Fprintf(w, "Reporting:   %s (new this run)\n", rres)
 					fmt.Fprintf(w, "Analysis:    %s\n", ares)
+					fmt.Fprintf(w, "Home pages:  %s\n", hmres)
 					fmt.Fprintf(w, "History:     %s\n", hres)
 					state := "reused"
 					if rotated > 0 {
