@@ -190,7 +190,7 @@ func e2eFlow(t *testing.T, lang string) {
 	if lang == "ja" { // the history is written in English; Japanese users read it in Japanese
 		nco.contains("#events", T("inc.evt.triaged", T("inc.severity.high"), T("inc.triage.triaged")))
 	}
-	nco.contains("#info-requests", question, "JST")
+	nco.contains("#info-requests", question, "JST", T("inc.info.open"))
 	nco.open(base, "/triage", "#triage")
 	nco.contains("#triage", T("inc.severity.high"))
 	shot(nco, 94, "triage")
@@ -215,7 +215,7 @@ func e2eFlow(t *testing.T, lang string) {
 	rep.open(base, incURL, "#submit-form")
 	rep.submit("submit the update", "#inc-submit", "#submissions table")
 	rep.contains("#inc-state", T("inc.state.updated"))
-	rep.contains("#info-requests", question)
+	rep.contains("#info-requests", question, T("inc.info.answered"))
 
 	// The reporter asks the NCO a question on the report.
 	ask := map[string]string{"ja": "他社で同様の被害はありますか。", "en": "Have others been hit the same way?"}[lang]
