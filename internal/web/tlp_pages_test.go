@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -36,10 +37,19 @@ type tlpObject struct {
 	kind     string
 	markers  []string // title, value, id: never on any page an outsider opens
 	details  []string // its own pages: 404 or 403 for an outsider
+	posts    []string // its actions: 404 or 403 for an outsider, nothing done
 	insider  string   // a user who sees it...
 	seenAt   string   // ...on this page (the test's control: it can fail)
 	outsider []string
 }
+
+// tlpPostForm fills in every input of the objects' forms with something
+// valid, so that only authorisation can refuse it.
+var tlpPostForm = url.Values{"rev": {"1"}, "title": {"x"}, "title.ja": {"x"}, "summary.ja": {"y"}, "severity": {"low"}, "tlp": {"red"},
+	"reason": {"x"}, "note": {"x"}, "text": {"x"}, "comment_kind": {"comment"}, "question": {"x"}, "status": {"triaged"}, "link_kind": {"alert"},
+	"link_ref": {"ALR-2026-0001"}, "authority_ref": {"x"}, "submission": {"x"}, "step": {"preview"}, "ack_state": {"acknowledged"},
+	"decision": {"approve"}, "change_note": {"x"}, "state": {"mitigated"}, "comment": {"x"}, "decline_reason": {"x"}, "fix_timeline": {"x"},
+	"vendor_org": {"ven"}, "questions": {"x"}, "due_at": {"2099-01-01"}, "emergency": {"on"}, "vuln_id": {redID}, "targeting.orgs": {"op-b"}}
 
 // tlpLists are the list, search and count pages every outsider opens.
 var tlpLists = []string{
@@ -211,21 +221,30 @@ func TestTLPPages(t *testing.T) {
 			{kind: "incident", markers: []string{"SECRET-INC-Q7", "SECRET-INC-SUMMARY-Q7", in.ID, "198.51.100.78"},
 				details: []string{"/incidents/" + in.ID, "/incidents/" + in.ID + "/edit", "/incidents/" + in.ID + "/diff?from=1&to=1",
 					"/incidents/" + in.ID + "/export", "/incidents/" + in.ID + "/print", "/incidents/" + in.ID + "/share"},
+				posts: []string{"/incidents/" + in.ID + "/edit", "/incidents/" + in.ID + "/submit", "/incidents/" + in.ID + "/comment",
+					"/incidents/" + in.ID + "/info-request", "/incidents/" + in.ID + "/triage", "/incidents/" + in.ID + "/link",
+					"/incidents/" + in.ID + "/ack", "/incidents/" + in.ID + "/share", "/incidents/" + in.ID + "/refute", "/incidents/" + in.ID + "/regimes"},
 				insider: "nco-analyst", seenAt: "/triage", outsider: append([]string{"npa-analyst"}, operators...)},
 			{kind: "feedback", markers: []string{"SECRET-ADVICE-Q7"}, details: []string{"/incidents/" + in.ID + "/feedback"},
 				insider: "op-a-reporter", seenAt: "/incidents/" + in.ID + "/feedback", outsider: append([]string{"npa-analyst"}, operators...)},
 			{kind: "alert", markers: []string{"SECRET-ALERT-Q7", "SECRET-ALERT-SUMMARY-Q7", av.ID, av.Ref},
 				details: []string{"/alerts/" + av.ID, "/alerts/" + av.Ref, "/alerts/" + av.ID + "/stix", "/alerts/" + av.ID + "/edit"},
+				posts: []string{"/alerts/" + av.ID + "/edit", "/alerts/" + av.ID + "/withdraw", "/alerts/" + av.ID + "/ack", "/alerts/" + av.ID + "/review",
+					"/alerts/" + av.ID + "/publish"},
 				insider: "op-b-analyst", seenAt: "/alerts?unacked=1", outsider: []string{"op-a-analyst", "op-a-reporter", "sup-analyst", "ven-analyst", "isac-analyst"}},
-			{kind: "cluster", markers: []string{cl.ID, cl.Ref, "203.0.113.171"}, details: []string{"/clusters/" + cl.ID, "/clusters/" + cl.Ref},
+			{kind: "cluster", markers: []string{cl.ID, cl.Ref, "203.0.113.171"}, details: []string{"/clusters/" + cl.ID, "/clusters/" + cl.Ref}, posts: []string{"/clusters/" + cl.ID},
 				insider: "nco-analyst", seenAt: "/clusters", outsider: []string{"sup-analyst", "ven-analyst", "isac-analyst"}},
 			{kind: "computer", markers: []string{"SECRET-COMPUTER-Q7", "SECRET-SITE-Q7", comp.ID}, details: []string{"/computers/" + comp.ID, "/computers/" + comp.ID + "/edit"},
+				posts:   []string{"/computers/" + comp.ID + "/edit", "/computers/" + comp.ID + "/retire", "/computers/" + comp.ID + "/exposures/" + cveFortiOS},
 				insider: "op-a-analyst", seenAt: "/computers", outsider: operators},
 			{kind: "exposure", markers: []string{"SECRET-COMPUTER-Q7", "SECQ7-01"}, details: nil,
 				insider: "op-a-analyst", seenAt: "/vulns/" + cveFortiOS, outsider: operators},
 			{kind: "vulnerability", markers: []string{"SECRET-VULN-RED-Q7"}, details: []string{"/vulns/" + redID, "/vulns/" + redID + "/edit", "/vulns/" + redID + "/request"},
+				posts:   []string{"/vulns/" + redID + "/edit", "/vulns/" + redID + "/request"},
 				insider: "nco-analyst", seenAt: "/vulns/" + redID, outsider: []string{"op-a-analyst", "op-b-analyst", "sup-analyst", "ven-analyst", "isac-analyst"}},
 			{kind: "vendor request", markers: []string{"SECRET-VREQ-Q7", vr.ID}, details: []string{"/vendor-requests/" + vr.ID},
+				posts: []string{"/vendor-requests/" + vr.ID + "/answer", "/vendor-requests/" + vr.ID + "/decline", "/vendor-requests/" + vr.ID + "/comment",
+					"/vendor-requests/" + vr.ID + "/withdraw", "/vendor-requests/" + vr.ID + "/acknowledge"},
 				insider: "ven-analyst", seenAt: "/vendor-requests/" + vr.ID, outsider: []string{"op-a-analyst", "op-b-analyst", "sup-analyst", "isac-analyst"}},
 			{kind: "intel object", markers: []string{"198.51.100.77", "SECRET-INTEL-Q7", intelID}, details: []string{"/intel/objects/" + intelID},
 				insider: "op-b-analyst", seenAt: "/intel?q=198.51.100.77", outsider: []string{"sup-analyst", "ven-analyst", "isac-analyst"}},
@@ -291,6 +310,13 @@ func TestTLPPages(t *testing.T) {
 					p := cl.get(path)
 					if p.Status != http.StatusNotFound && p.Status != http.StatusForbidden {
 						t.Errorf("%s: %s GET %s: %d, want 404 or 403", o.kind, user, path, p.Status)
+					}
+					leaks(o, user, path, p)
+				}
+				for _, path := range o.posts {
+					p := cl.post(path, tlpPostForm)
+					if p.Status != http.StatusNotFound && p.Status != http.StatusForbidden {
+						t.Errorf("%s: %s POST %s: %d, want 404 or 403", o.kind, user, path, p.Status)
 					}
 					leaks(o, user, path, p)
 				}
