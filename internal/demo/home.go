@@ -9,8 +9,8 @@ package demo
 //     drafted and submitted by analyst@nco.example, approved by
 //     lead-analyst@nco.example, published, and acknowledged by no one.
 //   - ALR-3 (analyst@nco.example sees it in "alerts to review"): an alert
-//     of the Ministry of Economy, Trade and Industry submitted for review
-//     by analyst@meti.example and not reviewed yet.
+//     drafted and submitted for review by lead-analyst@nco.example and not
+//     reviewed yet (an alert is reviewed within its issuing organisation).
 //   - E (towa-mirai-bank): a DDoS outage of internet banking that reached
 //     the bank's Frankfurt branch, so both Japan's Active Cyber Defense
 //     (jp-acd) and the EU's DORA (eu-dora) apply; approved by the
@@ -167,7 +167,9 @@ func seedPhishingAlert(ctx context.Context, h Home) (string, error) {
 	return fmt.Sprintf("alert %s published to %d organisations (none acknowledged)", v.Ref, len(pv.Recipients)), nil
 }
 
-// seedReviewAlert: ALR-3, METI's draft in review.
+// seedReviewAlert: ALR-3, drafted by the NCO's lead analyst and waiting
+// for another NCO analyst's review (an alert is reviewed within its
+// issuing organisation).
 func seedReviewAlert(ctx context.Context, h Home) (string, error) {
 	if h.Alerting == nil {
 		return "", nil
@@ -175,7 +177,7 @@ func seedReviewAlert(ctx context.Context, h Home) (string, error) {
 	if ok, err := alertExists(ctx, h.Alerting, AlertReviewEN); err != nil || ok {
 		return "", err
 	}
-	meti, err := principal(ctx, h.Alerting.DB, "analyst@meti.example")
+	lead, err := principal(ctx, h.Alerting.DB, "lead-analyst@nco.example")
 	if err != nil {
 		return "", err
 	}
@@ -191,14 +193,14 @@ func seedReviewAlert(ctx context.Context, h Home) (string, error) {
 		Indicators: []alert.Indicator{{Value: "203.0.113.145", Note: "探索元 / scanning source"}},
 		Targeting:  alert.Targeting{Sectors: []org.Sector{org.SectorGas, org.SectorElectricity}},
 	}
-	v, err := h.Alerting.Create(ctx, meti, c, "")
+	v, err := h.Alerting.Create(ctx, lead, c, "")
 	if err != nil {
-		return "", fmt.Errorf("demo: METI alert: %w", err)
+		return "", fmt.Errorf("demo: alert for review: %w", err)
 	}
-	if v, err = h.Alerting.Submit(ctx, meti, v.ID, v.Rev); err != nil {
-		return "", fmt.Errorf("demo: METI alert submit: %w", err)
+	if v, err = h.Alerting.Submit(ctx, lead, v.ID, v.Rev); err != nil {
+		return "", fmt.Errorf("demo: alert for review, submit: %w", err)
 	}
-	return fmt.Sprintf("alert %s of METI in review", v.Ref), nil
+	return fmt.Sprintf("alert %s in review", v.Ref), nil
 }
 
 // incidentExists reports whether organisation orgID has an incident titled

@@ -887,8 +887,8 @@ func (s *server) homeDesk(rq *req, d *homeData) {
 			return
 		}
 		for _, v := range rev {
-			if v.SubmittedBy == p.User.ID {
-				continue // reviewed by someone else
+			if v.SubmittedBy == p.User.ID || v.OrgID != p.ActingOrgID() {
+				continue // reviewed by someone else, or by the issuing organisation's analysts
 			}
 			x.NReview++
 			if len(x.Reviews) < homeTop {
