@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"sakimori/internal/registry"
 	"sakimori/internal/store"
 	"sakimori/internal/store/storetest"
 )
@@ -29,7 +31,9 @@ var (
 // asks for more information; the reporter updates the report (the diff
 // page shows the change), has it approved again, submits the update and
 // asks the NCO a question; the NCO analyst drafts an alert for the
-// supplier and the reporter, a second NCO analyst approves it, the first
+// supplier and the reporter (with Japanese browsers by supply chain:
+// op-a's registered computer is exposed to the alert's CVE and sup is its
+// partner; with English ones by name), a second NCO analyst approves it, the first
 // publishes it, links it to the report, gives feedback and answers the
 // question; the supplier acknowledges the alert from its inbox; the NCO
 // sees the acknowledgement in the recipients' table; the reporter sees
@@ -44,7 +48,15 @@ func TestBrowserEndToEnd(t *testing.T) {
 }
 
 func e2eFlow(t *testing.T, lang string) {
-	e := newFlowEnv(t, storetest.Open(t, store.SQLite))
+	g := newBareWorld(t, storetest.Open(t, store.SQLite))
+	e := g.flowEnv
+	// op-a's registered VPN runs a FortiOS exposed to CVE-2024-21762; sup
+	// is op-a's supply-chain partner.
+	if _, err := g.x.Notify(context.Background(), e.w.P("op-a-analyst"), &registry.Computer{Ref: "FG-01", Name: "本社 FortiGate",
+		Function: registry.FunctionVPN, Vendor: "Fortinet", Product: "FortiOS", ProductVersion: "7.2.4",
+		CPE: "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*", Site: "東京", Business: "送電", Equipment: "リモートアクセス"}); err != nil {
+		t.Fatal(err)
+	}
 	msg := catalogue(t, lang)
 	T := func(key string, args ...any) string {
 		s, ok := msg[key]
@@ -230,6 +242,16 @@ func e2eFlow(t *testing.T, lang string) {
 	nco.open(base, "/alerts", "#new-alert")
 	nco.submit("new alert", "#new-alert", "#alert-form")
 	incRef := regexp.MustCompile(`INC-\d{4}-\d+`).FindString(rep.text("main h1"))
+	// The recipients: in Japanese by supply chain (the organisations whose
+	// computers the CVE affects, op-a, and their partners, sup), in English
+	// by name.
+	target := chromedp.Steps(chromedp.Click(chromedp.CSS(`#alert-form input[name=targeting][value=exposed]`)),
+		chromedp.Click(chromedp.CSS(`#alert-form input[name=targeting][value=supply_chain]`)))
+	reasons := []string{T("al.reason.exposed"), T("al.reason.supply_chain")}
+	if lang == "en" {
+		target = chromedp.SendKeys(chromedp.CSS("#f-targeting-orgs"), "sup\nop-a")
+		reasons = []string{T("al.reason.org")}
+	}
 	nco.submit("create the alert", "#alert-form button[type=submit]", "#submit-form",
 		chromedp.SendKeys(chromedp.CSS("#f-title-ja"), alertTitle),
 		chromedp.SendKeys(chromedp.CSS("#f-title-en"), "Attacks on SSL-VPN appliances"),
@@ -242,7 +264,7 @@ func e2eFlow(t *testing.T, lang string) {
 		chromedp.SendKeys(chromedp.CSS("#f-cves"), "CVE-2024-21762"),
 		chromedp.SendKeys(chromedp.CSS("#f-indicators"), "203.0.113.7"),
 		chromedp.SendKeys(chromedp.CSS("#f-incidents"), incRef),
-		chromedp.SendKeys(chromedp.CSS("#f-targeting-orgs"), "sup\nop-a"))
+		target)
 	am := e2eAlertRE.FindStringSubmatch(nco.path())
 	if am == nil {
 		t.Fatalf("after creating the alert: %s", nco.path())
@@ -259,7 +281,7 @@ func e2eFlow(t *testing.T, lang string) {
 	shot(rv, 96, "alert-review")
 	rv.submit("approve the alert", `#review-form button[value=approve]`, "#steps")
 	nco.open(base, alertURL, "#publish-form")
-	nco.contains("#preview", "sup", "op-a")
+	nco.contains("#preview", append([]string{"sup", "op-a"}, reasons...)...)
 	nco.submit("publish", "#publish-form button[type=submit]", "#recipient-table")
 	nco.contains(".badges", T("al.state.published"))
 
