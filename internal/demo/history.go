@@ -186,7 +186,8 @@ func SeedHistory(ctx context.Context, svc *reporting.Service, in *intel.Service)
 		add(aware.Add(30*time.Minute), func() error {
 			x := &incident.Incident{OrgID: rp.o.ID, Ref: ref, Title: title, Content: c, Recipients: recipients, Partners: []string{},
 				Regimes:      []incident.RegimeChoice{{Regime: "jp-acd", Reportable: incident.ReportableYes}},
-				InfoRequests: []incident.InfoRequest{}, Links: []incident.Link{}, DefaultTLP: "amber", CreatedBy: Actor}
+				InfoRequests: []incident.InfoRequest{}, Links: []incident.Link{}, DefaultTLP: "amber", CreatedBy: Actor,
+				Triage: historyTriage(aware, now, techniques)}
 			v := &incident.Version{Title: title, Content: c, SavedBy: Actor, Note: "履歴 / history"}
 			if err := db.CreateIncident(ctx, act, x, v, []incident.Event{{ActorName: Actor, OrgID: rp.o.ID, Kind: "created"}}); err != nil {
 				return fmt.Errorf("demo: history report %s: %w", ref, err)
@@ -338,4 +339,24 @@ func SeedHistory(ctx context.Context, svc *reporting.Service, in *intel.Service)
 		}
 	}
 	return fmt.Sprintf("%d past reports (%d submissions), %d indicators and %d sightings over %d weeks", reports, subs, indicators, sightings, HistoryWeeks), nil
+}
+
+// historyTriage is the NCO's triage of a past report as of now: reports
+// of the last five days still wait for it (the triage queue is the
+// present's work), older ones were triaged a day after they came in, and
+// those older than three weeks are done.
+func historyTriage(aware, now time.Time, techniques []string) incident.Triage {
+	age := now.Sub(aware)
+	if age < 5*24*time.Hour {
+		return incident.Triage{}
+	}
+	at := aware.Add(24 * time.Hour)
+	t := incident.Triage{Severity: "medium", Status: "triaged", UpdatedBy: "国家サイバー統括室 / NCO", UpdatedAt: &at}
+	if len(techniques) > 2 {
+		t.Severity = "high"
+	}
+	if age > 21*24*time.Hour {
+		t.Status = "done"
+	}
+	return t
 }
