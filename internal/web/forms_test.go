@@ -163,7 +163,7 @@ func TestFormsRejectBadInput(t *testing.T) {
 			vals:  url.Values{"regimes.0.regime": {"jp-acd"}, "regimes.0.reportable": {"no"}, "regimes.0.reason": {""}, "regimes.0.conditions": {"保持される条件"}},
 			field: "regimes.0.reason", keep: []string{"保持される条件"}},
 		{name: "reject without a comment", user: "op-a-legal", page: "/incidents/" + pending.ID, form: "decide-legal", post: "/incidents/" + pending.ID + "/decide",
-			vals: url.Values{"kind": {"legal"}, "decision": {"reject"}, "comment": {""}}, field: "comment-legal"},
+			vals: url.Values{"kind": {"legal"}, "decision": {"reject"}, "comment": {"   "}}, field: "comment-legal"},
 		{name: "refute", user: "op-a-reporter", page: in, form: "refute-form", post: in + "/refute",
 			vals: url.Values{"reason": {""}}, field: "refute-reason"},
 		{name: "acknowledge a submission", user: "nco-analyst", page: in, form: "", post: in + "/ack",
@@ -254,6 +254,11 @@ func TestFormsRejectBadInput(t *testing.T) {
 					t.Fatalf("not the page with the form again (%d)\n%s", p.Status, p.Body)
 				}
 				checkFieldError(t, msg, lang, p, tc.field)
+				for _, pg := range []*page{pg, p} {
+					if regexp.MustCompile(`>false</textarea>|value="false"`).MatchString(pg.Body) {
+						t.Errorf("an input shows %q", "false")
+					}
+				}
 				for _, k := range tc.keep {
 					if !strings.Contains(p.Body, html.EscapeString(k)) && !strings.Contains(p.Body, k) {
 						t.Errorf("lost what was typed: %q", k)
