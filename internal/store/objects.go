@@ -630,48 +630,7 @@ func (db *DB) objectWhere(q *ObjectQuery) (string, []any) {
 // QueryObjects returns up to q.Limit versions (1..10000, default 100) in
 // date_added order, and whether more match.
 func (db *DB) QueryObjects(ctx context.Context, q ObjectQuery) ([]share.Record, bool, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	if limit > 10000 {
-		limit = 10000
-	}
-	where, args := db.objectWhere(&q)
-	cols := recordCols
-	if q.WithRaw {
-		cols += ", raw"
-	}
-	order := "ASC"
-	if q.Descending {
-		order = "DESC"
-	}
-	sqlq := "SELECT " + cols + " FROM stix_objects WHERE " + where + " ORDER BY date_added " + order + " LIMIT ?"
-	args = append(args, limit+1)
-	out := make([]share.Record, 0, min(limit, 256))
-	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.rebind(sqlq), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			rec, err := scanRecord(rows, q.WithRaw)
-			if err != nil {
-				return err
-			}
-			out = append(out, rec)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
-	}
-	return out, more, nil
+	return db.SearchObjects(ctx, q, SearchFilter{})
 }
 
 // CountObjects counts the versions q selects (Limit and After ignored).
