@@ -171,26 +171,7 @@ func (db *DB) StatsTechniques(ctx context.Context, sc ReportScope, from, to time
 			WHERE t.type = 'text' GROUP BY t.value ORDER BY 2 DESC, 1 LIMIT ?`
 	}
 	args = append(args, limitOr(limit, 10, 100))
-	out := []KeyCount{}
-	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.rebind(q), args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var k KeyCount
-			if err := rows.Scan(&k.Key, &k.N); err != nil {
-				rows.Close()
-				return err
-			}
-			out = append(out, k)
-		}
-		return closeRows(rows)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return db.keyCounts(ctx, q, args)
 }
 
 // DeadlineSubmission is what a deadline needs of a submission.
@@ -335,9 +316,14 @@ func (db *DB) StatsAttackPatterns(ctx context.Context, q ObjectQuery, from, to t
 			WHERE json_extract(e.value, '$.source_name') = 'mitre-attack' AND json_extract(e.value, '$.external_id') IS NOT NULL
 			GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`
 	}
+	return db.keyCounts(ctx, qs, args)
+}
+
+// keyCounts runs a query of (key, count) rows.
+func (db *DB) keyCounts(ctx context.Context, q string, args []any) ([]KeyCount, error) {
 	out := []KeyCount{}
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.rebind(qs), args...)
+		rows, err := tx.QueryContext(ctx, db.rebind(q), args...)
 		if err != nil {
 			return err
 		}
