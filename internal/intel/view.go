@@ -462,19 +462,8 @@ func (s *Service) SearchView(ctx context.Context, p *auth.Principal, f ViewFilte
 			if err != nil {
 				return nil, err
 			}
-			sc, err := s.scores(ctx, vw, recs)
-			if err != nil {
+			if page.Items, err = s.scored(ctx, vw, recs, page.Items); err != nil {
 				return nil, err
-			}
-			for _, r := range recs {
-				vr := ViewRecord{Record: r}
-				if v, ok := sc[r.ID]; ok {
-					vr.Score = &v
-				}
-				if f.MinScore > 0 && (vr.Score == nil || *vr.Score < f.MinScore) {
-					continue
-				}
-				page.Items = append(page.Items, vr)
 			}
 			if !more {
 				break
@@ -503,6 +492,26 @@ func (s *Service) SearchView(ctx context.Context, p *auth.Principal, f ViewFilte
 	return page, nil
 }
 
+// scored appends recs to out with their scores, leaving out those below
+// the view's minimum score.
+func (s *Service) scored(ctx context.Context, vw *view, recs []share.Record, out []ViewRecord) ([]ViewRecord, error) {
+	sc, err := s.scores(ctx, vw, recs)
+	if err != nil {
+		return out, err
+	}
+	for _, r := range recs {
+		vr := ViewRecord{Record: r}
+		if v, ok := sc[r.ID]; ok {
+			vr.Score = &v
+		}
+		if vw.f.MinScore > 0 && (vr.Score == nil || *vr.Score < vw.f.MinScore) {
+			continue
+		}
+		out = append(out, vr)
+	}
+	return out, nil
+}
+
 // ranked is the whole view (up to maxScored newest objects) ordered by
 // score, highest first; objects without a score follow, newest first.
 func (s *Service) ranked(ctx context.Context, vw *view) ([]ViewRecord, error) {
@@ -513,19 +522,8 @@ func (s *Service) ranked(ctx context.Context, vw *view) ([]ViewRecord, error) {
 		if err != nil {
 			return nil, err
 		}
-		sc, err := s.scores(ctx, vw, recs)
-		if err != nil {
+		if all, err = s.scored(ctx, vw, recs, all); err != nil {
 			return nil, err
-		}
-		for _, r := range recs {
-			vr := ViewRecord{Record: r}
-			if v, ok := sc[r.ID]; ok {
-				vr.Score = &v
-			}
-			if vw.f.MinScore > 0 && (vr.Score == nil || *vr.Score < vw.f.MinScore) {
-				continue
-			}
-			all = append(all, vr)
 		}
 		if !more {
 			break
