@@ -884,6 +884,31 @@ func (s *server) computerImport(w http.ResponseWriter, rq *req) {
 	s.render(w, rq, status, "computer_import", d)
 }
 
+// regCSVHeaders translate the CSV parser's complaints about the header
+// row (it speaks English); the column names stay as they are.
+var regCSVHeaders = []struct {
+	re  *regexp.Regexp
+	key string
+}{
+	{regexp.MustCompile(`^the file is empty; the first row must name the columns$`), "reg.csv.empty"},
+	{regexp.MustCompile(`^unknown columns (.*) \(the columns are (.*), or their Japanese names\)$`), "reg.csv.unknown"},
+	{regexp.MustCompile(`^columns given twice: (.*)$`), "reg.csv.twice"},
+	{regexp.MustCompile(`^missing required columns: (.*)$`), "reg.csv.missing"},
+}
+
+func regCSVHeaderMessage(rq *req, msg string) string {
+	for _, h := range regCSVHeaders {
+		if m := h.re.FindStringSubmatch(msg); m != nil {
+			args := make([]any, 0, len(m)-1)
+			for _, a := range m[1:] {
+				args = append(args, a)
+			}
+			return rq.T(h.key, args...)
+		}
+	}
+	return msg
+}
+
 // importCSV notifies the computers of a registry CSV file. A file the
 // parser cannot use at all is an error on the file input.
 func (s *server) importCSV(rq *req, f *form, data []byte) (*importCounts, error) {
@@ -893,7 +918,7 @@ func (s *server) importCSV(rq *req, f *form, data []byte) (*importCounts, error)
 		if ae.Code != apperr.CodeInvalid {
 			return nil, err
 		}
-		f.invalid("file", rq.T("import.bad_input", ae.Message))
+		f.invalid("file", rq.T("import.bad_input", regCSVHeaderMessage(rq, ae.Message)))
 		return nil, nil
 	}
 	res := &importCounts{Kind: rq.T("reg.import.format.csv")}
