@@ -105,9 +105,15 @@ func (s *server) eventsPage(w http.ResponseWriter, rq *req) {
 		return
 	}
 	labels := kindLabels(rq)
-	d := &eventsData{Last: pg.Next, JS: s.scriptPath("push.js"),
+	// The stream resumes after the newest event shown: an event the user
+	// may see, never the platform's head (which would count everyone's
+	// events). With none shown, the stream starts live.
+	d := &eventsData{JS: s.scriptPath("push.js"),
 		CanHooks: rq.P.Org != nil && auth.Can(rq.P, auth.ActOrgUpdate, auth.Target{OrgID: rq.P.Org.ID, OrgKind: rq.P.Org.Kind})}
 	evs := pg.Events
+	if len(evs) > 0 {
+		d.Last = evs[len(evs)-1].Seq
+	}
 	if len(evs) > 50 {
 		evs = evs[len(evs)-50:]
 	}

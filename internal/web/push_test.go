@@ -34,6 +34,11 @@ func TestLiveEventsPages(t *testing.T) {
 			pg := c.get("/events").must(t, 200)
 			pg.has(t, "alert-for-op-a", `<script src="/static/push.js?v=`, `data-stream="/events/stream"`, `<script type="application/json" id="live-labels">{"alert.acknowledged":`)
 			pg.hasNot(t, "cluster-for-gov", "/webhooks\"") // an analyst manages no webhooks
+			// The stream resumes after the newest event op-a may see (the
+			// alert, 1), never the platform's head (the cluster, 2): the
+			// page must not count others' events.
+			pg.has(t, `data-last="1"`)
+			pg.hasNot(t, `data-last="2"`)
 			if lang == "ja" {
 				pg.has(t, "ライブイベント", "注意喚起の発出")
 			} else {
@@ -47,6 +52,11 @@ func TestLiveEventsPages(t *testing.T) {
 				t.Fatalf("push.js: %s", js.Header.Get("Content-Type"))
 			}
 		}
+
+		// Someone who sees no event gets a stream that starts live.
+		ob := e.client("en")
+		ob.login(w.Users["op-b-analyst"].Email)
+		ob.get("/events").must(t, 200).hasNot(t, "data-last", "alert-for-op-a", "cluster-for-gov")
 
 		// The stream, with the session cookie, resuming from 0.
 		c := e.client("en")

@@ -19,9 +19,12 @@
     labels = {};
   }
   var lang = table.getAttribute("data-lang") || "ja";
-  var last = parseInt(table.getAttribute("data-last") || "0", 10) || 0;
+  // Resume after the newest event shown; with none shown, start live.
   var url = table.getAttribute("data-stream");
-  url += (url.indexOf("?") < 0 ? "?" : "&") + "last_event_id=" + last;
+  var last = table.getAttribute("data-last");
+  if (last) {
+    url += (url.indexOf("?") < 0 ? "?" : "&") + "last_event_id=" + encodeURIComponent(last);
+  }
   var fmt;
   try {
     fmt = new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "ja-JP", {
