@@ -234,8 +234,9 @@ const maxDomProbes = 12
 // is the memory accesses, so a batch prepares (and prefetches) every name
 // first and then probes, overlapping the cache misses.
 type domProbe struct {
-	st    uint8 // domMiss, domOK, domSlow
-	n     uint8 // prepared suffixes
+	st    uint8  // domMiss, domOK, domSlow
+	n     uint8  // prepared suffixes
+	live  uint16 // bit k: suffix k may be in the base (its filter bit is set)
 	ln    uint8 // length of name
 	start [maxDomProbes]uint8
 	hash  [maxDomProbes]uint64
@@ -338,7 +339,7 @@ func prepDomain(d *domProbe, v []byte, mask uint64) {
 	for k := range n {
 		d.start[k], d.hash[k] = starts[n-1-k], hashes[n-1-k]
 	}
-	d.st, d.n, d.ln = domOK, uint8(n), uint8(len(v))
+	d.st, d.n, d.ln, d.live = domOK, uint8(n), uint8(len(v)), 1<<n-1
 }
 
 // domMask is the union of the listed label counts of the view's sets, and
@@ -355,12 +356,29 @@ func (w *view) domMask() (mask uint64, over, base bool) {
 	return mask, over, base
 }
 
-// touch prefetches the base's first slot of every prepared suffix.
-func (d *domProbe) touch(b *Set) {
+// touchFilter prefetches the base's filter word of every prepared suffix.
+func (d *domProbe) touchFilter(b *Set) {
+	if b.dom.bits == nil {
+		return
+	}
+	for k := range d.n {
+		prefetch(b.dom.word(d.hash[k]))
+	}
+}
+
+// filter keeps live the suffixes the base's filter lets through, and
+// prefetches their first slots (the few that may be listed: most names
+// are not, and their slots are not read at all).
+func (d *domProbe) filter(b *Set) {
 	t := &b.strs[KindDomain]
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(t.e)))
 	const slot = unsafe.Sizeof(sEntry{})
+	d.live = 0
 	for k := range d.n {
+		if !b.dom.may(d.hash[k]) {
+			continue
+		}
+		d.live |= 1 << k
 		// A miss probes 2.5 slots on average (load factor 1/2), which
 		// often run into the next cache line: prefetch it too.
 		a := p + slot*uintptr(slotOf(d.hash[k], len(t.e)))
@@ -382,7 +400,7 @@ func (w *view) probeDomain(d *domProbe, over, base bool) (*Set, int32, bool) {
 				return w.over, mkRef(KindDomain, j), true
 			}
 		}
-		if base {
+		if base && d.live&(1<<k) != 0 {
 			t := &w.base.strs[KindDomain]
 			if j, ok := t.findHash(suffix, h); ok && !w.hid(t.e[j].meta) {
 				return w.base, mkRef(KindDomain, j), true
@@ -409,10 +427,11 @@ func (w *view) lookupDomain(v []byte) (*Set, int32, bool) {
 	case domMiss:
 		return nil, -1, false
 	}
-	if base && d.n > 1 {
-		// Touch every suffix's slot before probing, so that the cache
-		// misses overlap instead of following one another.
-		d.touch(w.base)
+	if base {
+		// Filter the suffixes, touching the slots of those that may be
+		// listed before probing, so that the cache misses overlap
+		// instead of following one another.
+		d.filter(w.base)
 	}
 	return w.probeDomain(&d, over, base)
 }
@@ -473,7 +492,7 @@ func (w *view) lookupDomainWalk(v []byte, mask uint64, over, base bool) (*Set, i
 				return w.over, mkRef(KindDomain, j), true
 			}
 		}
-		if base {
+		if base && w.base.dom.may(h) {
 			t := &w.base.strs[KindDomain]
 			if j, ok := t.findHash(suffix, h); ok && !w.hid(t.e[j].meta) {
 				return w.base, mkRef(KindDomain, j), true

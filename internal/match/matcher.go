@@ -318,7 +318,16 @@ func (m *Matcher) LookupBatch(obs []Observable, out []Hit) int {
 				}
 				prepDomain(d, part[i].Value, mask)
 				if d.st == domOK && dBase {
-					d.touch(base)
+					d.touchFilter(base)
+				}
+			}
+		}
+		// The filter words have arrived: keep the suffixes that may be
+		// listed and touch their slots.
+		if dBase {
+			for j := range nd {
+				if doms[j].st == domOK {
+					doms[j].filter(base)
 				}
 			}
 		}

@@ -32,6 +32,11 @@ type Set struct {
 	// domLabels has bit n set when a listed domain has n labels (bit 63:
 	// 63 or more): the subdomain walk probes only those suffixes.
 	domLabels uint64
+	// dom is a one-hash bit filter of the listed domains' hashes (about
+	// 13 bits a domain): a suffix whose bit is clear is not listed, so the
+	// subdomain walk reads the 12-byte slots (a cache miss each, in a table
+	// of 24 bytes a domain) only for the few suffixes that may be.
+	dom domFilter
 
 	idOnce sync.Once
 	byID   map[string][]int32 // STIX id -> metas, built on first use
@@ -561,6 +566,9 @@ func (b *builder) finish() *Set {
 			if k == KindDomain {
 				s.domLabels |= 1 << min(labels(key), 63)
 			}
+		}
+		if k == KindDomain && s.count[k] > 0 {
+			s.dom = newDomFilter(t)
 		}
 		b.strs[k] = nil
 	}
