@@ -237,7 +237,7 @@ type domProbe struct {
 	st    uint8  // domMiss, domOK, domSlow
 	n     uint8  // prepared suffixes
 	live  uint16 // bit k: suffix k may be in the base (its filter bit is set)
-	ln    uint8 // length of name
+	ln    uint8  // length of name
 	start [maxDomProbes]uint8
 	hash  [maxDomProbes]uint64
 	name  [253 + 8]byte // 8 bytes of slack: labels are hashed a word at a time
