@@ -551,6 +551,9 @@ func (b *builder) finish() *Set {
 		for i := range t.e {
 			t.e[i].meta = -1
 		}
+		if k == KindDomain && len(b.strs[k]) > 0 {
+			s.dom = newDomFilter(len(b.strs[k]))
+		}
 		for _, e := range b.strs[k] {
 			key := t.key(e.off)
 			h := t.hash(key)
@@ -565,10 +568,8 @@ func (b *builder) finish() *Set {
 			s.count[k]++
 			if k == KindDomain {
 				s.domLabels |= 1 << min(labels(key), 63)
+				s.dom.set(h)
 			}
-		}
-		if k == KindDomain && s.count[k] > 0 {
-			s.dom = newDomFilter(t)
 		}
 		b.strs[k] = nil
 	}

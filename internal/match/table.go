@@ -368,26 +368,14 @@ type domFilter struct {
 	shift uint // 64 - log2(len(bits)*64)
 }
 
-// newDomFilter sets the bit of every domain in t: a power of two of at
+// newDomFilter is an empty filter for n domains: a power of two of at
 // least 8 bits a domain (a false positive rate of 6 to 12%).
-func newDomFilter(t *strTable) domFilter {
-	n := 0
-	for i := range t.e {
-		if t.e[i].meta >= 0 {
-			n++
-		}
-	}
+func newDomFilter(n int) domFilter {
 	lg := uint(6)
 	for 1<<lg < 8*n {
 		lg++
 	}
-	f := domFilter{bits: make([]uint64, 1<<(lg-6)), shift: 64 - lg}
-	for i := range t.e {
-		if t.e[i].meta >= 0 {
-			f.set(t.hash(t.key(t.e[i].off)))
-		}
-	}
-	return f
+	return domFilter{bits: make([]uint64, 1<<(lg-6)), shift: 64 - lg}
 }
 
 func (f *domFilter) set(h uint64) {

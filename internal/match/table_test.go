@@ -1,6 +1,7 @@
 package match
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -88,5 +89,43 @@ func TestU4Table(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDomFilter: every listed domain passes the filter (no false
+// negative: a listed name would be missed), and most names that are not
+// listed do not (the point of the filter).
+func TestDomFilter(t *testing.T) {
+	var listed []string
+	var inds []Indicator
+	for i := range 20000 {
+		d := fmt.Sprintf("host%d.example%d.jp", i, i%97)
+		listed = append(listed, d)
+		inds = append(inds, ind(KindDomain, d, fmt.Sprint(i)))
+	}
+	s, probs := Build(inds)
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	if s.dom.bits == nil {
+		t.Fatal("no filter built")
+	}
+	if bits := len(s.dom.bits) * 64; bits < 8*len(listed) || bits > 16*len(listed) {
+		t.Errorf("%d bits for %d domains, want 8 to 16 a domain", bits, len(listed))
+	}
+	for _, d := range listed {
+		if !s.dom.may(domainHash([]byte(d))) {
+			t.Fatalf("listed %s does not pass the filter", d)
+		}
+	}
+	pass := 0
+	const n = 100000
+	for i := range n {
+		if s.dom.may(domainHash([]byte(fmt.Sprintf("other%d.example.net", i)))) {
+			pass++
+		}
+	}
+	if rate := float64(pass) / n; rate > 0.15 {
+		t.Errorf("%.1f%% of names not listed pass the filter, want at most 15%%", 100*rate)
 	}
 }
