@@ -25,6 +25,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"sakimori/internal/apperr"
 )
@@ -186,7 +187,11 @@ type ConditionalOffset struct {
 	Condition string `json:"condition"`
 	Offset    Offset `json:"offset"`
 	Note      string `json:"note,omitempty"`
+	NoteJA    string `json:"note_ja,omitempty"` // the note in Japanese
 }
+
+// NoteText is the conditional offset's note in both languages.
+func (c ConditionalOffset) NoteText() Text { return Text{JA: c.NoteJA, EN: c.Note} }
 
 // Stage is one report a regime requires.
 type Stage struct {
@@ -220,9 +225,15 @@ type Stage struct {
 	WeekendRuleExemptIf string `json:"weekend_rule_exempt_if,omitempty"`
 	// Editable stages may have their offset changed by an organisation
 	// (WithStageOffset), e.g. while the ordinance is pending.
-	Editable bool   `json:"editable,omitempty"`
-	Notes    string `json:"notes,omitempty"`
+	Editable bool `json:"editable,omitempty"`
+	// Notes explains the stage in English, NotesJA in Japanese (older
+	// definitions have only notes; readers fall back to it).
+	Notes   string `json:"notes,omitempty"`
+	NotesJA string `json:"notes_ja,omitempty"`
 }
+
+// NotesText is the stage's notes in both languages.
+func (s Stage) NotesText() Text { return Text{JA: s.NotesJA, EN: s.Notes} }
 
 // Regime is one regulatory (or organisational) reporting regime.
 type Regime struct {
@@ -234,9 +245,50 @@ type Regime struct {
 	// TimeZone, when set, is the IANA zone in which calendar arithmetic
 	// (days, months, end of day, weekends) is done; otherwise the location
 	// passed to Timeline (the incident's / reporting entity's) is used.
-	TimeZone string  `json:"time_zone,omitempty"`
-	Notes    string  `json:"notes,omitempty"`
-	Stages   []Stage `json:"stages"`
+	TimeZone string `json:"time_zone,omitempty"`
+	// Notes explains the regime in English, NotesJA in Japanese (older
+	// definitions have only notes; readers fall back to it).
+	Notes   string  `json:"notes,omitempty"`
+	NotesJA string  `json:"notes_ja,omitempty"`
+	Stages  []Stage `json:"stages"`
+}
+
+// NotesText is the regime's notes in both languages.
+func (r Regime) NotesText() Text { return Text{JA: r.NotesJA, EN: r.Notes} }
+
+// In returns the text in lang ("en" or "ja"), falling back to the other
+// language when it is missing (an organisation's regime may have only one).
+func (t Text) In(lang string) string {
+	if lang == "en" {
+		if t.EN != "" {
+			return t.EN
+		}
+		return t.JA
+	}
+	if t.JA != "" {
+		return t.JA
+	}
+	return t.EN
+}
+
+// Limits of the free-text notes (characters).
+const (
+	MaxNotes = 4000 // regime and stage notes, per language
+	MaxNote  = 1000 // a conditional offset's note, per language
+)
+
+// validateNotes checks notes in both languages; errors name field
+// (English) or field+"_ja" (Japanese).
+func validateNotes(field string, t Text, max int) error {
+	for _, x := range []struct{ name, v string }{{field, t.EN}, {field + "_ja", t.JA}} {
+		if !utf8.ValidString(x.v) {
+			return apperr.Invalid(x.name, "is not valid UTF-8")
+		}
+		if n := utf8.RuneCountInString(x.v); n > max {
+			return apperr.Invalid(x.name, "is too long (%d characters, at most %d)", n, max)
+		}
+	}
+	return nil
 }
 
 var (
@@ -310,6 +362,9 @@ func (s Stage) Validate() error {
 		if err := c.Offset.Validate(); err != nil {
 			return apperr.Prefix(err, p+".offset")
 		}
+		if err := validateNotes(p+".note", c.NoteText(), MaxNote); err != nil {
+			return err
+		}
 	}
 	for i, c := range s.AtMost {
 		if err := c.validate(); err != nil {
@@ -334,6 +389,9 @@ func (s Stage) Validate() error {
 		if !fieldPattern.MatchString(s.WeekendRuleExemptIf) {
 			return apperr.Invalid("weekend_rule_exempt_if", "must be a condition key")
 		}
+	}
+	if err := validateNotes("notes", s.NotesText(), MaxNotes); err != nil {
+		return err
 	}
 	if s.Recurring && !s.Trigger.needsStage() {
 		// A recurring stage must start from a submission, otherwise every
@@ -391,6 +449,9 @@ func (r Regime) Validate() error {
 		if _, err := loadZone(r.TimeZone); err != nil {
 			return apperr.Invalid("time_zone", "unknown time zone %q", r.TimeZone)
 		}
+	}
+	if err := validateNotes("notes", r.NotesText(), MaxNotes); err != nil {
+		return err
 	}
 	if len(r.Stages) == 0 {
 		return apperr.Invalid("stages", "at least one stage is required")

@@ -1,6 +1,7 @@
 package regime
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 	_ "time/tzdata" // tests must not depend on the machine's zone database
+	"unicode"
 
 	"sakimori/internal/apperr"
 )
@@ -88,11 +90,99 @@ func TestBuiltin(t *testing.T) {
 		if r.Name.JA == "" || r.Name.EN == "" || r.LegalSource.Citation == "" || r.LegalSource.URL == "" || r.Certainty == "" || r.Notes == "" {
 			t.Errorf("%s: name, legal source, certainty and notes are required of shipped regimes", r.ID)
 		}
+		// Notes in both languages wherever there is an English note
+		// (Japanese users read the Japanese one).
+		if !hasJapanese(r.NotesJA) {
+			t.Errorf("%s: notes_ja missing or not Japanese: %q", r.ID, r.NotesJA)
+		}
 		for _, s := range r.Stages {
 			if s.Name.JA == "" || s.Name.EN == "" || len(s.Required) == 0 || s.Notes == "" {
 				t.Errorf("%s/%s: bilingual name, required fields and notes expected", r.ID, s.ID)
 			}
+			if !hasJapanese(s.NotesJA) {
+				t.Errorf("%s/%s: notes_ja missing or not Japanese: %q", r.ID, s.ID, s.NotesJA)
+			}
+			for i, c := range s.OffsetIf {
+				if c.Note != "" && !hasJapanese(c.NoteJA) {
+					t.Errorf("%s/%s offset_if[%d]: note_ja missing or not Japanese: %q", r.ID, s.ID, i, c.NoteJA)
+				}
+				if c.NoteJA != "" && c.Note == "" {
+					t.Errorf("%s/%s offset_if[%d]: note_ja without an English note", r.ID, s.ID, i)
+				}
+			}
 		}
+	}
+	// The Japanese notes use the terms of Japanese practice.
+	for id, terms := range map[string][]string{
+		"jp-acd":  {"特定侵害事象", "遅滞なく"},
+		"jp-appi": {"速やかに", "個人情報保護委員会"},
+		"eu-dora": {"重大なICT関連インシデント"},
+	} {
+		r, _ := Find(all, id)
+		text := r.NotesJA
+		for _, s := range r.Stages {
+			text += s.NotesJA
+		}
+		for _, term := range terms {
+			if !strings.Contains(text, term) {
+				t.Errorf("%s: Japanese notes do not use %q", id, term)
+			}
+		}
+	}
+}
+
+// hasJapanese: s contains hiragana, katakana or kanji.
+func hasJapanese(s string) bool {
+	for _, r := range s {
+		if unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) {
+			return true
+		}
+	}
+	return false
+}
+
+// An organisation's regime written before notes_ja existed (a plain
+// English "notes" string at every level) still loads, and reads in either
+// language with the English text.
+func TestNotesBilingual(t *testing.T) {
+	old := strings.Replace(customOK, `"certainty": "custom",`, `"certainty": "custom", "notes": "Tell the CISO first.",`, 1)
+	old = strings.Replace(old, `"required": ["event_class"]`, `"required": ["event_class"], "notes": "Phone, then e-mail.", "offset_if": [{"condition": "malicious", "offset": {"hours": 1}, "note": "Faster when malicious."}]`, 1)
+	r, err := Parse([]byte(old))
+	if err != nil {
+		t.Fatalf("old regime with English-only notes: %v", err)
+	}
+	for _, lang := range []string{"ja", "en"} {
+		if got := r.NotesText().In(lang); got != "Tell the CISO first." {
+			t.Errorf("%s regime notes = %q", lang, got)
+		}
+		if got := r.Stages[0].NotesText().In(lang); got != "Phone, then e-mail." {
+			t.Errorf("%s stage notes = %q", lang, got)
+		}
+		if got := r.Stages[0].OffsetIf[0].NoteText().In(lang); got != "Faster when malicious." {
+			t.Errorf("%s offset_if note = %q", lang, got)
+		}
+	}
+	// Both languages: each reads its own; Japanese only: English falls back.
+	both := strings.Replace(old, `"notes": "Tell the CISO first.",`, `"notes": "Tell the CISO first.", "notes_ja": "まずCISOに連絡。",`, 1)
+	both = strings.Replace(both, `"note": "Faster when malicious."`, `"note": "Faster when malicious.", "note_ja": "悪意ある場合は短縮。"`, 1)
+	r, err = Parse([]byte(both))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ja, en := r.NotesText().In("ja"), r.NotesText().In("en"); ja != "まずCISOに連絡。" || en != "Tell the CISO first." {
+		t.Errorf("notes ja %q en %q", ja, en)
+	}
+	if ja := r.Stages[0].OffsetIf[0].NoteText().In("ja"); ja != "悪意ある場合は短縮。" {
+		t.Errorf("offset_if note ja %q", ja)
+	}
+	jaOnly := strings.Replace(customOK, `"certainty": "custom",`, `"certainty": "custom", "notes_ja": "まずCISOに連絡。",`, 1)
+	if r, err = Parse([]byte(jaOnly)); err != nil || r.NotesText().In("en") != "まずCISOに連絡。" {
+		t.Errorf("Japanese-only notes: %v, en reads %q", err, r.NotesText().In("en"))
+	}
+	// A round trip through JSON keeps both languages.
+	b, _ := json.Marshal(r)
+	if r2, err := Parse(b); err != nil || r2.NotesJA != r.NotesJA {
+		t.Errorf("round trip: %v %q", err, r2.NotesJA)
 	}
 }
 
@@ -502,6 +592,12 @@ func TestParseErrors(t *testing.T) {
 		{"bad conditional offset", repl(`"offset": {"hours": 2}`, `"offset": {"hours": 2}, "offset_if": [{"condition": "malicious", "offset": {"days": -1}}]`), "stages[0].offset_if[0].offset.days"},
 		{"bad at_most", repl(`"offset": {"hours": 2}`, `"offset": {"hours": 2}, "at_most": [{"trigger": {"kind": "x"}, "offset": {}}]`), "stages[0].at_most[0].trigger.kind"},
 		{"no stages", repl(customOK[strings.Index(customOK, `"stages"`):strings.LastIndex(customOK, "]")+1], `"stages": []`), "stages"},
+		{"notes too long", repl(`"certainty": "custom",`, `"certainty": "custom", "notes": "`+strings.Repeat("x", MaxNotes+1)+`",`), "notes"},
+		{"notes_ja too long", repl(`"certainty": "custom",`, `"certainty": "custom", "notes_ja": "`+strings.Repeat("注", MaxNotes+1)+`",`), "notes_ja"},
+		{"stage notes_ja too long", repl(`"offset": {"hours": 2}`, `"offset": {"hours": 2}, "notes_ja": "`+strings.Repeat("注", MaxNotes+1)+`"`), "stages[0].notes_ja"},
+		{"stage notes too long", repl(`"offset": {"hours": 2}`, `"offset": {"hours": 2}, "notes": "`+strings.Repeat("x", MaxNotes+1)+`"`), "stages[0].notes"},
+		{"conditional note_ja too long", repl(`"offset": {"hours": 2}`, `"offset": {"hours": 2}, "offset_if": [{"condition": "malicious", "offset": {"days": 1}, "note_ja": "`+strings.Repeat("注", MaxNote+1)+`"}]`), "stages[0].offset_if[0].note_ja"},
+		{"conditional note too long", repl(`"offset": {"hours": 2}`, `"offset": {"hours": 2}, "offset_if": [{"condition": "malicious", "offset": {"days": 1}, "note": "`+strings.Repeat("x", MaxNote+1)+`"}]`), "stages[0].offset_if[0].note"},
 		{"unknown field", repl(`"jurisdiction"`, `"bogus": 1, "jurisdiction"`), "bogus"},
 		{"wrong type", repl(`{"hours": 2}`, `{"hours": "2"}`), "stages.offset.hours"},
 		{"trailing data", customOK + `{}`, ""},

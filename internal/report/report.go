@@ -9,6 +9,7 @@ package report
 
 import (
 	"encoding/json"
+	"net/mail"
 	"reflect"
 	"regexp"
 	"slices"
@@ -184,6 +185,48 @@ type Contact struct {
 	Phone string `json:"phone,omitempty"`
 	Email string `json:"email,omitempty"`
 	H24   bool   `json:"h24"` // reachable 24/7
+}
+
+// Validate checks a contact: a name, and its phone number and e-mail
+// address when given (as internal/org checks an organisation's emergency
+// contact, with the same messages); errors name the field.
+func (c Contact) Validate() error {
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"name", c.Name, 200}, {"role", c.Role, 200}, {"phone", c.Phone, 40}, {"email", c.Email, 254}} {
+		if !utf8.ValidString(f.v) {
+			return apperr.Invalid(f.name, "not valid UTF-8")
+		}
+		if utf8.RuneCountInString(f.v) > f.max {
+			return apperr.Invalid(f.name, "must be at most %d characters", f.max)
+		}
+	}
+	if strings.TrimSpace(c.Name) == "" {
+		return apperr.Invalid("name", "is required")
+	}
+	if c.Phone != "" && !PhoneOK(c.Phone) {
+		return apperr.Invalid("phone", "not a phone number")
+	}
+	if c.Email != "" && !EmailOK(c.Email) {
+		return apperr.Invalid("email", "not an email address")
+	}
+	return nil
+}
+
+// phoneRE is internal/org's phone pattern: digits, spaces, parentheses
+// and hyphens, an optional leading +.
+var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{5,24}$`)
+
+// PhoneOK reports whether s is a phone number ("03-1234-5678",
+// "+81 3 1234 5678").
+func PhoneOK(s string) bool { return phoneRE.MatchString(s) }
+
+// EmailOK reports whether s is a bare e-mail address (no display name, no
+// surrounding spaces), as internal/org accepts them.
+func EmailOK(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
 }
 
 // Content is what an incident report says: every field with its
@@ -474,8 +517,8 @@ func (c *Content) Validate(now time.Time) error {
 		}
 	}
 	for i, ct := range c.Contacts.Value {
-		if strings.TrimSpace(ct.Name) == "" {
-			return apperr.Invalid("contacts.value["+strconv.Itoa(i)+"].name", "is required")
+		if err := ct.Validate(); err != nil {
+			return apperr.Prefix(err, "contacts.value["+strconv.Itoa(i)+"]")
 		}
 	}
 	for i, s := range c.ShareWith {

@@ -77,6 +77,19 @@ func TestValidate(t *testing.T) {
 			c.OthersNotified = report.Known([]report.OtherNotified{{Party: "press"}}, report.Confirmed, asOf, "")
 		}, "others_notified.value[0].party"},
 		{"bad share target", func(c *report.Content) { c.ShareWith = []string{"nco", "everyone"} }, "share_with[1]"},
+		{"contact without name", func(c *report.Content) { c.Contacts = contacts(report.Contact{Name: " ", Email: "soc@example.jp"}) }, "contacts.value[0].name"},
+		{"contact e-mail not an address", func(c *report.Content) {
+			c.Contacts = contacts(report.Contact{Name: "SOC", Email: "soc@example.jp"}, report.Contact{Name: "CISO", Email: "not-an-address"})
+		}, "contacts.value[1].email"},
+		{"contact e-mail with a display name", func(c *report.Content) {
+			c.Contacts = contacts(report.Contact{Name: "SOC", Email: "SOC <soc@example.jp>"})
+		}, "contacts.value[0].email"},
+		{"contact phone not a number", func(c *report.Content) { c.Contacts = contacts(report.Contact{Name: "SOC", Phone: "call the desk"}) }, "contacts.value[0].phone"},
+		{"contact name too long", func(c *report.Content) { c.Contacts = contacts(report.Contact{Name: strings.Repeat("名", 201)}) }, "contacts.value[0].name"},
+		{"contacts with good phone and e-mail", func(c *report.Content) {
+			c.Contacts = contacts(report.Contact{Name: "SOC", Role: "当番", Phone: "03-1234-5678", Email: "soc@example.jp", H24: true},
+				report.Contact{Name: "CISO", Phone: "+81 (3) 1234-5678"}, report.Contact{Name: "法務"})
+		}, ""},
 		{"bad progress", func(c *report.Content) {
 			c.Containment = report.Known(report.Progress("half"), report.Confirmed, asOf, "")
 		}, "containment.value"},
@@ -259,4 +272,8 @@ func TestGivenFuncAgrees(t *testing.T) {
 	if n != 3 {
 		t.Errorf("%d given, want 3 (summary, overseas, computers)", n)
 	}
+}
+
+func contacts(cs ...report.Contact) report.Field[[]report.Contact] {
+	return report.Known(cs, report.Confirmed, asOf, "")
 }

@@ -324,7 +324,7 @@ func (s *server) regimeViews(rq *req, f *form, all []regime.Regime, selected fun
 	for _, r := range all {
 		b, isBuiltin := regime.Find(builtins, r.ID)
 		rv := regimeView{ID: r.ID, Name: regimeName(rq, r), Jurisdiction: r.Jurisdiction,
-			Certainty: label(rq, repCertainty, r.Certainty), Citation: r.LegalSource.Citation, URL: r.LegalSource.URL, Notes: r.Notes,
+			Certainty: label(rq, repCertainty, r.Certainty), Citation: r.LegalSource.Citation, URL: r.LegalSource.URL, Notes: r.NotesText().In(rq.lang),
 			Custom: !isBuiltin, Selected: selected(r.ID)}
 		if alt := map[bool]string{true: r.Name.JA, false: r.Name.EN}[rq.lang == "en"]; alt != rv.Name {
 			rv.AltName = alt
@@ -335,7 +335,7 @@ func (s *server) regimeViews(rq *req, f *form, all []regime.Regime, selected fun
 		}
 		for _, st := range r.Stages {
 			sv := stageView{ID: st.ID, Name: textIn(rq, st.Name, st.ID), Offset: offsetText(rq, st.Offset),
-				Trigger: triggerText(rq, st.Trigger), Notes: st.Notes, Required: st.Required}
+				Trigger: triggerText(rq, st.Trigger), Notes: st.NotesText().In(rq.lang), Required: st.Required}
 			if st.EndOfDay {
 				sv.Offset += " " + rq.T("rep.end_of_day")
 			}
@@ -343,7 +343,11 @@ func (s *server) regimeViews(rq *req, f *form, all []regime.Regime, selected fun
 				sv.AtMost = append(sv.AtMost, rq.T("rep.at_most", offsetText(rq, c.Offset), triggerText(rq, c.Trigger)))
 			}
 			for _, c := range st.OffsetIf {
-				sv.Conditional = append(sv.Conditional, rq.T("rep.offset_if", c.Condition, offsetText(rq, c.Offset)))
+				cond := rq.T("rep.offset_if", c.Condition, offsetText(rq, c.Offset))
+				if n := c.NoteText().In(rq.lang); n != "" {
+					cond += rq.T("rep.offset_if_note", n)
+				}
+				sv.Conditional = append(sv.Conditional, cond)
 			}
 			if bst, ok := b.Stage(st.ID); isBuiltin && ok && bst.Editable {
 				sv.Editable = true
@@ -702,6 +706,23 @@ func parseContacts(rq *req, f *form, text string) []report.Contact {
 	cs, bad := parseContactLines(text)
 	if bad != nil {
 		f.invalid("contacts", rq.T(bad.Key, bad.Line))
+		return cs
+	}
+	// The line with a bad phone number or e-mail address (the service
+	// checks them too, without the line).
+	for i, c := range cs {
+		if err := c.Validate(); err != nil {
+			ae := apperr.As(err)
+			switch ae.Field {
+			case "email":
+				f.invalid("contacts", rq.T("rep.reason.contact_email", i+1))
+			case "phone":
+				f.invalid("contacts", rq.T("rep.reason.contact_phone", i+1))
+			default:
+				f.invalid("contacts", rq.T("rep.reason.contact_line", i+1, reason(rq, ae)))
+			}
+			break
+		}
 	}
 	return cs
 }

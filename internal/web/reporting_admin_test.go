@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sakimori/internal/apperr"
 	"sakimori/internal/audit"
 	"sakimori/internal/exposure"
 	"sakimori/internal/i18n"
@@ -454,4 +456,112 @@ func TestReportingAdminMessages(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The regimes' notes (regime, stage, conditional offset) are shown in the
+// user's language; an organisation's own regime with English notes only
+// shows them to Japanese users too.
+func TestReportingAdminRegimeNotes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newReportingEnv(t, db)
+		builtins, err := regime.Builtin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ja := e.as("op-a-admin", "ja").get("/reporting/settings").must(t, http.StatusOK)
+		en := e.as("op-a-viewer", "en").get("/reporting/settings").must(t, http.StatusOK)
+		n := 0
+		check := func(what string, t2 regime.Text) {
+			if t2.JA == "" || t2.EN == "" {
+				t.Errorf("%s: built-in note not bilingual: %+v", what, t2)
+				return
+			}
+			n++
+			if !strings.Contains(ja.Body, html.EscapeString(t2.JA)) || strings.Contains(ja.Body, html.EscapeString(t2.EN)) {
+				t.Errorf("%s: ja page does not show the Japanese note (only): %q", what, t2.JA)
+			}
+			if !strings.Contains(en.Body, html.EscapeString(t2.EN)) || strings.Contains(en.Body, html.EscapeString(t2.JA)) {
+				t.Errorf("%s: en page does not show the English note (only): %q", what, t2.EN)
+			}
+		}
+		for _, r := range builtins {
+			check(r.ID, r.NotesText())
+			for _, s := range r.Stages {
+				check(r.ID+"/"+s.ID, s.NotesText())
+				for _, c := range s.OffsetIf {
+					check(r.ID+"/"+s.ID+"/"+c.Condition, c.NoteText())
+				}
+			}
+		}
+		if n < 15 {
+			t.Errorf("only %d notes checked", n)
+		}
+		ja.has(t, "特定侵害事象", "遅滞なく", "個人情報保護委員会", "重大なICT関連インシデント", "（施行規則第8条第2項")
+		en.has(t, "RTS Art. 5(1)(a)", "if malicious: 60 day(s) (Enforcement Rules Art. 8(2)")
+
+		// An organisation's regime written with English notes only.
+		own := `[{"id": "op-a-group", "name": {"ja": "グループ報告規程", "en": "Group reporting policy"}, "jurisdiction": "JP",
+  "legal_source": {"citation": "op-a group policy 7.2"}, "certainty": "custom", "notes": "Report to the parent company first.",
+  "stages": [{"id": "parent", "name": {"ja": "親会社への報告", "en": "Report to the parent"}, "trigger": {"kind": "awareness"}, "offset": {"hours": 12}, "required": ["class"], "notes": "By phone, then in writing."}]}]`
+		form := url.Values{"flow_mode": {"parallel"}, "flow_steps": {"legal"}, "order_legal": {"1"}, "default_regimes": {"jp-acd"},
+			"offset.jp-acd/prompt.hours": {"72"}, "offset.jp-acd/written.days": {"30"}, "remind_before_hours": {"12"}, "custom_regimes": {own}}
+		e.as("op-a-admin", "ja").post("/reporting/settings", form).must(t, http.StatusSeeOther)
+		for _, lang := range []string{"ja", "en"} {
+			e.as("op-a-admin", lang).get("/reporting/settings").must(t, http.StatusOK).has(t, "Report to the parent company first.", "By phone, then in writing.")
+		}
+	})
+}
+
+// A template's contact with a bad e-mail address or phone number is
+// refused: the form names the line and column in the user's language and
+// keeps the input; the service refuses it too, naming the field.
+func TestReportingAdminTemplateContactValidation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newReportingEnv(t, db)
+		ctx := context.Background()
+		cases := []struct {
+			contacts, ja, en string
+		}{
+			{"CSIRT当番 | 当番 | +81-3-0000-0000 | csirt@op-a.example.jp\n総務 | 総務 | 03-0000-0000 | not-an-address",
+				"2行目：メール（4列目）がメールアドレスの形式ではありません。", "Line 2: the email (fourth column) is not an email address."},
+			{"CSIRT当番 | 当番 | call the desk | csirt@op-a.example.jp",
+				"1行目：電話（3列目）が電話番号の形式ではありません。", "Line 1: the phone (third column) is not a phone number."},
+			{strings.Repeat("名", 201) + " | 当番",
+				"1行目：200文字以内で入力してください。", "Line 1: "},
+		}
+		for _, c := range cases {
+			for lang, want := range map[string]string{"ja": c.ja, "en": c.en} {
+				form := url.Values{"tpl_name": {"VPN侵入"}, "flow_mode": {"parallel"}, "contacts": {c.contacts}}
+				p := e.as("op-a-reporter", lang).post("/reporting/templates/new", form).must(t, http.StatusBadRequest)
+				if got := p.fieldError("contacts"); !strings.HasPrefix(got, want) || (lang == "ja" && !hasKana(got)) {
+					t.Errorf("%s %q: error %q, want %q", lang, c.contacts, got, want)
+				}
+				p.has(t, `value="VPN侵入"`, strings.ReplaceAll(html.EscapeString(c.contacts), "+", "&#43;"))
+			}
+		}
+		if ts, err := e.rep.Templates(ctx, e.w.P("op-a-reporter"), ""); err != nil || len(ts) != 0 {
+			t.Errorf("refused templates were saved: %v %d", err, len(ts))
+		}
+		// The service (and so the API) refuses it too, naming the field.
+		for field, ct := range map[string]report.Contact{
+			"content.contacts.value[0].email": {Name: "SOC", Email: "not-an-address"},
+			"content.contacts.value[0].phone": {Name: "SOC", Phone: "call the desk"},
+		} {
+			tp := &incident.Template{Name: "VPN", Flow: incident.Flow{Mode: "parallel", Steps: []incident.ApprovalKind{}}}
+			tp.Content.Contacts = report.Known([]report.Contact{ct}, report.Confirmed, time.Now(), "")
+			err := e.rep.PutTemplate(ctx, e.w.P("op-a-reporter"), tp)
+			if ae := apperr.As(err); err == nil || ae.Field != field {
+				t.Errorf("PutTemplate with %+v: %v, want an error on %s", ct, err, field)
+			}
+		}
+	})
+}
+
+func hasKana(s string) bool {
+	for _, r := range s {
+		if r >= 0x3040 && r <= 0x30ff {
+			return true
+		}
+	}
+	return false
 }
