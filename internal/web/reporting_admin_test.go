@@ -496,8 +496,8 @@ func TestReportingAdminRegimeNotes(t *testing.T) {
 		if n < 15 {
 			t.Errorf("only %d notes checked", n)
 		}
-		ja.has(t, "特定侵害事象", "遅滞なく", "個人情報保護委員会", "重大なICT関連インシデント", "（施行規則第8条第2項")
-		en.has(t, "RTS Art. 5(1)(a)", "if malicious: 60 day(s) (Enforcement Rules Art. 8(2)")
+		ja.has(t, "特定侵害事象", "遅滞なく", "個人情報保護委員会", "重大なICT関連インシデント", "maliciousの場合：60日。施行規則第8条第2項")
+		en.has(t, "RTS Art. 5(1)(a)", "if malicious: 60 day(s) — Enforcement Rules Art. 8(2)")
 
 		// An organisation's regime written with English notes only.
 		own := `[{"id": "op-a-group", "name": {"ja": "グループ報告規程", "en": "Group reporting policy"}, "jurisdiction": "JP",
