@@ -703,9 +703,16 @@ func (s *server) repTemplateEdit(w http.ResponseWriter, rq *req) {
 
 // parseContacts reads contact lines into f's "contacts" field.
 func parseContacts(rq *req, f *form, text string) []report.Contact {
+	return parseContactsField(rq, f, "contacts", text)
+}
+
+// parseContactsField reads contact lines; a bad line (no name, a phone
+// number or e-mail address that is not one) is put on f's input name with
+// its line number.
+func parseContactsField(rq *req, f *form, name, text string) []report.Contact {
 	cs, bad := parseContactLines(text)
 	if bad != nil {
-		f.invalid("contacts", rq.T(bad.Key, bad.Line))
+		f.invalid(name, rq.T(bad.Key, bad.Line))
 		return cs
 	}
 	// The line with a bad phone number or e-mail address (the service
@@ -715,11 +722,11 @@ func parseContacts(rq *req, f *form, text string) []report.Contact {
 			ae := apperr.As(err)
 			switch ae.Field {
 			case "email":
-				f.invalid("contacts", rq.T("rep.reason.contact_email", i+1))
+				f.invalid(name, rq.T("rep.reason.contact_email", i+1))
 			case "phone":
-				f.invalid("contacts", rq.T("rep.reason.contact_phone", i+1))
+				f.invalid(name, rq.T("rep.reason.contact_phone", i+1))
 			default:
-				f.invalid("contacts", rq.T("rep.reason.contact_line", i+1, reason(rq, ae)))
+				f.invalid(name, rq.T("rep.reason.contact_line", i+1, reason(rq, ae)))
 			}
 			break
 		}
