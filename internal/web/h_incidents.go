@@ -813,11 +813,7 @@ func incReadContent(rq *req, f *form, cur *incident.Incident) (report.Content, i
 		meta("others_notified", &c.OthersNotified.Meta, len(c.OthersNotified.Value) == 0)
 	}
 	if has("contacts") {
-		cs, bad := parseContactLines(f.Get("contacts.value"))
-		if bad != nil {
-			f.invalid("contacts.value", rq.T(bad.Key, bad.Line))
-		}
-		c.Contacts.Value = cs
+		c.Contacts.Value = parseContactsField(rq, f, "contacts.value", f.Get("contacts.value"))
 		meta("contacts", &c.Contacts.Meta, len(c.Contacts.Value) == 0)
 	}
 	for _, b := range []struct {

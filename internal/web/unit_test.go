@@ -8,6 +8,7 @@ import (
 	"sakimori/internal/apperr"
 	"sakimori/internal/i18n"
 	"sakimori/internal/org"
+	"sakimori/internal/report"
 )
 
 // TestValidationMessagesAreTranslated feeds invalid domain objects to the
@@ -45,6 +46,9 @@ func TestValidationMessagesAreTranslated(t *testing.T) {
 	errs = append(errs, org.ValidatePassword("password", "short"), org.ValidatePassword("password", strings.Repeat("x", 300)))
 	l := org.Link{SupplierID: "a", CustomerID: "a"}
 	errs = append(errs, l.Validate())
+	for _, ct := range []report.Contact{{Name: "n", Email: "nope"}, {Name: "n", Phone: "call me"}} {
+		errs = append(errs, ct.Validate())
+	}
 	now := time.Now()
 	tok := org.Token{Name: "t", CreatedAt: now}
 	errs = append(errs, tok.Validate())
