@@ -41,7 +41,9 @@ On SIGTERM or SIGINT it stops accepting connections, lets requests in flight fin
 		summary: "run a demo server with realistic organisations, users and supply chains",
 		help: `Creates (or reuses) a SQLite store at <data>/sakimori.db, seeds the demo organisations,
 users, sharing groups, collections, warninglists, STIX threat data, critical computers,
-vulnerabilities, vendor requests and incident reports (submitted, in approval, from a supplier, refuted),
+vulnerabilities, vendor requests, incident reports (submitted, in approval, from a supplier, refuted,
+under two regimes, with an overdue question), a correlation cluster, alerts (acknowledged, to
+acknowledge, in review) and twelve weeks of history for the charts,
 prints the demo logins and writes <data>/demo-credentials.json (passwords and API
 tokens, for scripts), then serves until interrupted. Running it again reuses the data and
 the credentials that still work.`,
