@@ -3,8 +3,7 @@ package web
 // Charts (状況図, issue #8): /charts draws the five charts of the stats
 // service as server-side SVG (internal/chart), each with its numbers in a
 // "show the numbers" table, over a window of 4, 12, 26 or 52 JST weeks.
-// Other pages embed one chart with chartHTML (or the bare picture with
-// chartSVG).
+// Other pages embed one chart with chartHTML (the home page does).
 
 import (
 	"bytes"
@@ -289,16 +288,6 @@ func (s *server) chartHTML(rq *req, name string, weeks int) (template.HTML, erro
 		return "", err
 	}
 	return s.figure(rq, v)
-}
-
-// chartSVG draws chart name over weeks as a bare SVG (no caption, no
-// table); "" when the principal may not see it.
-func (s *server) chartSVG(rq *req, name string, weeks int) (template.HTML, error) {
-	if s.opt.Stats == nil {
-		return "", nil
-	}
-	v, err := s.chartView(rq, name, weeks)
-	return v.SVG, err
 }
 
 type chartsWindow struct {
