@@ -144,7 +144,9 @@ func (w *view) lookup4(u uint32) (*Set, int32, bool) {
 		}
 	}
 	if b := w.base; b != nil && b.count[KindIPv4] > 0 {
-		if i, ok := b.ip4.find(u); ok && !w.hid(b.ip4.meta[i]) {
+		// The meta (a separate array: a cache miss of its own) is read
+		// only when some metas are hidden.
+		if i, ok := b.ip4.find(u); ok && (w.hidden == nil || !w.hid(b.ip4.meta[i])) {
 			return b, mkRef(KindIPv4, i), true
 		}
 	}
