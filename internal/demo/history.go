@@ -230,6 +230,20 @@ func SeedHistory(ctx context.Context, svc *reporting.Service, in *intel.Service)
 				return nil
 			})
 		}
+		// Three days after the written report the organisation closes the
+		// report: nothing more to say (those without one stay open).
+		if written != nil {
+			add(written.Add(72*time.Hour), func() error {
+				_, err := db.UpdateIncident(ctx, id, func(x *incident.Incident) (*store.IncidentChange, error) {
+					x.State, x.Concluded = incident.Closed, true
+					return &store.IncidentChange{Events: []incident.Event{{ActorName: Actor, OrgID: rp.o.ID, Kind: "closed", Shared: true}}}, nil
+				})
+				if err != nil {
+					return fmt.Errorf("demo: history report %s: %w", ref, err)
+				}
+				return nil
+			})
+		}
 	}
 
 	// ---- indicators: the NCO shares some each week (a new store only) ----
