@@ -251,10 +251,11 @@ type homeAudit struct {
 	Failed     bool
 	Last       *audit.Entry // the last verification
 	LastOK     bool
-	Day        int // entries of the last 24 h
-	Denied     int // denied in the last 7 days
-	Failures   int // failures in the last 7 days
-	Sensitive  int // sensitive actions in the last 7 days (homeSensitive)
+	Day        int           // entries of the last 24 h
+	Denied     int           // denied in the last 7 days
+	Failures   int           // failures in the last 7 days
+	Sensitive  int           // sensitive actions in the last 7 days (homeSensitive)
+	Recent     []audit.Entry // the latest of them, newest first
 	CanVerify  bool
 	DeniedLink string
 	CSRF       string
@@ -1053,6 +1054,9 @@ func (s *server) homeAudit(rq *req, d *homeData) {
 		for _, a := range homeSensitive {
 			if e.Action == a || strings.HasSuffix(a, ".") && strings.HasPrefix(e.Action, a) {
 				x.Sensitive++
+				if len(x.Recent) < homeTop {
+					x.Recent = append(x.Recent, e) // the trail is read newest first
+				}
 				break
 			}
 		}

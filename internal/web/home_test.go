@@ -340,6 +340,13 @@ func TestHomePages(t *testing.T) {
 			if after := sensitive(p); after != before+1 {
 				t.Errorf("sensitive actions %d, then %d", before, after)
 			}
+			// The verification heads the latest sensitive actions, with its
+			// auditor and a link to its entries.
+			if s := homeSection(p.Body, "home-audit"); !strings.Contains(s, `id="home-audit-recent"`) ||
+				!strings.Contains(s[strings.Index(s, `id="home-audit-recent"`):], `<li><a href="/audit?action=audit.verify"><code>audit.verify</code></a>`) ||
+				!strings.Contains(s, "auditor@commission.example.jp") {
+				t.Errorf("latest sensitive actions after verifying: %s", s)
+			}
 		})
 	}
 }
