@@ -45,6 +45,16 @@ type browser struct {
 // skips the test if there is none (outside CI).
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
+	ctx, shots := startChromium(t, 2*time.Minute, chromedp.Flag("lang", "ja"), chromedp.Flag("accept-lang", "ja"))
+	return &browser{t: t, ctx: ctx, shots: shots}
+}
+
+// startChromium starts headless Chromium at 1280 x 900 with extra options
+// and returns its first tab and the screenshot directory
+// ($SAKIMORI_ARTIFACTS, default a temporary one). Without Chromium the
+// test is skipped, or fails in CI.
+func startChromium(t *testing.T, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) (context.Context, string) {
+	t.Helper()
 	bin := chromiumPath()
 	if bin == "" {
 		if os.Getenv("CI") == "true" {
@@ -58,7 +68,7 @@ func newBrowser(t *testing.T) *browser {
 	} else if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	opts := []chromedp.ExecAllocatorOption{
+	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.Headless,
 		chromedp.NoSandbox,
@@ -70,18 +80,16 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("lang", "ja"),
-		chromedp.Flag("accept-lang", "ja"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	}, extra...)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(acancel)
 	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	t.Cleanup(bcancel)
-	return &browser{t: t, ctx: bctx, shots: shots}
+	return bctx, shots
 }
 
 func (b *browser) do(step string, actions ...chromedp.Action[chromedp.Void]) {
