@@ -114,6 +114,18 @@ type Organisation struct {
 var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
 var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{5,24}$`)
 
+// PhoneOK reports whether s is a phone number: digits, spaces,
+// parentheses and hyphens, an optional leading + ("03-1234-5678",
+// "+81 3 1234 5678"). Contacts everywhere (organisations, reports) use it.
+func PhoneOK(s string) bool { return phoneRE.MatchString(s) }
+
+// EmailOK reports whether s is a bare e-mail address (no display name,
+// no surrounding spaces).
+func EmailOK(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
+}
+
 // Validate checks the organisation, naming the first bad field.
 func (o *Organisation) Validate() error {
 	if !slugRE.MatchString(o.Slug) {
@@ -145,7 +157,7 @@ func (c *Contact) Validate() error {
 	if c.Phone == "" && c.Email == "" {
 		return apperr.Invalid("emergency_contact.phone", "an emergency contact needs a phone number or an email address")
 	}
-	if c.Phone != "" && !phoneRE.MatchString(c.Phone) {
+	if c.Phone != "" && !PhoneOK(c.Phone) {
 		return apperr.Invalid("emergency_contact.phone", "not a phone number")
 	}
 	if c.Email != "" {
@@ -219,8 +231,7 @@ func validText(field, s string, min, max int) error {
 }
 
 func validEmail(field, s string) error {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
+	if !EmailOK(s) {
 		return apperr.Invalid(field, "not an email address")
 	}
 	return nil

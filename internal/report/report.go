@@ -9,7 +9,6 @@ package report
 
 import (
 	"encoding/json"
-	"net/mail"
 	"reflect"
 	"regexp"
 	"slices"
@@ -19,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"sakimori/internal/apperr"
+	"sakimori/internal/org"
 )
 
 // Confidence is a field's confidence label.
@@ -205,28 +205,13 @@ func (c Contact) Validate() error {
 	if strings.TrimSpace(c.Name) == "" {
 		return apperr.Invalid("name", "is required")
 	}
-	if c.Phone != "" && !PhoneOK(c.Phone) {
+	if c.Phone != "" && !org.PhoneOK(c.Phone) {
 		return apperr.Invalid("phone", "not a phone number")
 	}
-	if c.Email != "" && !EmailOK(c.Email) {
+	if c.Email != "" && !org.EmailOK(c.Email) {
 		return apperr.Invalid("email", "not an email address")
 	}
 	return nil
-}
-
-// phoneRE is internal/org's phone pattern: digits, spaces, parentheses
-// and hyphens, an optional leading +.
-var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{5,24}$`)
-
-// PhoneOK reports whether s is a phone number ("03-1234-5678",
-// "+81 3 1234 5678").
-func PhoneOK(s string) bool { return phoneRE.MatchString(s) }
-
-// EmailOK reports whether s is a bare e-mail address (no display name, no
-// surrounding spaces), as internal/org accepts them.
-func EmailOK(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && a.Name == ""
 }
 
 // Content is what an incident report says: every field with its
