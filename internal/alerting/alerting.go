@@ -66,7 +66,7 @@ type View struct {
 }
 
 func isGov(p *auth.Principal) bool {
-	return p.IsSystem() || p != nil && p.Org != nil && p.Org.Kind.IsGovernment()
+	return p.IsSystem() || p.IsGovernment()
 }
 
 func actingOrg(p *auth.Principal) (string, error) {

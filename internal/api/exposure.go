@@ -829,7 +829,7 @@ func (a *API) listVulnerabilityExposures(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	gov := c.p.Org != nil && c.p.Org.Kind.IsGovernment()
+	gov := c.p.IsGovernment()
 	es, err := s.Exposures(c.r.Context(), c.p, store.ExposureQuery{VulnID: v.ID, Unpatched: isTrue(unpatched)}, gov)
 	return 200, listOf(es), err
 }

@@ -141,12 +141,12 @@ func allowed(p *Principal, a Action, t Target) (bool, string) {
 	own := t.OrgID != "" && t.OrgID == p.User.OrgID
 	orgAdmin := own && p.Has(org.RoleOrgAdmin)
 	self := t.UserID != "" && t.UserID == p.User.ID
-	gov := p.Org != nil && p.Org.Kind.IsGovernment()
+	gov := p.IsGovernment()
 	switch a {
 	case ActOrgRead:
 		return true, ""
 	case ActOrgReadContact:
-		if platform || own || p.Org != nil && p.Org.Kind.IsGovernment() || slices.Contains(t.LinkedOrgIDs, p.User.OrgID) {
+		if platform || own || p.IsGovernment() || slices.Contains(t.LinkedOrgIDs, p.User.OrgID) {
 			return true, ""
 		}
 		return false, "emergency contacts are visible to the government, the organisation itself and its supply-chain partners"

@@ -25,6 +25,10 @@ func System(name string) *Principal { return &Principal{System: name} }
 // IsSystem reports whether no user is acting.
 func (p *Principal) IsSystem() bool { return p != nil && p.System != "" }
 
+// IsGovernment reports whether the principal acts for a government
+// organisation (the NCO, a ministry, the police).
+func (p *Principal) IsGovernment() bool { return p != nil && p.Org != nil && p.Org.Kind.IsGovernment() }
+
 // Has reports whether the principal's user holds role r.
 func (p *Principal) Has(r org.Role) bool { return p != nil && p.User != nil && p.User.Has(r) }
 

@@ -178,7 +178,7 @@ func (xc *exposureCtx) user(ctx context.Context, id string) string {
 	return s
 }
 
-func (xc *exposureCtx) gov() bool { return xc.p.Org != nil && xc.p.Org.Kind.IsGovernment() }
+func (xc *exposureCtx) gov() bool { return xc.p.IsGovernment() }
 
 // findComputer returns the computer with id ref, or with reference ref in
 // organisation orgID (the acting user's when empty).

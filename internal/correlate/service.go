@@ -228,7 +228,7 @@ func (s *Service) IncidentFeedback(ctx context.Context, p *auth.Principal, incid
 		return nil, err
 	}
 	acting := p.ActingOrgID()
-	gov := p.Org != nil && p.Org.Kind.IsGovernment()
+	gov := p.IsGovernment()
 	switch {
 	case p.IsSystem() && acting == "":
 	case acting == in.OrgID:

@@ -753,7 +753,7 @@ func (s *Service) Request(ctx context.Context, p *auth.Principal, id string) (*v
 
 // Requests lists requests: a vendor's own, or (government) any vendor's.
 func (s *Service) Requests(ctx context.Context, p *auth.Principal, q store.RequestQuery) ([]vuln.Request, error) {
-	gov := p.Org != nil && p.Org.Kind.IsGovernment()
+	gov := p.IsGovernment()
 	if !gov {
 		q.VendorOrgID = p.ActingOrgID()
 	}

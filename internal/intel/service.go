@@ -323,7 +323,7 @@ func redactGroup(p *auth.Principal, g *share.Group) {
 		return
 	}
 	o := p.ActingOrgID()
-	if o == g.OwnerOrgID || g.HasOrg(o) || p.User != nil && g.HasUser(p.User.ID) || p.Org != nil && p.Org.Kind.IsGovernment() {
+	if o == g.OwnerOrgID || g.HasOrg(o) || p.User != nil && g.HasUser(p.User.ID) || p.IsGovernment() {
 		return
 	}
 	g.OrgIDs, g.UserIDs = []string{}, []string{}

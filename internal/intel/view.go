@@ -335,7 +335,7 @@ func (s *Service) resolveView(ctx context.Context, p *auth.Principal, f ViewFilt
 			after = next
 		}
 		vw.sf.Owners = owners
-		if p.Org == nil || !p.Org.Kind.IsGovernment() {
+		if !p.IsGovernment() {
 			vw.sf.HiddenOwnerTypes, vw.sf.ViewerOrg = hiddenProducerTypes, sc.v.OrgID
 		}
 	}

@@ -240,7 +240,7 @@ func (s *Service) receivedViewOf(p *auth.Principal, in *incident.Incident, me st
 	out.Approval, out.Flow, out.TemplateID, out.Resume, out.CreatedBy = nil, incident.Flow{Steps: []incident.ApprovalKind{}}, "", "", ""
 	out.Content, out.Version, out.SubmittedVersion = report.Content{}, 0, 0
 	out.Regimes = []incident.RegimeChoice{}
-	if !isGov(p) || len(subs) > 0 && subs[0].Partner {
+	if !p.IsGovernment() || len(subs) > 0 && subs[0].Partner {
 		out.Triage, out.Links = incident.Triage{}, []incident.Link{}
 	}
 	out.InfoRequests = slices.DeleteFunc(slices.Clone(in.InfoRequests), func(r incident.InfoRequest) bool { return r.FromOrg != me })
@@ -318,7 +318,7 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View,
 		return nil, err
 	}
 	me := p.ActingOrgID()
-	gov := isGov(p)
+	gov := p.IsGovernment()
 	if role == RoleReporter {
 		subs, err := s.DB.Submissions(ctx, store.SubmissionQuery{IncidentID: id})
 		if err != nil {

@@ -89,7 +89,7 @@ var openStates = []incident.State{incident.Draft, incident.InApproval, incident.
 // Queue is the government's triage queue: reports submitted to p's
 // organisation, newest first, with triage.
 func (s *Service) Queue(ctx context.Context, p *auth.Principal, q Query) ([]incident.Incident, error) {
-	if !isGov(p) {
+	if !p.IsGovernment() {
 		return nil, apperr.Forbidden("the triage queue is for government receivers")
 	}
 	q.Received = true

@@ -71,8 +71,6 @@ const (
 	RolePartner  = "partner"  // a linked organisation it was submitted to
 )
 
-func isGov(p *auth.Principal) bool { return p != nil && p.Org != nil && p.Org.Kind.IsGovernment() }
-
 func actorName(p *auth.Principal) string {
 	if p != nil && p.User != nil {
 		if p.User.DisplayName != "" {

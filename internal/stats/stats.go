@@ -274,9 +274,6 @@ func (s *Service) get(ctx context.Context, p *auth.Principal, name string, weeks
 	return nil, apperr.NotFound("chart", name)
 }
 
-// isGov reports whether p acts for the government.
-func isGov(p *auth.Principal) bool { return p != nil && p.Org != nil && p.Org.Kind.IsGovernment() }
-
 // isAll reports whether p is the command line acting for no organisation.
 func isAll(p *auth.Principal) bool {
 	return p != nil && p.IsSystem() && (p.Org == nil || p.Org.ID == "")
@@ -299,7 +296,7 @@ func reportScope(p *auth.Principal) (store.ReportScope, string, error) {
 		return store.ReportScope{}, "all", nil
 	case p.Org == nil || p.Org.ID == "":
 		return store.ReportScope{}, "", apperr.Invalid("org", "choose the organisation to act for")
-	case isGov(p):
+	case p.IsGovernment():
 		if err := auth.Authorize(p, auth.ActReportRead, auth.Target{}); err != nil {
 			return store.ReportScope{}, "", err
 		}
@@ -655,7 +652,7 @@ func (s *Service) Sightings(ctx context.Context, p *auth.Principal, weeks int) (
 		}
 		return sr
 	}
-	if isAll(p) || isGov(p) {
+	if isAll(p) || p.IsGovernment() {
 		st.Scope = "all"
 		rows, err := s.DB.StatsSightings(ctx, store.SightingScope{}, b)
 		if err != nil {

@@ -85,7 +85,7 @@ type Report struct {
 
 // IsGov reports whether p sees every sector and organisation.
 func IsGov(p *auth.Principal) bool {
-	return p.IsSystem() && p.Org == nil || p != nil && p.Org != nil && p.Org.Kind.IsGovernment()
+	return p.IsSystem() && p.Org == nil || p.IsGovernment()
 }
 
 func (s *Service) now() time.Time {

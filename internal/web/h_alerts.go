@@ -94,8 +94,6 @@ var alertKeys = []string{
 	"al.reason.everyone.short", "al.reason.org.short", "al.reason.exposed.short", "al.reason.sighted.short", "al.reason.supply_chain.short", "al.reason.sector.short",
 }
 
-func isGovP(p *auth.Principal) bool { return p != nil && p.Org != nil && p.Org.Kind.IsGovernment() }
-
 var alertStateClasses = map[alert.State]string{alert.Draft: "badge off", alert.InReview: "badge pending", alert.Published: "badge ok", alert.Withdrawn: "badge denied"}
 var recipientStateClasses = map[alert.RecipientState]string{alert.Pending: "badge pending", alert.Acknowledged: "badge ok", alert.Actioned: "badge ok", alert.NotAffected: "badge off"}
 
@@ -130,7 +128,7 @@ func (s *server) alertList(w http.ResponseWriter, rq *req) {
 	}
 	q := rq.URL.Query()
 	f := newForm(q)
-	gov := isGovP(rq.P)
+	gov := rq.P.IsGovernment()
 	d := alertListData{Form: f, Gov: gov, CanNew: gov && auth.Can(rq.P, auth.ActAlertWrite, auth.Target{OrgID: rq.P.ActingOrgID()})}
 	d.StateOptions = []option{{Value: "", Label: rq.T("al.state.any")}}
 	for _, st := range alert.States {
@@ -388,7 +386,7 @@ func (s *server) alertNew(w http.ResponseWriter, rq *req) {
 		s.errorPage(w, rq, apperr.ErrNotFound)
 		return
 	}
-	if !isGovP(rq.P) || !auth.Can(rq.P, auth.ActAlertWrite, auth.Target{OrgID: rq.P.ActingOrgID()}) {
+	if !rq.P.IsGovernment() || !auth.Can(rq.P, auth.ActAlertWrite, auth.Target{OrgID: rq.P.ActingOrgID()}) {
 		s.errorPage(w, rq, apperr.Forbidden("alerts are drafted by government analysts"))
 		return
 	}
@@ -413,7 +411,7 @@ func (s *server) alertCreate(w http.ResponseWriter, rq *req) {
 	f := newForm(rq.PostForm)
 	c := s.contentOf(rq, f)
 	if f.Failed() {
-		if !isGovP(rq.P) {
+		if !rq.P.IsGovernment() {
 			s.errorPage(w, rq, apperr.Forbidden("alerts are drafted by government analysts"))
 			return
 		}

@@ -317,7 +317,7 @@ func (s *server) exposureRows(rq *req, es []vuln.Exposure, from string, stateKey
 	}
 	n := s.orgNames(rq)
 	pp := s.people(rq, n)
-	gov := rq.P.Org != nil && rq.P.Org.Kind.IsGovernment()
+	gov := rq.P.IsGovernment()
 	var rows []exposureRow
 	for _, e := range es {
 		v := vs[e.VulnID]

@@ -193,7 +193,7 @@ func (s *server) computerList(w http.ResponseWriter, rq *req) {
 	ctx, p := rq.Context(), rq.P
 	q := rq.URL.Query()
 	f := newForm(q)
-	gov := p.Org != nil && p.Org.Kind.IsGovernment()
+	gov := p.IsGovernment()
 	d := computerListData{Form: f, FunctionOptions: functionOptions(rq, "common.any"), ShowOrg: gov,
 		CanWrite: auth.Can(p, auth.ActRegistryWrite, auth.Target{OrgID: p.OrgID()})}
 	cq := store.ComputerQuery{Text: strings.TrimSpace(q.Get("q")), Function: registry.Function(q.Get("function")),

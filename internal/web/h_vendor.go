@@ -109,7 +109,7 @@ func (s *server) requestList(w http.ResponseWriter, rq *req) {
 	ctx, p := rq.Context(), rq.P
 	q := rq.URL.Query()
 	f := newForm(q)
-	gov := p.Org != nil && p.Org.Kind.IsGovernment()
+	gov := p.IsGovernment()
 	d := requestListData{Form: f, Gov: gov, StateOptions: []option{{Value: "", Label: rq.T("common.any")}, {Value: "overdue", Label: rq.T("vreq.overdue")}}}
 	for _, st := range vuln.RequestStates {
 		d.StateOptions = append(d.StateOptions, option{Value: string(st), Label: label(rq, requestStateKeys, st)})

@@ -95,7 +95,7 @@ func (s *server) vulnList(w http.ResponseWriter, rq *req) {
 	ctx, p := rq.Context(), rq.P
 	q := rq.URL.Query()
 	f := newForm(q)
-	gov := p.Org != nil && p.Org.Kind.IsGovernment()
+	gov := p.IsGovernment()
 	d := vulnListData{Form: f, CanWrite: auth.Can(p, auth.ActVulnWrite, auth.Target{}), Gov: gov}
 	vq := store.VulnQuery{Text: strings.TrimSpace(q.Get("q")), Exploited: q.Get("exploited") != "", Limit: vulnListLimit + 1}
 	if len([]rune(vq.Text)) > 200 {
@@ -173,7 +173,7 @@ func (s *server) vulnPage(w http.ResponseWriter, rq *req, status int, stateKey s
 		s.errorPage(w, rq, err)
 		return
 	}
-	gov := p.Org != nil && p.Org.Kind.IsGovernment()
+	gov := p.IsGovernment()
 	n := s.orgNames(rq)
 	d := vulnData{V: v, TLP: badgeOf(v.TLP), CVSS: cvssOf(rq, v.CVSS), Gov: gov, StateOptions: stateOptions(rq),
 		CanWrite: auth.Can(p, auth.ActVulnWrite, auth.Target{}), CanRequest: auth.Can(p, auth.ActVendorRequestCreate, auth.Target{}),
