@@ -417,7 +417,7 @@ func (s *Service) timeline(ctx context.Context, in *incident.Incident, subs []in
 	if err != nil {
 		return nil, err
 	}
-	return timelineOf(in, subs, or.all, or.hol, s.now()), nil
+	return TimelineOf(in, subs, or.all, or.hol, s.now()), nil
 }
 
 // orgRegimes are an organisation's regimes (with its offsets) and
@@ -443,9 +443,10 @@ func (s *Service) orgRegimes(ctx context.Context, orgID string) (*orgRegimes, er
 	return &orgRegimes{all, hol}, nil
 }
 
-// timelineOf computes the deadlines of every regime chosen for the
-// incident and not decided as not reportable, soonest first.
-func timelineOf(in *incident.Incident, subs []incident.Submission, all []regime.Regime, hol regime.Holidays, now time.Time) []regime.Due {
+// TimelineOf computes the deadlines of every regime chosen for the
+// incident and not decided as not reportable, soonest first, with the
+// organisation's regimes (RegimesOf) and holidays.
+func TimelineOf(in *incident.Incident, subs []incident.Submission, all []regime.Regime, hol regime.Holidays, now time.Time) []regime.Due {
 	out := []regime.Due{}
 	for _, ch := range in.Regimes {
 		if ch.Reportable == incident.ReportableNo {
@@ -511,7 +512,7 @@ func (s *Service) deadlines(ctx context.Context, ins []incident.Incident, only s
 			}
 			cache[in.OrgID] = or
 		}
-		out[in.ID] = timelineOf(in, subs[in.ID], or.all, or.hol, s.now())
+		out[in.ID] = TimelineOf(in, subs[in.ID], or.all, or.hol, s.now())
 	}
 	return out, nil
 }

@@ -306,8 +306,12 @@ func (s *Service) PutSettings(ctx context.Context, p *auth.Principal, st *incide
 	return s.DB.PutReportingSettings(ctx, p.Actor(), st)
 }
 
+// builtinRegimes parses the shipped regimes once; callers clone before
+// changing.
+var builtinRegimes = sync.OnceValues(regime.Builtin)
+
 func builtin(id string) (regime.Regime, bool) {
-	all, err := regime.Builtin()
+	all, err := builtinRegimes()
 	if err != nil {
 		return regime.Regime{}, false
 	}
@@ -317,7 +321,14 @@ func builtin(id string) (regime.Regime, bool) {
 // regimesOf returns the built-in regimes and the organisation's own, with
 // its offsets applied to editable stages.
 func (s *Service) regimesOf(st *incident.Settings) ([]regime.Regime, error) {
-	all, err := regime.Builtin()
+	return RegimesOf(st)
+}
+
+// RegimesOf is the regimes of an organisation with settings st: the
+// built-in ones with its offsets, and its own (a new slice: the caller
+// may change it).
+func RegimesOf(st *incident.Settings) ([]regime.Regime, error) {
+	all, err := builtinRegimes()
 	if err != nil {
 		return nil, err
 	}

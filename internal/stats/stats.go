@@ -24,7 +24,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +33,7 @@ import (
 	"sakimori/internal/intel"
 	"sakimori/internal/regime"
 	"sakimori/internal/report"
+	"sakimori/internal/reporting"
 	"sakimori/internal/store"
 )
 
@@ -525,48 +525,36 @@ func (s *Service) Deadlines(ctx context.Context, p *auth.Principal, weeks int) (
 			if err != nil {
 				return nil, err
 			}
-			all, err := regimesOf(set)
+			all, err := reporting.RegimesOf(set)
 			if err != nil {
 				s.Log.Warn("stats: an organisation's regimes", "org", in.OrgID, "err", err)
-				all, _ = builtinRegimes()
+				all, _ = reporting.RegimesOf(&incident.Settings{})
 			}
 			hol, _ := regime.NewHolidays(set.Holidays...)
 			or = &orgRegimes{all, hol}
 			cache[in.OrgID] = or
 		}
-		for _, ch := range in.Regimes {
-			if ch.Reportable == incident.ReportableNo {
+		for _, d := range reporting.TimelineOf(in, bySub[in.ID], or.all, or.hol, now) {
+			if d.Due == nil || d.Due.Before(from) || !d.Due.Before(to) {
 				continue
 			}
-			r, ok := regime.Find(or.all, ch.Regime)
-			if !ok {
+			w := sort.Search(n, func(k int) bool { return b[k+1].After(*d.Due) })
+			if w >= n {
 				continue
 			}
-			f := in.Facts(ch, bySub[in.ID])
-			if regime.CheckFacts(f) != nil {
-				continue
+			c := byRegime[d.Regime]
+			if c == nil {
+				r, _ := regime.Find(or.all, d.Regime)
+				c = &Compliance{Regime: d.Regime, Name: r.Name, Met: make([]int64, n), Late: make([]int64, n), Missed: make([]int64, n)}
+				byRegime[d.Regime] = c
 			}
-			for _, d := range r.Timeline(f, report.JST, or.hol, now) {
-				if d.Due == nil || d.Due.Before(from) || !d.Due.Before(to) {
-					continue
-				}
-				w := sort.Search(n, func(k int) bool { return b[k+1].After(*d.Due) })
-				if w >= n {
-					continue
-				}
-				c := byRegime[r.ID]
-				if c == nil {
-					c = &Compliance{Regime: r.ID, Name: r.Name, Met: make([]int64, n), Late: make([]int64, n), Missed: make([]int64, n)}
-					byRegime[r.ID] = c
-				}
-				switch d.Status {
-				case regime.StatusSubmitted:
-					c.Met[w]++
-				case regime.StatusSubmittedLate:
-					c.Late[w]++
-				case regime.StatusOverdue:
-					c.Missed[w]++
-				}
+			switch d.Status {
+			case regime.StatusSubmitted:
+				c.Met[w]++
+			case regime.StatusSubmittedLate:
+				c.Late[w]++
+			case regime.StatusOverdue:
+				c.Missed[w]++
 			}
 		}
 	}
@@ -578,45 +566,6 @@ func (s *Service) Deadlines(ctx context.Context, p *auth.Principal, weeks int) (
 	}
 	sort.Slice(st.Compliance, func(i, j int) bool { return st.Compliance[i].Regime < st.Compliance[j].Regime })
 	return st, nil
-}
-
-// builtinRegimes parses the shipped regimes once.
-var builtinRegimes = sync.OnceValues(regime.Builtin)
-
-// regimesOf is the organisation's regimes: the built-in ones with its
-// offsets, and its own (as the reporting service computes them).
-func regimesOf(st *incident.Settings) ([]regime.Regime, error) {
-	builtin, err := builtinRegimes()
-	if err != nil {
-		return nil, err
-	}
-	if len(st.Custom) == 0 && len(st.Offsets) == 0 {
-		return builtin, nil // shared: only read
-	}
-	all := append(slices.Clone(builtin), st.Custom...)
-	for key, off := range st.Offsets {
-		rid, sid, _ := strings.Cut(key, "/")
-		for i := range all {
-			if all[i].ID != rid {
-				continue
-			}
-			r := all[i]
-			if st2, ok := r.Stage(sid); ok && !st2.Editable {
-				r.Stages = slices.Clone(r.Stages)
-				for j := range r.Stages {
-					if r.Stages[j].ID == sid {
-						r.Stages[j].Editable = true
-					}
-				}
-			}
-			nr, err := r.WithStageOffset(sid, off)
-			if err != nil {
-				return nil, err
-			}
-			all[i] = nr
-		}
-	}
-	return all, nil
 }
 
 // Sightings counts the sightings recorded each week: the organisation's
