@@ -21,14 +21,7 @@ func TestBrowserExposureFlow(t *testing.T) {
 	b := newBrowser(t)
 	e := newExposureEnv(t, storetest.Open(t, store.SQLite))
 	do, text, shot := b.do, b.text, b.shot
-	signIn := func(user string) {
-		do("open /", chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#login")))
-		do("sign in as "+user,
-			chromedp.SendKeys(chromedp.CSS("#f-email"), email(user)),
-			chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-			chromedp.Click(chromedp.CSS("#login button[type=submit]")),
-			chromedp.WaitVisible(chromedp.CSS("#home")))
-	}
+	signIn := func(user string) { b.signIn(e.srv.URL, email(user)) }
 	signIn("op-a-analyst")
 
 	// 1. The registry from the navigation, in Japanese: op-a's computers only.
@@ -83,14 +76,6 @@ func TestBrowserExposureFlow(t *testing.T) {
 	g := newBrowser(t)
 	do, text, shot = g.do, g.text, g.shot
 	b = g
-	signIn = func(user string) {
-		do("open /", chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#login")))
-		do("sign in as "+user,
-			chromedp.SendKeys(chromedp.CSS("#f-email"), email(user)),
-			chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-			chromedp.Click(chromedp.CSS("#login button[type=submit]")),
-			chromedp.WaitVisible(chromedp.CSS("#home")))
-	}
 	signIn("nco-analyst")
 	do("open the overview",
 		chromedp.Click(chromedp.CSS(`.main-nav a[href="/exposure"]`)),

@@ -33,14 +33,7 @@ func TestBrowserHome(t *testing.T) {
 			Headers: network.Headers{"Accept-Language": "ja-JP,ja;q=0.9"}})
 		return err
 	}))
-	signIn := func(user string) {
-		do("open /", chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#login")))
-		do("sign in as "+user,
-			chromedp.SendKeys(chromedp.CSS("#f-email"), e.w.Users[user].Email),
-			chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-			chromedp.Click(chromedp.CSS("#login button[type=submit]")),
-			chromedp.WaitVisible(chromedp.CSS("#home")))
-	}
+	signIn := func(user string) { b.signIn(e.srv.URL, e.w.Users[user].Email) }
 	attr := func(sel, name string) string {
 		t.Helper()
 		a, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))

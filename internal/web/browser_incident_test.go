@@ -22,14 +22,7 @@ func TestBrowserIncidentFlow(t *testing.T) {
 	b := newBrowser(t)
 	e := newIncEnv(t, storetest.Open(t, store.SQLite))
 	do, text, shot := b.do, b.text, b.shot
-	signIn := func(user string) {
-		do("open /", chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#login")))
-		do("sign in as "+user,
-			chromedp.SendKeys(chromedp.CSS("#f-email"), incEmail(user)),
-			chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-			chromedp.Click(chromedp.CSS("#login button[type=submit]")),
-			chromedp.WaitVisible(chromedp.CSS("#home")))
-	}
+	signIn := func(user string) { b.signIn(e.srv.URL, incEmail(user)) }
 	signIn("op-a-reporter")
 
 	// 1. The incidents from the navigation, then a new report.

@@ -92,6 +92,18 @@ func startChromium(t *testing.T, timeout time.Duration, extra ...chromedp.ExecAl
 	return bctx, shots
 }
 
+// signIn signs in at base as the user with address email and waits for
+// the home page.
+func (b *browser) signIn(base, email string) {
+	b.t.Helper()
+	b.do("open /", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#login")))
+	b.do("sign in as "+email,
+		chromedp.SendKeys(chromedp.CSS("#f-email"), email),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
+		chromedp.Click(chromedp.CSS("#login button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#home")))
+}
+
 func (b *browser) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	if err := chromedp.Do(b.ctx, actions...); err != nil {

@@ -128,14 +128,7 @@ func TestBrowserCharts(t *testing.T) {
 	rep.Intel = w.Svc
 	e := serveWorld(t, db, w, web.Options{Reporting: rep, Stats: stats.New(db, w.Svc, inteltest.Quiet)})
 	do, text, shot := b.do, b.text, b.shot
-	signIn := func(user string) {
-		do("open /", chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#login")))
-		do("sign in as "+user,
-			chromedp.SendKeys(chromedp.CSS("#f-email"), email(user)),
-			chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-			chromedp.Click(chromedp.CSS("#login button[type=submit]")),
-			chromedp.WaitVisible(chromedp.CSS("#home")))
-	}
+	signIn := func(user string) { b.signIn(e.srv.URL, email(user)) }
 	signIn("nco-analyst")
 	do("open the charts from the navigation",
 		chromedp.Click(chromedp.CSS(`.main-nav a[href="/charts"]`)),
