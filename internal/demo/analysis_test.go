@@ -6,6 +6,7 @@ import (
 
 	"sakimori/internal/accounts"
 	"sakimori/internal/alerting"
+	"sakimori/internal/auth"
 	"sakimori/internal/correlate"
 	"sakimori/internal/demo"
 	"sakimori/internal/exposure"
@@ -42,4 +43,19 @@ func seedBeforeAnalysis(t *testing.T, db *store.DB) demo.Analysis {
 		t.Fatal(err)
 	}
 	return demo.Analysis{Intel: isvc, Reporting: rsvc, Correlate: corr, Alerting: al}
+}
+
+// demoUser is the principal of the demo user with address email.
+func demoUser(t *testing.T, db *store.DB, email string) *auth.Principal {
+	t.Helper()
+	ctx := context.Background()
+	u, err := db.GetUser(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := db.GetOrg(ctx, u.OrgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &auth.Principal{User: u, Org: o}
 }

@@ -57,17 +57,7 @@ func TestSeedHistory(t *testing.T) {
 		}
 
 		st := stats.New(db, isvc, inteltest.Quiet)
-		as := func(email string) *auth.Principal {
-			u, err := db.GetUser(ctx, email)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o, err := db.GetOrg(ctx, u.OrgID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return &auth.Principal{User: u, Org: o}
-		}
+		as := func(email string) *auth.Principal { return demoUser(t, db, email) }
 		get := func(p *auth.Principal, chart string) *stats.Stats {
 			t.Helper()
 			s, err := st.Get(ctx, p, chart, 12)

@@ -33,18 +33,7 @@ func TestSeedHome(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		as := func(email string) *auth.Principal {
-			t.Helper()
-			u, err := db.GetUser(ctx, email)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o, err := db.GetOrg(ctx, u.OrgID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return &auth.Principal{User: u, Org: o}
-		}
+		as := func(email string) *auth.Principal { return demoUser(t, db, email) }
 		now := time.Now()
 		ncoAnalyst, lead := as("analyst@nco.example"), as("lead-analyst@nco.example")
 

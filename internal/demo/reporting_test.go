@@ -41,18 +41,7 @@ func TestSeedReporting(t *testing.T) {
 		if err != nil || again != (demo.ReportingResult{}) {
 			t.Fatalf("second seed changed something: %v %+v", err, again)
 		}
-		as := func(email string) *auth.Principal {
-			t.Helper()
-			u, err := db.GetUser(ctx, email)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o, err := db.GetOrg(ctx, u.OrgID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return &auth.Principal{User: u, Org: o}
-		}
+		as := func(email string) *auth.Principal { return demoUser(t, db, email) }
 		find := func(p *auth.Principal, title string) *incident.Incident {
 			t.Helper()
 			ins, err := svc.List(ctx, p, reporting.Query{})
