@@ -29,9 +29,14 @@ func TestMatchScanQuick(t *testing.T) {
 		got[r.Name] = r
 	}
 	for _, n := range []string{"zeek-conn-tsv", "zeek-dns-tsv", "suricata-eve", "text"} {
-		r, ok := got["match-scan/"+n]
-		if !ok || r.Value <= 0 || strings.Contains(r.Note, " 0 hits") {
-			t.Errorf("%s: %+v", n, r)
+		for _, p := range []string{"match-scan/", "match-scan/full-"} {
+			r, ok := got[p+n]
+			if !ok || r.Value <= 0 || strings.Contains(r.Note, " 0 hits") {
+				t.Errorf("%s%s: %+v", p, n, r)
+			}
+			if _, ok := got[p+n+"-batched"]; !ok {
+				t.Errorf("%s%s-batched missing", p, n)
+			}
 		}
 	}
 	if r, ok := got["match-scan/grep-F-f-zeek-conn"]; ok && !strings.Contains(r.Note, "faster") {
