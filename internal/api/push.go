@@ -7,13 +7,11 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/event"
 	"sakimori/internal/org"
 	"sakimori/internal/push"
-	"sakimori/internal/store"
 )
 
 // pushRoutes are the routes of the event stream (SSE) and webhook subscriptions (issue #7).
@@ -22,14 +20,14 @@ func (a *API) pushRoutes() []route {
 	kinds := param{Name: "kinds", Type: "string", Desc: "only these kinds or families, comma-separated (" + kindList() + "); default every kind"}
 	rs := []route{
 		{Method: "GET", Path: "/api/v1/events", ID: "streamEvents", Raw: true, Produces: "text/event-stream", Tag: tag, Scope: org.ScopeRead, Status: 200,
-			Summary: "Server-Sent Events (text/event-stream) of the events your organisation may receive: `id:` is the event's seq, `event:` its kind, `data:` the event as JSON. " +
+			Summary: "Server-Sent Events (text/event-stream) of the events your organisation may receive: `id:` is the event's id (opaque: it reveals neither the platform's event count nor the order), `event:` its kind, `data:` the event as JSON. " +
 				"Resume with the Last-Event-ID header (or last_event_id): the log after it is replayed, then live events follow without gap or duplicate; " +
 				"heartbeat comments every 15 s; a stream that falls behind is ended and resumes from its last id",
-			Query: []param{kinds, {Name: "last_event_id", Type: "integer", Desc: "resume after this seq (the Last-Event-ID header wins)"}},
+			Query: []param{kinds, {Name: "last_event_id", Type: "string", Desc: "resume after the event of this id (the Last-Event-ID header wins); 0: replay the whole log"}},
 			h:     a.streamEvents},
 		{Method: "GET", Path: "/api/v1/events/log", ID: "listEvents", Tag: tag, Scope: org.ScopeRead, Status: 200, Resp: "EventPage",
-			Summary: "The event log after a seq, oldest first, as JSON pages for pollers: pass next as after for the next page",
-			Query: []param{{Name: "after", Type: "integer", Desc: "events after this seq (default 0)"},
+			Summary: "The event log after an event id, oldest first, as JSON pages for pollers: pass next as after for the next page",
+			Query: []param{{Name: "after", Type: "string", Desc: "events after the event of this id (default 0: from the start of the log)"},
 				{Name: "limit", Type: "integer", Desc: "page size, 1 to 1000 (default 100)"}, kinds},
 			h: a.listEvents},
 		{Method: "GET", Path: "/api/v1/webhooks", ID: "listWebhooks", Tag: tag, Scope: org.ScopeRead, Status: 200, Resp: "WebhookList",
@@ -85,14 +83,6 @@ type EventPage = push.Page
 
 func (a *API) listEvents(c *call) (int, any, error) {
 	q := c.r.URL.Query()
-	var after int64
-	if s := q.Get("after"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			return 0, nil, apperr.Invalid("after", "must be an event seq (a non-negative integer)")
-		}
-		after = n
-	}
 	limit, err := c.limit(100)
 	if err != nil {
 		return 0, nil, err
@@ -101,7 +91,7 @@ func (a *API) listEvents(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	pg, err := c.push().EventLog(c.r.Context(), c.p, after, limit, kinds)
+	pg, err := c.push().EventLog(c.r.Context(), c.p, q.Get("after"), limit, kinds)
 	return 200, pg, err
 }
 
@@ -135,7 +125,6 @@ func (a *API) testWebhook(c *call) (int, any, error) {
 
 func (a *API) enableWebhook(on bool) func(*call) (int, any, error) {
 	return func(c *call) (int, any, error) {
-		var w *store.Webhook
 		w, err := c.push().SetWebhookEnabled(c.r.Context(), c.p, c.r.PathValue("id"), on)
 		return 200, w, err
 	}

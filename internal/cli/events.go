@@ -13,11 +13,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
-	"sakimori/internal/event"
+	"sakimori/internal/apperr"
 	"sakimori/internal/push"
 )
 
@@ -26,38 +25,33 @@ func init() {
 		path: "events tail", groups: adminGroups, nargs: [2]int{0, 0},
 		summary: "print the events an organisation may receive, as JSON lines",
 		help: `Reads the events your organisation is entitled to, one JSON object per line
-({"seq":..,"kind":..,"at":..,"subject":..,"data":..}), and keeps following
-until interrupted.
+({"id":..,"kind":..,"at":..,"subject":..,"data":..}), and keeps following
+until interrupted. An id is opaque (it does not count or order the
+platform's events); give one back with --after to resume after it.
 
   --server URL --token T   a sakimori server's event stream (Server-Sent
                            Events); on a disconnect it resumes from the last
                            id it printed, so nothing is lost or repeated
   --as EMAIL               the local store's event log, as that user
 
---after SEQ starts after that seq (replaying the log); default: from now.
+--after ID starts after the event of that id (replaying the log; 0: the
+whole log); default: from now.
 --once prints what the log holds after --after (default 0) and exits.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			server := fs.String("server", "", "the server's base URL (https://sakimori.example.jp)")
 			token := fs.String("token", "", "with --server: the API token (default $SAKIMORI_TOKEN)")
 			as := fs.String("as", "", "read the local store's log as this user: e-mail or id (default $SAKIMORI_AS)")
 			kinds := fs.String("kinds", "", "only these kinds or families, comma-separated (alert, indicator.added, ...)")
-			after := fs.String("after", "", "start after this seq (default: from now; with --once: 0)")
+			after := fs.String("after", "", "start after the event of this id, 0 for the whole log (default: from now; with --once: 0)")
 			once := fs.Bool("once", false, "print what the log holds and exit instead of following")
 			return func(ctx context.Context, e *env, _ []string) error {
 				ks, err := push.ParseKinds(*kinds)
 				if err != nil {
 					return withFlag("--kinds", err)
 				}
-				from := int64(-1)
-				if *once {
-					from = 0
-				}
-				if *after != "" {
-					n, err := strconv.ParseInt(*after, 10, 64)
-					if err != nil || n < 0 {
-						return usagef("--after: give an event seq (a non-negative integer)")
-					}
-					from = n
+				from := strings.TrimSpace(*after)
+				if from == "" && *once {
+					from = push.LogStart
 				}
 				if *server != "" {
 					if *as != "" {
@@ -90,8 +84,18 @@ until interrupted.
 				if err != nil {
 					return err
 				}
-				if from < 0 {
-					if from, err = e.db.LastEventSeq(ctx); err != nil {
+				if from != "" {
+					if _, err := e.push.ParseEventID(ctx, "--after", from); err != nil {
+						return err
+					}
+				} else {
+					// From now: the local store's own head (whoever reads the
+					// local store may know it).
+					head, err := e.db.LastEventSeq(ctx)
+					if err != nil {
+						return err
+					}
+					if from, err = e.push.EventID(ctx, head); err != nil {
 						return err
 					}
 				}
@@ -126,7 +130,7 @@ until interrupted.
 	})
 }
 
-func printEvent(e *env, ev *event.Event) error {
+func printEvent(e *env, ev *push.Wire) error {
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return err
@@ -136,37 +140,24 @@ func printEvent(e *env, ev *event.Event) error {
 }
 
 // tailRemote follows a server's stream, or with once pages through its log.
-func tailRemote(ctx context.Context, e *env, base, token string, kinds []string, from int64, once bool) error {
+func tailRemote(ctx context.Context, e *env, base, token string, kinds []string, from string, once bool) error {
 	hc := &http.Client{Timeout: 0}
-	if once {
+	if once || (from != "" && from != push.LogStart) {
+		// With once, page through the log; to follow from an id, check the
+		// id first (one small page), so a bad --after is a usage error.
 		hc.Timeout = time.Minute
 		for {
-			q := url.Values{"after": {strconv.FormatInt(from, 10)}, "limit": {"1000"}}
-			if len(kinds) > 0 {
-				q.Set("kinds", strings.Join(kinds, ","))
+			limit := "1000"
+			if !once {
+				limit = "1"
 			}
-			req, err := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/events/log?"+q.Encode(), nil)
-			if err != nil {
-				return err
-			}
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := hc.Do(req)
-			if err != nil {
-				return err
-			}
-			var pg push.Page
-			var apiErr struct {
-				Error struct{ Message string } `json:"error"`
-			}
-			if resp.StatusCode != 200 {
-				json.NewDecoder(resp.Body).Decode(&apiErr)
-				resp.Body.Close()
-				return fmt.Errorf("%s: %s", resp.Status, apiErr.Error.Message)
-			}
-			err = json.NewDecoder(resp.Body).Decode(&pg)
-			resp.Body.Close()
-			if err != nil {
-				return err
+			pg, err := remoteLog(ctx, hc, base, token, from, limit, kinds)
+			if err != nil || !once {
+				hc.Timeout = 0
+				if err != nil {
+					return err
+				}
+				break
 			}
 			for _, ev := range pg.Events {
 				if err := printEvent(e, ev); err != nil {
@@ -181,9 +172,43 @@ func tailRemote(ctx context.Context, e *env, base, token string, kinds []string,
 	}
 	c := &push.Client{Base: base, Token: token, HTTP: hc, Kinds: kinds,
 		OnError: func(err error) { fmt.Fprintf(e.Stderr, "sakimori events tail: %v; reconnecting\n", err) }}
-	err := c.Tail(ctx, from, func(ev *event.Event) error { return printEvent(e, ev) })
+	err := c.Tail(ctx, from, func(ev *push.Wire) error { return printEvent(e, ev) })
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+// remoteLog reads one page of a server's event log; an id the server
+// refuses is an error of --after.
+func remoteLog(ctx context.Context, hc *http.Client, base, token, from, limit string, kinds []string) (*push.Page, error) {
+	q := url.Values{"after": {from}, "limit": {limit}}
+	if len(kinds) > 0 {
+		q.Set("kinds", strings.Join(kinds, ","))
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/events/log?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		var apiErr struct {
+			Error struct{ Message, Field string } `json:"error"`
+		}
+		json.NewDecoder(resp.Body).Decode(&apiErr)
+		if resp.StatusCode == http.StatusBadRequest && apiErr.Error.Field == "after" {
+			return nil, withFlag("--after", apperr.Invalid("after", "%s", apiErr.Error.Message))
+		}
+		return nil, fmt.Errorf("%s: %s", resp.Status, apiErr.Error.Message)
+	}
+	var pg push.Page
+	if err := json.NewDecoder(resp.Body).Decode(&pg); err != nil {
+		return nil, err
+	}
+	return &pg, nil
 }

@@ -49,7 +49,7 @@ func TestEventsTailServer(t *testing.T) {
 		return code, out.String(), errb.String()
 	}
 	code, out, errs := run(ctx, "events", "tail", "--server", srv.URL, "--once")
-	if code != 0 || strings.Count(out, "\n") != 1 || !strings.Contains(out, `"subject":"for-op-b"`) {
+	if id1, _ := p.EventID(ctx, 1); code != 0 || strings.Count(out, "\n") != 1 || !strings.Contains(out, `"subject":"for-op-b"`) || !strings.Contains(out, `"id":"`+id1+`"`) {
 		t.Fatalf("--once: %d %q %q", code, out, errs)
 	}
 	// Following: a live event arrives; the command ends with the context.
@@ -57,8 +57,21 @@ func TestEventsTailServer(t *testing.T) {
 	defer cancel()
 	lw := &lineWatch{want: `"subject":"live"`, seen: make(chan struct{})}
 	done := make(chan int, 1)
+	// --after takes an event id (as printed); a seq or a made-up id is refused.
+	id2, err := p.EventID(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"2", "xyz"} {
+		if code, _, errs := run(ctx, "events", "tail", "--server", srv.URL, "--once", "--after", bad); code != 2 || !strings.Contains(errs, "after") || !strings.Contains(errs, "event id") {
+			t.Errorf("--after %s: %d %q", bad, code, errs)
+		}
+	}
+	if code, out, errs := run(ctx, "events", "tail", "--server", srv.URL, "--once", "--after", id2); code != 0 || out != "" {
+		t.Errorf("--once --after the last id: %d %q %q", code, out, errs)
+	}
 	go func() {
-		done <- Run(fctx, []string{"events", "tail", "--server", srv.URL, "--after", "2", "--kinds", "alert"}, strings.NewReader(""), lw, &bytes.Buffer{},
+		done <- Run(fctx, []string{"events", "tail", "--server", srv.URL, "--after", id2, "--kinds", "alert"}, strings.NewReader(""), lw, &bytes.Buffer{},
 			func(k string) string {
 				if k == "SAKIMORI_TOKEN" {
 					return tok

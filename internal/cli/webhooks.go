@@ -70,7 +70,7 @@ The signing secret is printed only this once: keep it.`,
 					if k == "" {
 						k = "*"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", w.ID, w.State, k, w.Cursor, w.Failures, clean(w.URL, 80), clean(w.LastError, 80))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", w.ID, w.State, k, w.Cursor, w.Failures, clean(w.URL, 80), clean(w.LastError, 80))
 				}
 				return tw.Flush()
 			}

@@ -10,11 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
-
-	"sakimori/internal/event"
 )
 
 // Message is one Server-Sent Events message.
@@ -118,9 +115,10 @@ type Client struct {
 // ErrStop, returned by a Tail callback, ends Tail with nil.
 var ErrStop = errors.New("push: stop")
 
-// Tail streams events after `after` (negative: from now) to fn until ctx
-// ends or fn returns an error, reconnecting with Last-Event-ID.
-func (c *Client) Tail(ctx context.Context, after int64, fn func(*event.Event) error) error {
+// Tail streams the events after the event id `after` ("": from now;
+// LogStart: the whole log) to fn until ctx ends or fn returns an error,
+// reconnecting with Last-Event-ID.
+func (c *Client) Tail(ctx context.Context, after string, fn func(*Wire) error) error {
 	hc := c.HTTP
 	if hc == nil {
 		hc = &http.Client{}
@@ -156,7 +154,7 @@ type fatalError struct{ err error }
 
 func (e *fatalError) Error() string { return e.err.Error() }
 
-func (c *Client) once(ctx context.Context, hc *http.Client, after *int64, fn func(*event.Event) error) error {
+func (c *Client) once(ctx context.Context, hc *http.Client, after *string, fn func(*Wire) error) error {
 	q := url.Values{}
 	if len(c.Kinds) > 0 {
 		q.Set("kinds", strings.Join(c.Kinds, ","))
@@ -173,8 +171,8 @@ func (c *Client) once(ctx context.Context, hc *http.Client, after *int64, fn fun
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
-	if *after >= 0 {
-		req.Header.Set("Last-Event-ID", strconv.FormatInt(*after, 10))
+	if *after != "" {
+		req.Header.Set("Last-Event-ID", *after)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -191,22 +189,22 @@ func (c *Client) once(ctx context.Context, hc *http.Client, after *int64, fn fun
 	}
 	err = ReadSSE(resp.Body, func(m Message) error {
 		if m.Data == "" {
-			if n, err := strconv.ParseInt(m.ID, 10, 64); err == nil && *after < 0 {
-				*after = n // where a live stream started: resume from there
+			if m.ID != "" && *after == "" {
+				*after = m.ID // where a live stream started: resume from there
 			}
 			return nil
 		}
-		var e event.Event
+		var e Wire
 		if err := json.Unmarshal([]byte(m.Data), &e); err != nil {
 			return fmt.Errorf("event %s: %w", m.ID, err)
 		}
-		if e.Seq <= *after && *after >= 0 {
-			return nil
+		if e.ID == *after {
+			return nil // the server resumes after it; never twice
 		}
 		if err := fn(&e); err != nil {
 			return err
 		}
-		*after = e.Seq
+		*after = e.ID
 		return nil
 	})
 	if err == nil {

@@ -95,6 +95,9 @@ func (s *Service) Subscribe(ctx context.Context, p *auth.Principal, kinds []stri
 	if err := ValidateKinds(kinds); err != nil {
 		return nil, err
 	}
+	if _, err := s.codec(ctx); err != nil {
+		return nil, err
+	}
 	s.startHub()
 	sub := &Subscriber{who: s.whoFor(ctx, p.Org), kinds: kinds, C: make(chan *Frame, s.buffer()), done: make(chan struct{})}
 	select {
@@ -135,6 +138,10 @@ func (s *Service) Subscribers() int {
 // Replay calls fn with the events after `after` up to `upto` that the
 // subscriber may receive, oldest first, reading the log a page at a time.
 func (s *Service) Replay(ctx context.Context, sub *Subscriber, after, upto int64, fn func(*Frame) error) error {
+	c, err := s.codec(ctx)
+	if err != nil {
+		return err
+	}
 	for after < upto {
 		evs, err := s.DB.EventsAfter(ctx, after, 500)
 		if err != nil {
@@ -151,7 +158,7 @@ func (s *Service) Replay(ctx context.Context, sub *Subscriber, after, upto int64
 			if !s.wants(ctx, sub.who, sub.kinds, e) {
 				continue
 			}
-			if err := fn(&Frame{Event: e, SSE: encodeSSE(e)}); err != nil {
+			if err := fn(&Frame{Event: e, SSE: c.encodeSSE(e)}); err != nil {
 				return err
 			}
 		}
@@ -270,7 +277,11 @@ func (s *Service) fillFromLog(ctx context.Context, pending map[int64]*event.Even
 // dispatch sends e to every subscriber that wants it; a subscriber whose
 // queue is full is cut off (it resumes from its last id).
 func (s *Service) dispatch(ctx context.Context, e *event.Event) {
-	f := &Frame{Event: e, SSE: encodeSSE(e)}
+	// Without a codec nobody has subscribed yet (Subscribe loads it).
+	var f *Frame
+	if c := s.idc.Load(); c != nil {
+		f = &Frame{Event: e, SSE: c.encodeSSE(e)}
+	}
 	s.prefetch(ctx, e)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -278,6 +289,9 @@ func (s *Service) dispatch(ctx context.Context, e *event.Event) {
 		return
 	}
 	s.last = e.Seq
+	if f == nil {
+		return
+	}
 	for sub := range s.subs {
 		if !s.wants(ctx, sub.who, sub.kinds, e) {
 			continue
@@ -293,12 +307,14 @@ func (s *Service) dispatch(ctx context.Context, e *event.Event) {
 	}
 }
 
-// encodeSSE renders an event as a Server-Sent Events message.
-func encodeSSE(e *event.Event) []byte {
-	body, _ := json.Marshal(e)
+// encodeSSE renders an event as a Server-Sent Events message: its id,
+// kind and the event as subscribers see it (Wire).
+func (c *idCodec) encodeSSE(e *event.Event) []byte {
+	w := c.wire(e)
+	body, _ := json.Marshal(w)
 	b := make([]byte, 0, len(body)+64)
 	b = append(b, "id: "...)
-	b = strconv.AppendInt(b, e.Seq, 10)
+	b = append(b, w.ID...)
 	b = append(b, "\nevent: "...)
 	b = append(b, e.Kind...)
 	b = append(b, "\ndata: "...)

@@ -103,6 +103,11 @@ type Service struct {
 	pubq       chan *pubReq
 
 	stats counters
+
+	// The event id codec (ids.go), loaded by the first Subscribe,
+	// EventLog or EventID.
+	idMu sync.Mutex
+	idc  atomic.Pointer[idCodec]
 }
 
 // counters are what the service counts for monitoring (Stats).

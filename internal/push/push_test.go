@@ -126,13 +126,13 @@ func publishAll(t *testing.T, svc *push.Service, w *inteltest.World) {
 }
 
 // tail reads a stream until the sentinel and returns the subjects.
-func tail(t *testing.T, base, user string, after int64) []string {
+func tail(t *testing.T, base, user string, after string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var got []string
 	c := &push.Client{Base: base, Token: user, Retry: 50 * time.Millisecond}
-	err := c.Tail(ctx, after, func(e *event.Event) error {
+	err := c.Tail(ctx, after, func(e *push.Wire) error {
 		if e.Subject == "sentinel" {
 			return push.ErrStop
 		}
@@ -219,7 +219,7 @@ func TestEntitlement(t *testing.T) {
 		}
 		res := make(chan result, len(users))
 		for _, u := range users {
-			go func() { res <- result{u, tail(t, srv.URL, u, -1)} }()
+			go func() { res <- result{u, tail(t, srv.URL, u, "")} }()
 		}
 		waitFor(t, func() bool { return svc.Subscribers() == len(users) })
 		publishAll(t, svc, w)
@@ -233,10 +233,10 @@ func TestEntitlement(t *testing.T) {
 		// Replay from the start of the log.
 		for _, u := range users {
 			orgKey := strings.TrimSuffix(u, "-analyst")
-			if got := tail(t, srv.URL, u, 0); !slices.Equal(got, want(w, orgKey)) {
+			if got := tail(t, srv.URL, u, push.LogStart); !slices.Equal(got, want(w, orgKey)) {
 				t.Errorf("replay %s got %v, want %v", u, got, want(w, orgKey))
 			}
-			pg, err := svc.EventLog(ctx, w.P(u), 0, 1000, nil)
+			pg, err := svc.EventLog(ctx, w.P(u), push.LogStart, 1000, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -301,29 +301,30 @@ func TestResume(t *testing.T) {
 				}
 			}
 		}()
-		var seqs []int64
-		after := int64(0)
+		var got []string
+		after := push.LogStart
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		for len(seqs) < n && ctx.Err() == nil {
-			// Each connection reads at most 37 events, then hangs up.
+		for len(got) < n && ctx.Err() == nil {
+			// Each connection reads at most 37 events, then hangs up and
+			// resumes from the id of the last one.
 			c := &push.Client{Base: srv.URL, Token: "op-a-analyst", Retry: 10 * time.Millisecond}
 			k := 0
-			c.Tail(ctx, after, func(e *event.Event) error {
-				seqs = append(seqs, e.Seq)
-				after = e.Seq
-				if k++; k == 37 || len(seqs) == n {
+			c.Tail(ctx, after, func(e *push.Wire) error {
+				got = append(got, e.Subject)
+				after = e.ID
+				if k++; k == 37 || len(got) == n {
 					return push.ErrStop
 				}
 				return nil
 			})
 		}
-		if len(seqs) != n {
-			t.Fatalf("got %d events, want %d", len(seqs), n)
+		if len(got) != n {
+			t.Fatalf("got %d events, want %d", len(got), n)
 		}
-		for i, s := range seqs {
-			if s != int64(i+1) {
-				t.Fatalf("event %d has seq %d: gap or duplicate", i, s)
+		for i, s := range got {
+			if s != strconv.Itoa(i+1) {
+				t.Fatalf("event %d is %s: gap or duplicate", i+1, s)
 			}
 		}
 	})
@@ -358,7 +359,7 @@ func TestSlowSubscriber(t *testing.T) {
 	c := &push.Client{Base: srv.URL, Token: "op-a-analyst"}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c.Tail(cctx, 0, func(e *event.Event) error {
+	c.Tail(cctx, push.LogStart, func(e *push.Wire) error {
 		if got++; got == 10 {
 			return push.ErrStop
 		}
@@ -414,6 +415,9 @@ func TestBadRequests(t *testing.T) {
 		{"?kinds=nope", "", "op-a-analyst"},
 		{"", "abc", "op-a-analyst"},
 		{"?last_event_id=-1", "", "op-a-analyst"},
+		{"?last_event_id=5", "", "op-a-analyst"},                        // a seq is not an id
+		{"", "AAAAAAAAAAAAAAAAAAAAAA", "op-a-analyst"},                  // made up
+		{"?last_event_id=AAAAAAAAAAAAAAAAAAAAA%2B", "", "op-a-analyst"}, // not base64url
 		{"", "", "nobody"},
 	} {
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/events"+tc.q, nil)
@@ -505,8 +509,16 @@ func TestWebhookFailures(t *testing.T) {
 		// The ping, then events 1 and 3 (2 is not an alert).
 		got := fmt.Sprint(ids[1:])
 		mu.Unlock()
-		if got != fmt.Sprintf("[%d %d]", nw.Cursor+1, nw.Cursor+3) {
-			t.Fatalf("deliveries %s (cursor was %d)", got, nw.Cursor)
+		// Delivery ids are event ids (ids.go): the seqs after the cursor,
+		// encrypted; the cursor shown is the id of the cursor's seq.
+		seq := nw.Webhook.Webhook.Cursor
+		e1, _ := svc.EventID(ctx, seq+1)
+		e3, _ := svc.EventID(ctx, seq+3)
+		if got != fmt.Sprintf("[%s %s]", e1, e3) {
+			t.Fatalf("deliveries %s (cursor was %d: want %s, %s)", got, seq, e1, e3)
+		}
+		if c, _ := svc.EventID(ctx, seq); nw.Cursor != c {
+			t.Fatalf("cursor shown %q, want %q", nw.Cursor, c)
 		}
 		if err := svc.DeleteWebhook(ctx, admin, nw.ID); err != nil {
 			t.Fatal(err)
@@ -572,8 +584,14 @@ func TestTwoNodes(t *testing.T) {
 			}
 			srvB := serveWorld(t, w, b)
 			got := make(chan []string, 1)
-			go func() { got <- tail(t, srvB.URL, "op-b-analyst", -1) }()
+			go func() { got <- tail(t, srvB.URL, "op-b-analyst", "") }()
 			waitFor(t, func() bool { return b.Subscribers() == 1 })
+			// One deployment, one id key: either node resumes the other's ids.
+			ia, errA := a.EventID(ctx, 5)
+			ib, errB := b.EventID(ctx, 5)
+			if errA != nil || errB != nil || ia != ib {
+				t.Fatalf("nodes disagree on event ids: %q %v, %q %v", ia, errA, ib, errB)
+			}
 			start := time.Now()
 			for i := 0; i < 20; i++ {
 				aud := event.Audience{Orgs: []string{w.Orgs["op-b"].ID}}
@@ -656,28 +674,28 @@ func TestStreamAge(t *testing.T) {
 	srv := serveWorld(t, w, svc)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var seqs []int64
+	var got []string
 	conns := 0
 	c := &push.Client{Base: srv.URL, Token: "op-a-analyst", Retry: 10 * time.Millisecond, OnError: func(error) { conns++ }}
 	go func() {
-		for i := 0; i < 10; i++ {
-			svc.Publish(ctx, &event.Event{Kind: event.AlertUpdated, Subject: "s", Audience: event.Audience{Everyone: true}})
+		for i := 1; i <= 10; i++ {
+			svc.Publish(ctx, &event.Event{Kind: event.AlertUpdated, Subject: strconv.Itoa(i), Audience: event.Audience{Everyone: true}})
 			time.Sleep(40 * time.Millisecond)
 		}
 	}()
-	c.Tail(ctx, 0, func(e *event.Event) error {
-		seqs = append(seqs, e.Seq)
-		if len(seqs) == 10 {
+	c.Tail(ctx, push.LogStart, func(e *push.Wire) error {
+		got = append(got, e.Subject)
+		if len(got) == 10 {
 			return push.ErrStop
 		}
 		return nil
 	})
-	if len(seqs) != 10 || conns == 0 {
-		t.Fatalf("got %v over %d reconnects", seqs, conns)
+	if len(got) != 10 || conns == 0 {
+		t.Fatalf("got %v over %d reconnects", got, conns)
 	}
-	for i, s := range seqs {
-		if s != int64(i+1) {
-			t.Fatalf("seqs %v", seqs)
+	for i, s := range got {
+		if s != strconv.Itoa(i+1) {
+			t.Fatalf("events %v", got)
 		}
 	}
 }

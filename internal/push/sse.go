@@ -4,23 +4,20 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"sakimori/internal/apperr"
 	"sakimori/internal/auth"
-	"sakimori/internal/event"
 )
 
 // writeTimeout bounds each write to a stream: a client that does not read
 // is cut off (it resumes from its last id).
 const writeTimeout = 30 * time.Second
 
-// ResumePoint reads where a client resumes: the Last-Event-ID header, else
-// the last_event_id query parameter; ok is false when neither is given
-// (the stream starts live, from now).
-func ResumePoint(r *http.Request) (after int64, ok bool, err error) {
+// ResumePoint reads where a client resumes: the event id in the
+// Last-Event-ID header, else in the last_event_id query parameter; ok is
+// false when neither is given (the stream starts live, from now).
+func (s *Service) ResumePoint(r *http.Request) (after int64, ok bool, err error) {
 	v := r.Header.Get("Last-Event-ID")
 	field := "Last-Event-ID"
 	if v == "" {
@@ -29,9 +26,9 @@ func ResumePoint(r *http.Request) (after int64, ok bool, err error) {
 	if v == "" {
 		return 0, false, nil
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || n < 0 {
-		return 0, false, apperr.Invalid(field, "must be an event id (a non-negative integer)")
+	n, err := s.ParseEventID(r.Context(), field, v)
+	if err != nil {
+		return 0, false, err
 	}
 	return n, true, nil
 }
@@ -48,7 +45,11 @@ func (s *Service) ServeSSE(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	if err != nil {
 		return err
 	}
-	after, resume, err := ResumePoint(r)
+	after, resume, err := s.ResumePoint(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.codec(r.Context())
 	if err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func (s *Service) ServeSSE(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	}
 	// retry: how long EventSource waits before reconnecting; the id-only
 	// message sets the client's resume point to where this stream starts.
-	if err := write([]byte("retry: 2000\nid: " + strconv.FormatInt(after, 10) + "\n\n")); err != nil {
+	if err := write([]byte("retry: 2000\nid: " + c.encode(after) + "\n\n")); err != nil {
 		return nil
 	}
 	sent := after
@@ -156,17 +157,18 @@ func (s *Service) ServeSSE(w http.ResponseWriter, r *http.Request, p *auth.Princ
 
 // Page is a page of the event log for pollers.
 type Page struct {
-	Events []*event.Event `json:"events"`
-	// Next is the seq to pass as after for the next page (the last seq
-	// examined, also when no event in the page was for the caller).
-	Next int64 `json:"next"`
+	Events []*Wire `json:"events"`
+	// Next is the event id to pass as after for the next page (of the last
+	// event examined, also when no event in the page was for the caller).
+	Next string `json:"next"`
 	// More reports whether the log holds further events.
 	More bool `json:"more"`
 }
 
-// EventLog returns the events after `after` that p's organisation may receive,
-// at most limit (1..1000, default 100), filtered by kinds.
-func (s *Service) EventLog(ctx context.Context, p *auth.Principal, after int64, limit int, kinds []string) (*Page, error) {
+// EventLog returns the events after the event id `after` (LogStart or "":
+// from the start of the log) that p's organisation may receive, at most
+// limit (1..1000, default 100), filtered by kinds.
+func (s *Service) EventLog(ctx context.Context, p *auth.Principal, after string, limit int, kinds []string) (*Page, error) {
 	if err := auth.Authorize(p, auth.ActIntelRead, auth.Target{}); err != nil {
 		return nil, err
 	}
@@ -176,8 +178,12 @@ func (s *Service) EventLog(ctx context.Context, p *auth.Principal, after int64, 
 	if err := ValidateKinds(kinds); err != nil {
 		return nil, err
 	}
-	if after < 0 {
-		return nil, apperr.Invalid("after", "must not be negative")
+	if after == "" {
+		after = LogStart
+	}
+	from, err := s.ParseEventID(ctx, "after", after)
+	if err != nil {
+		return nil, err
 	}
 	if limit <= 0 {
 		limit = 100
@@ -185,12 +191,18 @@ func (s *Service) EventLog(ctx context.Context, p *auth.Principal, after int64, 
 	if limit > 1000 {
 		return nil, apperr.Invalid("limit", "at most 1000")
 	}
+	c, err := s.codec(ctx)
+	if err != nil {
+		return nil, err
+	}
 	wh := s.whoFor(ctx, p.Org)
-	pg := &Page{Events: []*event.Event{}, Next: after}
+	pg := &Page{Events: []*Wire{}}
+	next := from
+	defer func() { pg.Next = c.encode(next) }()
 	// Read at most 10 raw pages, so a caller entitled to little cannot make
 	// one request scan the whole log.
 	for range 10 {
-		evs, err := s.DB.EventsAfter(ctx, pg.Next, limit)
+		evs, err := s.DB.EventsAfter(ctx, next, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -199,9 +211,9 @@ func (s *Service) EventLog(ctx context.Context, p *auth.Principal, after int64, 
 				pg.More = true
 				return pg, nil
 			}
-			pg.Next = e.Seq
+			next = e.Seq
 			if s.wants(ctx, wh, kinds, e) {
-				pg.Events = append(pg.Events, e)
+				pg.Events = append(pg.Events, c.wire(e))
 			}
 		}
 		if len(evs) < limit {

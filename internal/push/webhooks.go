@@ -31,11 +31,28 @@ type WebhookInput struct {
 	Description string   `json:"description,omitempty"`
 }
 
+// Webhook is a subscription as its administrators see it: the delivery
+// position (Cursor) is the id of the last event delivered or passed over,
+// as in the X-Sakimori-Delivery header, never the log's seq (ids.go).
+type Webhook struct {
+	*store.Webhook
+	Cursor string `json:"cursor"`
+}
+
 // NewWebhook is a created subscription with its signing secret, shown only
 // this once.
 type NewWebhook struct {
-	*store.Webhook
+	*Webhook
 	Secret string `json:"secret"`
+}
+
+// view returns w as its administrators see it.
+func (s *Service) view(ctx context.Context, w *store.Webhook) (*Webhook, error) {
+	c, err := s.codec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Webhook{Webhook: w, Cursor: c.encode(w.Cursor)}, nil
 }
 
 // TestResult is the outcome of a test ping.
@@ -89,7 +106,11 @@ func (s *Service) CreateWebhook(ctx context.Context, p *auth.Principal, in Webho
 	if err := s.DB.CreateWebhook(ctx, p.Actor(), w); err != nil {
 		return nil, err
 	}
-	return &NewWebhook{Webhook: w, Secret: secret}, nil
+	v, err := s.view(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	return &NewWebhook{Webhook: v, Secret: secret}, nil
 }
 
 func actorName(p *auth.Principal) string {
@@ -101,7 +122,7 @@ func actorName(p *auth.Principal) string {
 
 // ListWebhooks returns an organisation's subscriptions (its
 // administrators; default the caller's organisation), without secrets.
-func (s *Service) ListWebhooks(ctx context.Context, p *auth.Principal, orgID string) ([]*store.Webhook, error) {
+func (s *Service) ListWebhooks(ctx context.Context, p *auth.Principal, orgID string) ([]*Webhook, error) {
 	orgID = orgOf(p, orgID)
 	if orgID == "" {
 		return nil, apperr.Invalid("org_id", "is required")
@@ -113,11 +134,31 @@ func (s *Service) ListWebhooks(ctx context.Context, p *auth.Principal, orgID str
 	if err := auth.Authorize(p, auth.ActOrgUpdate, auth.Target{OrgID: o.ID, OrgKind: o.Kind}); err != nil {
 		return nil, err
 	}
-	return s.DB.ListWebhooks(ctx, o.ID, "")
+	ws, err := s.DB.ListWebhooks(ctx, o.ID, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Webhook, len(ws))
+	for i, w := range ws {
+		if out[i], err = s.view(ctx, w); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // GetWebhook returns one subscription (its organisation's administrators).
-func (s *Service) GetWebhook(ctx context.Context, p *auth.Principal, id string) (*store.Webhook, error) {
+func (s *Service) GetWebhook(ctx context.Context, p *auth.Principal, id string) (*Webhook, error) {
+	w, err := s.webhook(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, w)
+}
+
+// webhook returns one subscription, with its secret, if p administers its
+// organisation.
+func (s *Service) webhook(ctx context.Context, p *auth.Principal, id string) (*store.Webhook, error) {
 	w, err := s.DB.GetWebhook(ctx, id)
 	if err != nil {
 		return nil, err
@@ -133,7 +174,7 @@ func (s *Service) GetWebhook(ctx context.Context, p *auth.Principal, id string) 
 
 // DeleteWebhook removes a subscription.
 func (s *Service) DeleteWebhook(ctx context.Context, p *auth.Principal, id string) error {
-	if _, err := s.GetWebhook(ctx, p, id); err != nil {
+	if _, err := s.webhook(ctx, p, id); err != nil {
 		return err
 	}
 	return s.DB.DeleteWebhook(ctx, p.Actor(), id)
@@ -141,8 +182,8 @@ func (s *Service) DeleteWebhook(ctx context.Context, p *auth.Principal, id strin
 
 // SetWebhookEnabled re-enables (clearing failures) or disables a
 // subscription.
-func (s *Service) SetWebhookEnabled(ctx context.Context, p *auth.Principal, id string, on bool) (*store.Webhook, error) {
-	if _, err := s.GetWebhook(ctx, p, id); err != nil {
+func (s *Service) SetWebhookEnabled(ctx context.Context, p *auth.Principal, id string, on bool) (*Webhook, error) {
+	if _, err := s.webhook(ctx, p, id); err != nil {
 		return nil, err
 	}
 	st := store.WebhookDisabled
@@ -152,13 +193,17 @@ func (s *Service) SetWebhookEnabled(ctx context.Context, p *auth.Principal, id s
 	if err := s.DB.SetWebhookState(ctx, p.Actor(), id, st); err != nil {
 		return nil, err
 	}
-	return s.DB.GetWebhook(ctx, id)
+	w, err := s.DB.GetWebhook(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, w)
 }
 
 // TestWebhook sends a signed "ping" to the subscription now (one attempt)
 // and reports the outcome; it does not touch the cursor or the failures.
 func (s *Service) TestWebhook(ctx context.Context, p *auth.Principal, id string) (*TestResult, error) {
-	w, err := s.GetWebhook(ctx, p, id)
+	w, err := s.webhook(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
@@ -245,6 +290,10 @@ func (s *Service) deliverOne(ctx context.Context, id string) {
 	if err != nil {
 		return
 	}
+	c, err := s.codec(ctx)
+	if err != nil {
+		return
+	}
 	wh := s.whoFor(ctx, o)
 	for range 10 { // at most 10 pages per round
 		evs, err := s.DB.EventsAfter(ctx, w.Cursor, 100)
@@ -267,7 +316,7 @@ func (s *Service) deliverOne(ctx context.Context, id string) {
 			if _, ok, err := s.DB.LeaseWebhook(ctx, w.ID, s.Node, time.Now().Add(leaseFor)); err != nil || !ok {
 				return
 			}
-			err := s.sender().Send(ctx, w.URL, w.Secret, webhook.Event{ID: strconv.FormatInt(e.Seq, 10), Type: string(e.Kind), OrgID: w.OrgID, At: e.At,
+			err := s.sender().Send(ctx, w.URL, w.Secret, webhook.Event{ID: c.encode(e.Seq), Type: string(e.Kind), OrgID: w.OrgID, At: e.At,
 				Data: dataOf(e)})
 			if err != nil {
 				if ctx.Err() != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -343,6 +344,29 @@ func TestMeta(t *testing.T) {
 			if got, err := db.Meta(ctx, "anchor"); err != nil || got != v {
 				t.Errorf("Meta = %q, %v; want %q", got, err, v)
 			}
+		}
+		// MetaInit: the first value stays; concurrent callers agree on it.
+		if v, err := db.MetaInit(ctx, "anchor", "other"); err != nil || v != "" {
+			t.Errorf("MetaInit over an existing value = %q, %v; want the stored \"\"", v, err)
+		}
+		got := make(chan string, 8)
+		for i := range 8 {
+			go func() {
+				v, err := db.MetaInit(ctx, "key", strconv.Itoa(i))
+				if err != nil {
+					t.Error(err)
+				}
+				got <- v
+			}()
+		}
+		first := <-got
+		for range 7 {
+			if v := <-got; v != first {
+				t.Errorf("MetaInit: callers got %q and %q", first, v)
+			}
+		}
+		if v, err := db.Meta(ctx, "key"); err != nil || v != first {
+			t.Errorf("Meta after MetaInit = %q, %v; want %q", v, err, first)
 		}
 	})
 }

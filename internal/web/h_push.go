@@ -17,7 +17,6 @@ import (
 	"sakimori/internal/auth"
 	"sakimori/internal/event"
 	"sakimori/internal/push"
-	"sakimori/internal/store"
 )
 
 // pushRoutes registers the live event pages and webhook subscriptions (issue #7).
@@ -46,7 +45,7 @@ func (s *server) pushNav(rq *req, items []navItem) []navItem {
 }
 
 type liveRow struct {
-	Seq     int64
+	ID      string
 	At      any
 	Kind    string
 	Label   string
@@ -55,7 +54,7 @@ type liveRow struct {
 
 type eventsData struct {
 	Rows      []liveRow
-	Last      int64
+	Last      string
 	JS        string
 	Labels    template.JS // kind -> label, JSON, for the script
 	CanHooks  bool
@@ -98,7 +97,11 @@ func (s *server) eventsPage(w http.ResponseWriter, rq *req) {
 		return
 	}
 	// The latest events: a page of the log before the end, newest first.
-	after := max(last-200, 0)
+	after, err := s.opt.Push.EventID(ctx, max(last-200, 0))
+	if err != nil {
+		s.errorPage(w, rq, err)
+		return
+	}
 	pg, err := s.opt.Push.EventLog(ctx, rq.P, after, 1000, nil)
 	if err != nil {
 		s.errorPage(w, rq, err)
@@ -112,14 +115,14 @@ func (s *server) eventsPage(w http.ResponseWriter, rq *req) {
 		CanHooks: rq.P.Org != nil && auth.Can(rq.P, auth.ActOrgUpdate, auth.Target{OrgID: rq.P.Org.ID, OrgKind: rq.P.Org.Kind})}
 	evs := pg.Events
 	if len(evs) > 0 {
-		d.Last = evs[len(evs)-1].Seq
+		d.Last = evs[len(evs)-1].ID
 	}
 	if len(evs) > 50 {
 		evs = evs[len(evs)-50:]
 	}
 	for i := len(evs) - 1; i >= 0; i-- {
 		e := evs[i]
-		d.Rows = append(d.Rows, liveRow{Seq: e.Seq, At: e.At, Kind: string(e.Kind), Label: labels[string(e.Kind)], Subject: e.Subject})
+		d.Rows = append(d.Rows, liveRow{ID: e.ID, At: e.At, Kind: string(e.Kind), Label: labels[string(e.Kind)], Subject: e.Subject})
 	}
 	b, _ := json.Marshal(labels)
 	d.Labels = template.JS(b)
@@ -135,7 +138,7 @@ func (s *server) eventsStream(w http.ResponseWriter, rq *req) {
 }
 
 type webhooksData struct {
-	Hooks       []*store.Webhook
+	Hooks       []*push.Webhook
 	Form        *form
 	KindOptions []option
 	Created     *push.NewWebhook

@@ -37,8 +37,10 @@ func TestLiveEventsPages(t *testing.T) {
 			// The stream resumes after the newest event op-a may see (the
 			// alert, 1), never the platform's head (the cluster, 2): the
 			// page must not count others' events.
-			pg.has(t, `data-last="1"`)
-			pg.hasNot(t, `data-last="2"`)
+			id1, _ := p.EventID(ctx, 1)
+			id2, _ := p.EventID(ctx, 2)
+			pg.has(t, `data-last="`+id1+`"`, `data-id="`+id1+`"`)
+			pg.hasNot(t, id2, `data-seq`)
 			if lang == "ja" {
 				pg.has(t, "ライブイベント", "注意喚起の発出")
 			} else {

@@ -48,14 +48,15 @@
     return td;
   }
   function add(ev) {
-    var seen = body.querySelector('tr[data-seq="' + ev.seq + '"]');
-    if (seen) {
-      return;
+    var id = String(ev.id);
+    for (var i = 0; i < body.rows.length; i++) {
+      if (body.rows[i].getAttribute("data-id") === id) {
+        return;
+      }
     }
     var tr = document.createElement("tr");
-    tr.setAttribute("data-seq", String(ev.seq));
+    tr.setAttribute("data-id", id);
     tr.className = "new";
-    tr.appendChild(cell(String(ev.seq)));
     var at = new Date(ev.at);
     tr.appendChild(cell(fmt && !isNaN(at) ? fmt.format(at) : String(ev.at)));
     tr.appendChild(cell(labels[ev.kind] || ev.kind, ev.kind));
