@@ -359,7 +359,7 @@ func connectSubs(ctx context.Context, p *push.Service, base string, tokens []str
 					return nil
 				}
 				now := time.Now()
-				seq, _ := strconv.ParseInt(m.ID, 10, 64)
+				seq, _ := p.ParseEventID(sctx, "id", m.ID) // the seq, to find the event
 				s.mu.Lock()
 				s.recv[seq] = now
 				s.mu.Unlock()

@@ -85,8 +85,8 @@ whole log); default: from now.
 					return err
 				}
 				if from != "" {
-					if _, err := e.push.ParseEventID(ctx, "--after", from); err != nil {
-						return err
+					if _, err := e.push.ParseEventID(ctx, "after", from); err != nil {
+						return withFlag("--after", err)
 					}
 				} else {
 					// From now: the local store's own head (whoever reads the

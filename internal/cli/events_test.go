@@ -52,9 +52,20 @@ func TestEventsAndWebhooksCommands(t *testing.T) {
 			if r.code != 0 || strings.Join(subjects(r.stdout), ",") != "to-gov" {
 				t.Fatalf("nco clusters: %v", r)
 			}
-			r = x("", append([]string{"events", "tail", "--once", "--after", "1"}, as("op-b-analyst")...)...)
+			// --after takes an id as printed: after to-all, op-b gets nothing
+			// more; a seq is refused as a bad --after.
+			var first struct{ ID string }
+			r = x("", append([]string{"events", "tail", "--once", "--kinds", "alert"}, as("op-b-analyst")...)...)
+			if r.code != 0 || json.Unmarshal([]byte(r.stdout), &first) != nil || len(first.ID) != 22 {
+				t.Fatalf("op-b: %v", r)
+			}
+			r = x("", append([]string{"events", "tail", "--once", "--after", first.ID}, as("op-b-analyst")...)...)
 			if r.code != 0 || r.stdout != "" {
-				t.Fatalf("op-b after 1: %v", r)
+				t.Fatalf("op-b after %s: %v", first.ID, r)
+			}
+			r = x("", append([]string{"events", "tail", "--once", "--after", "1"}, as("op-b-analyst")...)...)
+			if r.code != 2 || !strings.Contains(r.stderr, "--after") {
+				t.Fatalf("--after 1 (a seq): %v", r)
 			}
 			if r = x("", append([]string{"events", "tail", "--kinds", "nope", "--once"}, as("op-b-analyst")...)...); r.code == 0 {
 				t.Fatalf("bad kinds accepted: %v", r)
