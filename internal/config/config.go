@@ -45,6 +45,12 @@ type Config struct {
 	SecureCookies bool
 	// TrustedProxies are peers whose X-Forwarded-For header is believed.
 	TrustedProxies []netip.Prefix
+	// MetricsFrom are the client networks /metrics answers (after
+	// X-Forwarded-For from TrustedProxies); empty: loopback only.
+	MetricsFrom []netip.Prefix
+	// MetricsToken, if set, admits a scrape from anywhere that presents it
+	// as "Authorization: Bearer TOKEN".
+	MetricsToken string
 	// TrustedOrigins are extra origins ("https://host[:port]") whose
 	// cross-origin form posts the dashboard accepts (a proxy that rewrites
 	// the Host header). Normally empty.
@@ -78,7 +84,7 @@ const (
 	// Log: --log-level, --log-format.
 	Log
 	// HTTP: --addr, --max-body, --tls-cert, --tls-key, --secure-cookies,
-	// --trusted-proxies, --shutdown-timeout.
+	// --trusted-proxies, --metrics-from, --metrics-token, --shutdown-timeout, ...
 	HTTP
 	// All is every flag (serve, demo).
 	All = Store | Log | HTTP
@@ -135,6 +141,10 @@ var Specs = []Spec{
 		Usage: "mark cookies Secure; auto = on with TLS (set true behind a TLS-terminating proxy)"},
 	{Name: "trusted-proxies", Env: "SAKIMORI_TRUSTED_PROXIES", Arg: "CIDRS", Group: HTTP,
 		Usage: "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed"},
+	{Name: "metrics-from", Env: "SAKIMORI_METRICS_FROM", Default: "127.0.0.0/8,::1", Arg: "CIDRS", Group: HTTP,
+		Usage: "comma-separated CIDRs or addresses of the monitoring clients /metrics answers (others get 403 unless they give --metrics-token)"},
+	{Name: "metrics-token", Env: "SAKIMORI_METRICS_TOKEN", Arg: "TOKEN", Group: HTTP,
+		Usage: "bearer token that admits a /metrics scrape from any address (at least 16 characters; prefer the environment variable)"},
 	{Name: "trusted-origins", Env: "SAKIMORI_TRUSTED_ORIGINS", Arg: "ORIGINS", Group: HTTP,
 		Usage: "comma-separated origins (https://host[:port]) whose form posts the dashboard accepts when a proxy rewrites Host"},
 	{Name: "shutdown-timeout", Env: "SAKIMORI_SHUTDOWN_TIMEOUT", Default: "30s", Arg: "DURATION", Group: HTTP,
@@ -267,6 +277,13 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 			c.TrustedProxies, err = ParsePrefixes(text)
 		case "trusted-origins":
 			c.TrustedOrigins, err = ParseOrigins(text)
+		case "metrics-from":
+			c.MetricsFrom, err = ParsePrefixes(text)
+		case "metrics-token":
+			c.MetricsToken = strings.TrimSpace(text)
+			if c.MetricsToken != "" && (len(c.MetricsToken) < 16 || strings.ContainsAny(c.MetricsToken, " \t\r\n")) {
+				err = errors.New("must be at least 16 characters without spaces")
+			}
 		case "shutdown-timeout":
 			c.ShutdownTimeout, err = time.ParseDuration(text)
 			if err != nil {

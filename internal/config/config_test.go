@@ -42,6 +42,7 @@ func TestDefaults(t *testing.T) {
 		DataDir: "./sakimori-data", LogLevel: slog.LevelInfo, LogFormat: "text", MaxBody: 1 << 20,
 		ShutdownTimeout: 30 * time.Second, SQLiteSynchronous: "FULL", EventRetention: 30 * 24 * time.Hour,
 		CorrelationWindow: 30 * 24 * time.Hour, CorrelationCap: 20,
+		MetricsFrom: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -78,6 +79,13 @@ func TestLoad(t *testing.T) {
 			func(c *Config) bool {
 				return reflect.DeepEqual(c.TrustedProxies, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"),
 					netip.MustParsePrefix("192.0.2.1/32"), netip.MustParsePrefix("fd00::/8")})
+			}},
+		{"metrics from loopback by default", HTTP, nil, nil, func(c *Config) bool {
+			return reflect.DeepEqual(c.MetricsFrom, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}) && c.MetricsToken == ""
+		}},
+		{"metrics from and token", HTTP, []string{"--metrics-from", "10.0.0.0/8"}, map[string]string{"SAKIMORI_METRICS_TOKEN": "abcdefghijklmnop"},
+			func(c *Config) bool {
+				return reflect.DeepEqual(c.MetricsFrom, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}) && c.MetricsToken == "abcdefghijklmnop"
 			}},
 		{"trusted origins", HTTP, []string{"--trusted-origins", "https://Sakimori.example.jp, http://10.0.0.5:8080/"}, nil,
 			func(c *Config) bool {
@@ -124,6 +132,8 @@ func TestErrorsNameTheFlag(t *testing.T) {
 		{"bad size", []string{"--max-body", "12XB"}, nil, `--max-body: "12XB" is not a size (e.g. 1MiB, 512KiB or a byte count)`},
 		{"zero size", []string{"--max-body", "0"}, nil, `--max-body: must be between 1 byte and 1GiB`},
 		{"huge size", []string{"--max-body", "2GiB"}, nil, `--max-body: must be between 1 byte and 1GiB`},
+		{"short metrics token", []string{"--metrics-token", "short"}, nil, `--metrics-token: must be at least 16 characters without spaces`},
+		{"bad metrics network", nil, map[string]string{"SAKIMORI_METRICS_FROM": "monitoring"}, `SAKIMORI_METRICS_FROM (--metrics-from): "monitoring" is not an IP address or CIDR prefix`},
 		{"bad cidr", []string{"--trusted-proxies", "10.0.0.0/33"}, nil, `--trusted-proxies: "10.0.0.0/33" is not a CIDR prefix (e.g. 10.0.0.0/8, fd00::/8)`},
 		{"host bits", []string{"--trusted-proxies", "10.1.2.3/8"}, nil, `--trusted-proxies: "10.1.2.3/8" has host bits set: did you mean 10.0.0.0/8?`},
 		{"bad proxy env", nil, map[string]string{"SAKIMORI_TRUSTED_PROXIES": "proxy.local"}, `SAKIMORI_TRUSTED_PROXIES (--trusted-proxies): "proxy.local" is not an IP address or CIDR prefix`},

@@ -9,6 +9,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -16,7 +18,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +35,7 @@ import (
 	"sakimori/internal/metrics"
 	"sakimori/internal/push"
 	"sakimori/internal/reporting"
+	"sakimori/internal/server/reqinfo"
 	"sakimori/internal/stats"
 	"sakimori/internal/store"
 	"sakimori/internal/taxii"
@@ -320,6 +325,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 
 // metrics serves the Prometheus text format, pinging the store first.
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	if !s.metricsAllowed(r) {
+		// The series count requests per route and events published: how
+		// busy the platform is, which is nobody's business but its
+		// operators' monitoring.
+		http.Error(w, "403 forbidden: /metrics answers the monitoring network (--metrics-from) or a scrape with --metrics-token", http.StatusForbidden)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), probeTimeout)
 	up := 1.0
 	if err := s.db.Ping(ctx); err != nil {
@@ -390,4 +402,37 @@ func withPeer(ctx context.Context, peer string) context.Context {
 func peerFrom(ctx context.Context) string {
 	p, _ := ctx.Value(peerKey{}).(string)
 	return p
+}
+
+// metricsAllowed reports whether r may scrape /metrics: its client
+// address (X-Forwarded-For already applied for trusted proxies) is in
+// --metrics-from (loopback when empty), or it presents --metrics-token.
+func (s *Server) metricsAllowed(r *http.Request) bool {
+	if tok := s.cfg.MetricsToken; tok != "" {
+		if got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(tok))
+			if subtle.ConstantTimeCompare(a[:], b[:]) == 1 {
+				return true
+			}
+		}
+	}
+	if len(s.cfg.TrustedProxies) == 0 && (r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-IP") != "") {
+		// Through a proxy the server was not told of: the peer's address
+		// (often loopback) is the proxy's, not the client's.
+		return false
+	}
+	ip, err := netip.ParseAddr(reqinfo.ClientIP(r))
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap().WithZone("")
+	if len(s.cfg.MetricsFrom) == 0 {
+		return ip.IsLoopback()
+	}
+	for _, p := range s.cfg.MetricsFrom {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

@@ -122,6 +122,9 @@ func do(t *testing.T, h http.Handler, method, target string, hdr map[string]stri
 	t.Helper()
 	req := httptest.NewRequest(method, target, nil)
 	req.RemoteAddr = "192.0.2.10:40000"
+	if target == "/metrics" {
+		req.RemoteAddr = "127.0.0.1:40000" // the monitoring network by default
+	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
@@ -590,4 +593,63 @@ func selfSigned(t *testing.T) (string, string) {
 	os.WriteFile(cp, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(kp, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 	return cp, kp
+}
+
+// TestMetricsAccess: /metrics answers the monitoring network (loopback by
+// default, --metrics-from) or a scrape with --metrics-token; anyone else,
+// including clients behind a proxy the server was not told of, gets 403.
+func TestMetricsAccess(t *testing.T) {
+	const token = "scrape-token-0123456789"
+	pfx := func(s ...string) []netip.Prefix {
+		var out []netip.Prefix
+		for _, x := range s {
+			out = append(out, netip.MustParsePrefix(x))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		from    []netip.Prefix
+		proxies []netip.Prefix
+		tok     string
+		remote  string
+		hdr     map[string]string
+		want    int
+	}{
+		{"loopback by default", nil, nil, "", "127.0.0.1:5000", nil, 200},
+		{"IPv6 loopback by default", nil, nil, "", "[::1]:5000", nil, 200},
+		{"others not by default", nil, nil, "", "192.0.2.10:5000", nil, 403},
+		{"an unknown proxy on loopback", nil, nil, "", "127.0.0.1:5000", map[string]string{"X-Forwarded-For": "203.0.113.5"}, 403},
+		{"Forwarded through an unknown proxy", nil, nil, "", "127.0.0.1:5000", map[string]string{"Forwarded": "for=203.0.113.5"}, 403},
+		{"a trusted proxy's client outside", nil, pfx("127.0.0.1/32"), "", "127.0.0.1:5000", map[string]string{"X-Forwarded-For": "203.0.113.5"}, 403},
+		{"a trusted proxy's client inside", pfx("10.0.0.0/8"), pfx("127.0.0.1/32"), "", "127.0.0.1:5000", map[string]string{"X-Forwarded-For": "10.1.2.3"}, 200},
+		{"the monitoring network", pfx("10.0.0.0/8"), nil, "", "10.9.8.7:5000", nil, 200},
+		{"loopback not in the list", pfx("10.0.0.0/8"), nil, "", "127.0.0.1:5000", nil, 403},
+		{"IPv4-mapped address", pfx("10.0.0.0/8"), nil, "", "[::ffff:10.9.8.7]:5000", nil, 200},
+		{"the token from anywhere", nil, nil, token, "198.51.100.7:5000", map[string]string{"Authorization": "Bearer " + token}, 200},
+		{"a wrong token", nil, nil, token, "198.51.100.7:5000", map[string]string{"Authorization": "Bearer " + token + "x"}, 403},
+		{"a token not configured", nil, nil, "", "198.51.100.7:5000", map[string]string{"Authorization": "Bearer " + token}, 403},
+		{"the token not as a bearer", nil, nil, token, "198.51.100.7:5000", map[string]string{"Authorization": token}, 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &config.Config{Addr: "127.0.0.1:0", MaxBody: 1 << 20, ShutdownTimeout: 5 * time.Second,
+				MetricsFrom: tc.from, TrustedProxies: tc.proxies, MetricsToken: tc.tok}
+			f := newFixture(t, cfg, nil, nil)
+			req := httptest.NewRequest("GET", "/metrics", nil)
+			req.RemoteAddr = tc.remote
+			for k, v := range tc.hdr {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			f.srv.Handler().ServeHTTP(rec, req)
+			if rec.Code != tc.want {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.want, rec.Body)
+			}
+			if body := rec.Body.String(); tc.want == 200 && !strings.Contains(body, "http_requests_total") {
+				t.Errorf("no series: %s", body)
+			} else if tc.want == 403 && strings.Contains(body, "http_requests_total") {
+				t.Errorf("series served to a refused client: %s", body)
+			}
+		})
+	}
 }
