@@ -15,9 +15,9 @@ import (
 // headerNode names the node that published an event on NATS.
 const headerNode = "Sakimori-Node"
 
-// wireEvent is an event on NATS: with its audience, which each node needs
+// nodeEvent is an event as nodes pass it on NATS: with its seq and audience, which each node needs
 // to filter for its own subscribers.
-type wireEvent struct {
+type nodeEvent struct {
 	Seq      int64           `json:"seq"`
 	Kind     event.Kind      `json:"kind"`
 	At       time.Time       `json:"at"`
@@ -80,7 +80,7 @@ func (s *Service) bridge(ctx context.Context) {
 		if m.Headers().Get(headerNode) == s.Node {
 			return // delivered directly when it was published here
 		}
-		var w wireEvent
+		var w nodeEvent
 		if json.Unmarshal(m.Data(), &w) != nil || w.Seq <= 0 {
 			return
 		}
@@ -105,7 +105,7 @@ func (s *Service) bridge(ctx context.Context) {
 			return
 		case evs := <-s.outbox:
 			for _, e := range evs {
-				b, _ := json.Marshal(wireEvent{Seq: e.Seq, Kind: e.Kind, At: e.At, Subject: e.Subject, Audience: e.Audience, Data: e.Data})
+				b, _ := json.Marshal(nodeEvent{Seq: e.Seq, Kind: e.Kind, At: e.At, Subject: e.Subject, Audience: e.Audience, Data: e.Data})
 				msg := &nats.Msg{Subject: subject, Data: b, Header: nats.Header{}}
 				msg.Header.Set(headerNode, s.Node)
 				if _, err := js.PublishMsgAsync(msg); err != nil {
