@@ -296,9 +296,32 @@ func placeholders(n int) string {
 	return strings.Repeat("?,", n-1) + "?"
 }
 
-const objInsertCols = "collection_id, stix_id, type, spec_version, version, version_text, date_added, is_latest, is_first, owner_org, added_by, source, tlp, revoked, valid_until, confidence, name, flags, raw"
+const objInsertCols = "collection_id, stix_id, type, spec_version, version, version_text, date_added, is_latest, is_first, owner_org, added_by, source, tlp, revoked, valid_until, confidence, name, flags, raw, families"
 
-// Rows per multi-row INSERT: 19 * 500 and 3 * 1000 parameters are well
+// Observable families of atoms, as stix_objects.families holds them (a bit
+// set; migration 0015): what the indicators chart counts.
+var familyBits = map[string]int{"ipv4": 1, "cidr4": 1, "ipv6": 2, "cidr6": 2, "domain": 4, "url": 8, "email": 16}
+
+// familyHash is the bit of every other kind (the hashes).
+const familyHash = 32
+
+// familyNames are the families' chart keys, bit by bit.
+var familyNames = [...]string{"ipv4", "ipv6", "domain", "url", "email", "hash"}
+
+// atomFamilies returns the bit set of the families of atoms.
+func atomFamilies(atoms []Atom) int {
+	f := 0
+	for _, a := range atoms {
+		if b, ok := familyBits[a.Kind]; ok {
+			f |= b
+		} else {
+			f |= familyHash
+		}
+	}
+	return f
+}
+
+// Rows per multi-row INSERT: 20 * 500 and 3 * 1000 parameters are well
 // under both databases' limits (SQLite 32766, PostgreSQL 65535). The full-
 // size statement is prepared once per batch and reused.
 const (
@@ -318,7 +341,7 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, collID string, rows []
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 		}
 		b.WriteString(" RETURNING pk, date_added")
 		return db.rebind(b.String())
@@ -329,7 +352,7 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, collID string, rows []
 			full.Close()
 		}
 	}()
-	args := make([]any, 0, min(chunk, len(rows))*19)
+	args := make([]any, 0, min(chunk, len(rows))*20)
 	for lo := 0; lo < len(rows); lo += chunk {
 		hi := min(lo+chunk, len(rows))
 		args = args[:0]
@@ -348,7 +371,7 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, collID string, rows []
 				flags = jsonText(o.Flags)
 			}
 			args = append(args, collID, o.StixID, o.Type, o.SpecVersion, r.version, r.vtext, r.dateAdded, r.latest, r.first,
-				o.OwnerOrg, o.AddedBy, o.Source, int(o.TLP), o.Revoked, vu, conf, o.Name, flags, string(o.Raw))
+				o.OwnerOrg, o.AddedBy, o.Source, int(o.TLP), o.Revoked, vu, conf, o.Name, flags, string(o.Raw), atomFamilies(o.Atoms))
 			byAdded[r.dateAdded] = i
 		}
 		var res *sql.Rows

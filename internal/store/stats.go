@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"sakimori/internal/incident"
@@ -233,32 +236,79 @@ func (db *DB) StatsDeadlineIncidents(ctx context.Context, sc ReportScope, from, 
 	return ins, subs, nil
 }
 
-// indicatorFamily maps an atom kind to the observable type charted.
-const indicatorFamily = `CASE WHEN a.kind IN ('ipv4', 'cidr4') THEN 'ipv4' WHEN a.kind IN ('ipv6', 'cidr6') THEN 'ipv6'
-	WHEN a.kind IN ('domain', 'url', 'email') THEN a.kind ELSE 'hash' END`
-
 // StatsIndicators counts the indicators q entitles (its scopes and owner;
 // other fields ignored) first added in each week, per observable type of
 // their pattern (an indicator with values of two types counts once for
-// each).
+// each). It reads the families each version carries (atomFamilies) from
+// the partial index of first indicator versions, without the atoms, one
+// week at a time: a range of the index summed without sorting (a GROUP BY
+// over a year sorted a million rows).
 func (db *DB) StatsIndicators(ctx context.Context, q ObjectQuery, weeks []time.Time) ([]WeekCount, error) {
 	if len(weeks) < 2 {
 		return []WeekCount{}, nil
 	}
-	eq := ObjectQuery{Scopes: q.Scopes, OwnerOrg: q.OwnerOrg, Types: []string{"indicator"}, Versions: share.VersionMatch{First: true}}
+	// The entitlement terms, then the terms of the partial index
+	// stix_indicators_first as it states them (the planner uses a partial
+	// index only for queries that say its condition).
+	eq := ObjectQuery{Scopes: q.Scopes, OwnerOrg: q.OwnerOrg, Versions: share.VersionMatch{All: true}}
 	where, wargs := db.objectWhere(&eq)
-	us := make([]any, len(weeks))
-	for i, t := range weeks {
-		us[i] = t.UnixMicro()
+	var sums strings.Builder
+	for i := range familyNames {
+		if i > 0 {
+			sums.WriteString(", ")
+		}
+		fmt.Fprintf(&sums, "SUM(CASE WHEN (families & %d) <> 0 THEN 1 ELSE 0 END)", 1<<i)
 	}
-	wc, cargs := weekCase("o.date_added", us)
-	qs := `SELECT ` + wc + ` AS wk, ` + indicatorFamily + ` AS fam, COUNT(DISTINCT o.pk)
-		FROM (SELECT pk, date_added FROM stix_objects WHERE ` + where + ` AND date_added >= ? AND date_added < ?) o
-		JOIN stix_atoms a ON a.object_pk = o.pk GROUP BY 1, 2 ORDER BY 1, 2`
-	args := append(cargs, wargs...)
-	args = append(args, us[0], us[len(us)-1])
-	return db.weekCounts(ctx, qs, args, false)
+	from := "stix_objects"
+	if db.dialect == SQLite {
+		// Without statistics SQLite answers a government's many
+		// (collection, TLP) terms with one index walk per collection over
+		// all dates, for every week: eight seconds instead of one.
+		from += " INDEXED BY stix_indicators_first"
+	}
+	qs := db.rebind(`SELECT ` + sums.String() + ` FROM ` + from + `
+		WHERE ` + where + ` AND type = 'indicator' AND is_first AND date_added >= ? AND date_added < ?`)
+	out := []WeekCount{}
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, qs)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		var n [len(familyNames)]sql.NullInt64
+		dest := make([]any, len(n))
+		for i := range n {
+			dest[i] = &n[i]
+		}
+		args := append(wargs, nil, nil)
+		for wk := range len(weeks) - 1 {
+			args[len(args)-2], args[len(args)-1] = weeks[wk].UnixMicro(), weeks[wk+1].UnixMicro()
+			if err := st.QueryRowContext(ctx, args...).Scan(dest...); err != nil {
+				return err
+			}
+			for _, i := range familyOrder {
+				if n[i].Int64 > 0 {
+					out = append(out, WeekCount{Week: wk, Key: familyNames[i], N: n[i].Int64})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
+
+// familyOrder lists the families' indexes in the order of their names.
+var familyOrder = func() []int {
+	idx := make([]int, len(familyNames))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(familyNames[a], familyNames[b]) })
+	return idx
+}()
 
 // SightingScope selects sightings: one organisation's, one sector's (its
 // organisations outside the government), or (both empty) everyone's.

@@ -242,6 +242,50 @@ func TestStatsIndicatorsAndSightings(t *testing.T) {
 			})
 		}
 
+		// Every family, in one indicator of its own collection.
+		fam := &share.Collection{Alias: "fam", Title: org.Names{JA: "系統", EN: "families"}, OwnerOrgID: w.nco.ID, TLP: marking.TLPClear, WritePolicy: share.WriteOwner}
+		if err := db.CreateCollection(ctx, cli, fam); err != nil {
+			t.Fatal(err)
+		}
+		add(fam, w.nco.ID, marking.TLPClear, w0.Add(12*day), "indicator", store.Atom{Kind: "ipv6", Value: "2001:db8::1"}, store.Atom{Kind: "cidr6", Value: "2001:db8::/32"},
+			store.Atom{Kind: "url", Value: "http://evil.example/x"}, store.Atom{Kind: "email", Value: "a@evil.example"},
+			store.Atom{Kind: "cidr4", Value: "192.0.2.0/24"}, store.Atom{Kind: "sha1", Value: "ef"})
+		db.Now = time.Now
+		famQ := store.ObjectQuery{Scopes: []store.CollectionScope{{CollectionID: fam.ID, Allowed: []marking.TLP{marking.TLPClear}}}}
+		wantFam := "[{1 email 1 0} {1 hash 1 0} {1 ipv4 1 0} {1 ipv6 1 0} {1 url 1 0}]"
+		if got, err := db.StatsIndicators(ctx, famQ, statsWeeks); err != nil || fmt.Sprint(got) != wantFam {
+			t.Errorf("every family = %v, %v; want %s", got, err, wantFam)
+		}
+		// The backfill of migration 0015 gives the versions stored before
+		// it the families they get when stored now.
+		famOf := func() map[int64]int {
+			rows, err := store.RawDB(db).QueryContext(ctx, "SELECT pk, families FROM stix_objects")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			m := map[int64]int{}
+			for rows.Next() {
+				var pk int64
+				var f int
+				if err := rows.Scan(&pk, &f); err != nil {
+					t.Fatal(err)
+				}
+				m[pk] = f
+			}
+			return m
+		}
+		stored := famOf()
+		if _, err := store.RawDB(db).ExecContext(ctx, "UPDATE stix_objects SET families = 0"); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.BackfillFamilies(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		if got := famOf(); fmt.Sprint(got) != fmt.Sprint(stored) || len(got) < 12 {
+			t.Errorf("backfilled families %v, stored %v", got, stored)
+		}
+
 		gov := mustCreateOrg(t, db, newOrg("min", org.KindSectorMinistry, org.SectorElectricity))
 		op3 := mustCreateOrg(t, db, newOrg("op3", org.KindOperator, org.SectorElectricity))
 		sight := func(o *org.Organisation, at time.Time, fp bool) {
