@@ -83,8 +83,8 @@ func (a *API) intelRoutes() []route {
 				{Name: "labels", Type: "string", Desc: "labels of IOC-list indicators, comma-separated"}},
 			h: a.importObjects},
 		{Method: "GET", Path: "/api/v1/collections/{ref}/deletions", ID: "listDeletions", Tag: tag, Scope: org.ScopeRead, Status: 200, Resp: "DeletionList",
-			Summary: "Deletions (tombstones) in a collection after a sequence number, for consumers to remove what they copied",
-			Query:   []param{{Name: "after", Type: "integer", Desc: "the last seq you have seen (default 0)"}, {Name: "limit", Type: "integer", Desc: "1 to 1000 (default 1000)"}},
+			Summary: "Deletions (tombstones) in a collection after a cursor, for consumers to remove what they copied",
+			Query:   []param{{Name: "after", Type: "string", Desc: "the next_after of your last call (opaque; default 0: from the start)"}, {Name: "limit", Type: "integer", Desc: "1 to 1000 (default 1000)"}},
 			h:       a.listDeletions},
 
 		{Method: "DELETE", Path: "/api/v1/collections/{ref}/objects/{id}", ID: "deleteObject", Tag: tag, Scope: org.ScopeWrite, Status: 200, Resp: "TombstoneList",
@@ -857,26 +857,19 @@ func (a *API) getJob(c *call) (int, any, error) {
 // DeletionList is a page of tombstones.
 type DeletionList struct {
 	Items []share.Tombstone `json:"items"`
-	// NextAfter is the after= of the next request (the last seq here, or
-	// the after given when there is nothing new).
-	NextAfter int64 `json:"next_after"`
+	// NextAfter is the after= of the next request (an opaque cursor of the
+	// last tombstone examined, or the after given when there is nothing
+	// new).
+	NextAfter string `json:"next_after"`
 }
 
 func (a *API) listDeletions(c *call) (int, any, error) {
 	s := c.intel()
-	var err error
-	q := c.r.URL.Query()
-	var after int64
-	if v := q.Get("after"); v != "" {
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-			return 0, nil, apperr.Invalid("after", "must be a sequence number, 0 or more")
-		}
-	}
 	limit, err := c.limit(1000)
 	if err != nil {
 		return 0, nil, err
 	}
-	ts, next, err := s.DeletionsPage(c.r.Context(), c.p, c.r.PathValue("ref"), after, limit)
+	ts, next, err := s.DeletionsPage(c.r.Context(), c.p, c.r.PathValue("ref"), c.r.URL.Query().Get("after"), limit)
 	if err != nil {
 		return 0, nil, err
 	}

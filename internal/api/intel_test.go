@@ -548,8 +548,23 @@ func TestRevokeAndDeleteObjects(t *testing.T) {
 		if r := f.do("GET", "/api/v1/objects/"+id, "op-b-analyst", nil); r.Status != 404 {
 			t.Errorf("deleted object still readable: %d", r.Status)
 		}
-		if r := f.do("GET", "/api/v1/collections/op-a-amber/deletions", "op-b-analyst", nil); len(r.json(t)["items"].([]any)) != 2 {
+		r = f.do("GET", "/api/v1/collections/op-a-amber/deletions", "op-b-analyst", nil)
+		m := r.json(t)
+		if len(m["items"].([]any)) != 2 || strings.Contains(string(r.Body), `"seq"`) {
 			t.Errorf("tombstones for the audience: %s", r.Body)
+		}
+		// next_after is an opaque cursor: it resumes after the last
+		// tombstone, and a number (a seq) is not one.
+		next, _ := m["next_after"].(string)
+		if len(next) != 22 {
+			t.Fatalf("next_after %v", m["next_after"])
+		}
+		r = f.do("GET", "/api/v1/collections/op-a-amber/deletions?after="+next, "op-b-analyst", nil)
+		if m := r.json(t); r.Status != 200 || len(m["items"].([]any)) != 0 || m["next_after"] != next {
+			t.Errorf("after next_after: %d %s", r.Status, r.Body)
+		}
+		if r := f.do("GET", "/api/v1/collections/op-a-amber/deletions?after=2", "op-b-analyst", nil); r.Status != 400 {
+			t.Errorf("after=2: %d %s", r.Status, r.Body)
 		}
 	})
 }

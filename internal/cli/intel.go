@@ -738,7 +738,7 @@ tombstone that consumers receive.`,
 					return printJSON(ic.e.Stdout, ts)
 				}
 				for _, t := range ts {
-					fmt.Fprintf(ic.e.Stdout, "deleted %s version %s (tombstone %d)\n", t.ID, t.VersionText, t.Seq)
+					fmt.Fprintf(ic.e.Stdout, "deleted %s version %s\n", t.ID, t.VersionText)
 				}
 				fmt.Fprintf(ic.e.Stdout, "%d version(s) deleted\n", len(ts))
 				return nil

@@ -146,7 +146,7 @@ func TestIntelRevokeDeleteOverride(t *testing.T) {
 		t.Errorf("delete one version: %v", r)
 	}
 	r = must(t, "", cmd("intel", "delete", "--org", "toto", "--collection", "toto-green", "--json", id)...)
-	if !strings.Contains(r.stdout, `"deleted_at"`) || strings.Count(r.stdout, `"seq"`) != 2 {
+	if !strings.Contains(r.stdout, `"deleted_at"`) || strings.Count(r.stdout, `"deleted_at"`) != 2 || strings.Contains(r.stdout, `"seq"`) {
 		t.Errorf("delete the rest: %v", r)
 	}
 	if r := run(t, "", cmd("intel", "show", "--org", "toto", id)...); r.code != 1 {

@@ -58,11 +58,10 @@ func PeerAPI(taxiiRoot string) (string, bool) {
 // deletionList is the peer's answer (api.DeletionList).
 type deletionList struct {
 	Items []struct {
-		Seq     int64  `json:"seq"`
 		ID      string `json:"id"`
 		Version string `json:"version"`
 	} `json:"items"`
-	NextAfter *int64 `json:"next_after"`
+	NextAfter *string `json:"next_after"`
 }
 
 // deleter returns how deletions are applied, or nil when they cannot be.
@@ -99,11 +98,14 @@ func (p *Poller) runDeletions(ctx context.Context, pr *auth.Principal, f *Feed, 
 		return nil
 	}
 	after := f.DeletionsCursor
+	if after == "" {
+		after = "0" // the start of the peer's list
+	}
 	for page := 0; page < maxDeletionPages; page++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		u := api + "collections/" + url.PathEscape(f.RemoteCollection) + "/deletions?after=" + strconv.FormatInt(after, 10) +
+		u := api + "collections/" + url.PathEscape(f.RemoteCollection) + "/deletions?after=" + url.QueryEscape(after) +
 			"&limit=" + strconv.Itoa(DeletionsPageLimit)
 		data, err := p.get(ctx, f, u)
 		var se *StatusError
@@ -118,7 +120,7 @@ func (p *Poller) runDeletions(ctx context.Context, pr *auth.Principal, f *Feed, 
 		if err := json.Unmarshal(data, &dl); err != nil || dl.NextAfter == nil {
 			return fmt.Errorf("deletions: GET %s: not a sakimori deletions list", u)
 		}
-		if len(dl.Items) == 0 && *dl.NextAfter <= after {
+		if len(dl.Items) == 0 && *dl.NextAfter == after {
 			return nil // nothing more
 		}
 		// An empty page with a later next_after: tombstones this feed may not
@@ -128,11 +130,10 @@ func (p *Poller) runDeletions(ctx context.Context, pr *auth.Principal, f *Feed, 
 		versions := map[string][]time.Time{}
 		next := *dl.NextAfter
 		for _, it := range dl.Items {
-			next = max(next, it.Seq)
 			v, err := time.Parse(time.RFC3339Nano, it.Version)
 			if err != nil || it.ID == "" {
 				p.log().Warn("feeds: a tombstone the peer sent is not understood; skipped", "feed", f.Name, "id", it.ID,
-					"version", it.Version, "seq", it.Seq)
+					"version", it.Version)
 				continue
 			}
 			if _, seen := versions[it.ID]; !seen {
@@ -150,7 +151,7 @@ func (p *Poller) runDeletions(ctx context.Context, pr *auth.Principal, f *Feed, 
 			}
 			r.Deleted += len(ts)
 		}
-		if next <= after {
+		if next == after || next == "" {
 			return nil // no progress: stop rather than loop
 		}
 		if err := p.Store.SaveFeedDeletionsCursor(ctx, f.ID, next); err != nil {

@@ -126,7 +126,7 @@ func TestTAXIIFeedMirrorsPeerDeletions(t *testing.T) {
 			}
 
 			r := run(p)
-			if r.Accepted != 2 || r.Duplicates != 1 || r.Deleted != 0 || r.DeletionsCursor != 0 {
+			if r.Accepted != 2 || r.Duplicates != 1 || r.Deleted != 0 || r.DeletionsCursor != "" {
 				t.Fatalf("first run %+v", r)
 			}
 			ingest(t, remote, "isac-analyst", "exchange", inteltest.IndicatorVersion(1, 5, "198.51.100.1", `,"description":"v5"`))
@@ -146,7 +146,7 @@ func TestTAXIIFeedMirrorsPeerDeletions(t *testing.T) {
 				}
 			}
 			r = run(p)
-			if r.Deleted != 2 || r.DeletionsCursor == 0 || r.Accepted+r.Updated+r.Duplicates+r.Rejected != 0 {
+			if r.Deleted != 2 || r.DeletionsCursor == "" || r.Accepted+r.Updated+r.Duplicates+r.Rejected != 0 {
 				t.Fatalf("run after upstream deletions %+v", r)
 			}
 			recs := records(t, local, "isac-analyst", "exchange")
@@ -186,7 +186,7 @@ func TestTAXIIFeedMirrorsPeerDeletions(t *testing.T) {
 			if _, err := remote.Svc.Delete(ctx, analyst, "exchange", ind(1), share.VersionMatch{}, nil); err != nil {
 				t.Fatal(err)
 			}
-			if r = run(poller(local, logs)); r.Deleted != 1 || r.DeletionsCursor <= cur {
+			if r = run(poller(local, logs)); r.Deleted != 1 || r.DeletionsCursor == cur {
 				t.Fatalf("store path %+v", r)
 			}
 			if recs := records(t, local, "isac-analyst", "exchange"); len(recs) != 1 {
@@ -243,11 +243,11 @@ func TestTAXIIFeedPeerWithoutDeletions(t *testing.T) {
 		for i := 0; i < 2; i++ {
 			f, _ = local.DB.GetFeed(ctx, f.ID)
 			r, err := p.RunFeed(ctx, f)
-			if err != nil || r.DeletionsCursor != 0 || (i == 0 && r.Accepted != 1) {
+			if err != nil || r.DeletionsCursor != "" || (i == 0 && r.Accepted != 1) {
 				t.Fatalf("run %d: %+v %v", i, r, err)
 			}
 		}
-		if st, _ := local.DB.GetFeed(ctx, f.ID); st.LastError != "" || st.DeletionsCursor != 0 || st.Runs != 2 {
+		if st, _ := local.DB.GetFeed(ctx, f.ID); st.LastError != "" || st.DeletionsCursor != "" || st.Runs != 2 {
 			t.Fatalf("feed state %+v", st)
 		}
 	})
@@ -270,7 +270,7 @@ func TestTAXIIFeedPeerDeletionsError(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "502") || !strings.Contains(err.Error(), "/api/v1/collections/") || r.Accepted != 1 {
 			t.Fatalf("run %+v %v", r, err)
 		}
-		if st, _ := local.DB.GetFeed(ctx, f.ID); !strings.Contains(st.LastError, "502") || st.DeletionsCursor != 0 || st.Accepted != 1 {
+		if st, _ := local.DB.GetFeed(ctx, f.ID); !strings.Contains(st.LastError, "502") || st.DeletionsCursor != "" || st.Accepted != 1 {
 			t.Fatalf("feed state %+v", st)
 		}
 	})

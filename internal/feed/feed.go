@@ -64,10 +64,10 @@ type Feed struct {
 	// uuids to the timestamps imported.
 	Cursor string `json:"cursor,omitempty"`
 	// DeletionsCursor is, for a TAXII feed whose remote is another sakimori,
-	// the last tombstone sequence number (the peer's next_after) whose
-	// deletions have been mirrored; 0 before the first or when the remote
-	// has no deletions endpoint.
-	DeletionsCursor int64      `json:"deletions_cursor,omitempty"`
+	// the peer's opaque cursor (next_after) up to which its deletions have
+	// been mirrored; "" before the first or when the remote has no
+	// deletions endpoint.
+	DeletionsCursor string     `json:"deletions_cursor,omitempty"`
 	LastRunAt       *time.Time `json:"last_run_at,omitempty"`
 	LastOKAt        *time.Time `json:"last_ok_at,omitempty"`
 	LastError       string     `json:"last_error,omitempty"`
@@ -193,6 +193,6 @@ type RunResult struct {
 	Rejected          int
 	Deleted           int    // local versions deleted because the peer deleted them
 	Cursor            string // the cursor after the run
-	DeletionsCursor   int64  // the deletions cursor after the run (sakimori peers)
+	DeletionsCursor   string // the deletions cursor after the run (sakimori peers)
 	Err               string // empty when the run succeeded
 }

@@ -26,7 +26,7 @@ type Store interface {
 	ListFeeds(ctx context.Context) ([]Feed, error)
 	GetFeed(ctx context.Context, ref string) (*Feed, error)
 	SaveFeedCursor(ctx context.Context, id, cursor string) error
-	SaveFeedDeletionsCursor(ctx context.Context, id string, after int64) error
+	SaveFeedDeletionsCursor(ctx context.Context, id string, after string) error
 	RecordFeedRun(ctx context.Context, act audit.Actor, id string, r RunResult) error
 	GetOrg(ctx context.Context, ref string) (*org.Organisation, error)
 }

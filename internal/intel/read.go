@@ -13,6 +13,7 @@ import (
 	"sakimori/internal/audit"
 	"sakimori/internal/auth"
 	"sakimori/internal/marking"
+	"sakimori/internal/opaque"
 	"sakimori/internal/score"
 	"sakimori/internal/share"
 	"sakimori/internal/stix/pattern"
@@ -237,17 +238,41 @@ func (s *Service) DeleteFromSource(ctx context.Context, p *auth.Principal, collR
 }
 
 // Deletions returns the tombstones of a collection after seq that the
-// viewer was entitled to see.
+// viewer was entitled to see (in-process callers; readers over the network
+// page with DeletionsPage's cursors).
 func (s *Service) Deletions(ctx context.Context, p *auth.Principal, collRef string, after int64, limit int) ([]share.Tombstone, error) {
-	ts, _, err := s.DeletionsPage(ctx, p, collRef, after, limit)
+	ts, _, err := s.deletionsAfter(ctx, p, collRef, after, limit)
 	return ts, err
 }
 
-// DeletionsPage is Deletions with the cursor to continue from: the seq of
-// the last tombstone examined, whether or not the viewer could see it (after
-// itself when there were none), so that a consumer's cursor never stalls on
-// tombstones it is not entitled to.
-func (s *Service) DeletionsPage(ctx context.Context, p *auth.Principal, collRef string, after int64, limit int) ([]share.Tombstone, int64, error) {
+// DeletionsPage returns the tombstones after the cursor `after` ("" or
+// opaque.Start: from the start) that the viewer may see, and the cursor to
+// continue from: of the last tombstone examined, whether or not the viewer
+// could see it (after itself when there were none), so that a consumer's
+// cursor never stalls on tombstones it is not entitled to. Cursors are
+// opaque (internal/opaque, purpose "deletion"): the deletions of every
+// collection share one sequence, whose gaps would count others' deletions.
+// A cursor this deployment did not issue is an apperr.Invalid of "after".
+func (s *Service) DeletionsPage(ctx context.Context, p *auth.Principal, collRef string, after string, limit int) ([]share.Tombstone, string, error) {
+	c, err := s.deletionCodec(ctx)
+	if err != nil {
+		return nil, after, err
+	}
+	if after == "" {
+		after = opaque.Start
+	}
+	from, ok := c.Decode(after)
+	if !ok {
+		return nil, after, apperr.Invalid("after", "not a cursor of this server's deletions list (give back a next_after it sent, or %q for the start)", opaque.Start)
+	}
+	ts, next, err := s.deletionsAfter(ctx, p, collRef, from, limit)
+	if err != nil {
+		return nil, after, err
+	}
+	return ts, c.Encode(next), nil
+}
+
+func (s *Service) deletionsAfter(ctx context.Context, p *auth.Principal, collRef string, after int64, limit int) ([]share.Tombstone, int64, error) {
 	c, v, err := s.collectionFor(ctx, p, collRef)
 	if err != nil {
 		return nil, after, err
@@ -265,6 +290,24 @@ func (s *Service) DeletionsPage(ctx context.Context, p *auth.Principal, collRef 
 		}
 	}
 	return out, next, nil
+}
+
+// deletionCodec returns the codec of deletion cursors, loading the
+// deployment's key once.
+func (s *Service) deletionCodec(ctx context.Context) (*opaque.Codec, error) {
+	if c := s.delc.Load(); c != nil {
+		return c, nil
+	}
+	key, err := opaque.LoadKey(ctx, s.DB, opaque.KeyMeta)
+	if err != nil {
+		return nil, err
+	}
+	c, err := opaque.New(key, "deletion")
+	if err != nil {
+		return nil, err
+	}
+	s.delc.Store(c)
+	return c, nil
 }
 
 // ---- across collections ---------------------------------------------------

@@ -25,6 +25,7 @@ import (
 	"sakimori/internal/auth"
 	"sakimori/internal/event"
 	"sakimori/internal/marking"
+	"sakimori/internal/opaque"
 	"sakimori/internal/org"
 	"sakimori/internal/share"
 	"sakimori/internal/store"
@@ -49,6 +50,8 @@ type Service struct {
 	Observers []Observer
 
 	lists atomic.Pointer[warninglist.Set]
+	// delc is the codec of deletion cursors (deletionCodec).
+	delc atomic.Pointer[opaque.Codec]
 	// listsLoaded is set once the lists were read from the store.
 	listsLoaded atomic.Bool
 	// afterBatch, if set, runs after each stored batch (tests simulate a

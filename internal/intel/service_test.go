@@ -2,6 +2,8 @@ package intel_test
 
 import (
 	"context"
+	"sakimori/internal/opaque"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -161,9 +163,26 @@ func TestIngestVersionsAndReads(t *testing.T) {
 		if err != nil || len(ts) != 1 {
 			t.Fatalf("delete RED: %v", err)
 		}
-		items, next, err := w.Svc.DeletionsPage(ctx, w.P("ven-analyst"), "exchange", 0, 100)
-		if err != nil || len(items) != 0 || next != ts[0].Seq {
-			t.Errorf("ven's deletions page: %v, %d items, next %d, want next %d", err, len(items), next, ts[0].Seq)
+		items, next, err := w.Svc.DeletionsPage(ctx, w.P("ven-analyst"), "exchange", opaque.Start, 100)
+		if err != nil || len(items) != 0 || len(next) != 22 {
+			t.Errorf("ven's deletions page: %v, %d items, next %q", err, len(items), next)
+		}
+		// The cursor is opaque (it does not show how many deletions there
+		// are), resumes after the tombstone, and only its own are accepted.
+		if strings.Contains(next, strconv.FormatInt(ts[0].Seq, 10)) && len(strconv.FormatInt(ts[0].Seq, 10)) > 2 {
+			t.Errorf("next %q shows the seq %d", next, ts[0].Seq)
+		}
+		if items, again, err := w.Svc.DeletionsPage(ctx, w.P("ven-analyst"), "exchange", next, 100); err != nil || len(items) != 0 || again != next {
+			t.Errorf("resumed: %v, %d items, next %q (was %q)", err, len(items), again, next)
+		}
+		for _, bad := range []string{"1", strconv.FormatInt(ts[0].Seq, 10), "A" + next[1:] + "x", strings.Repeat("A", 22)} {
+			if _, _, err := w.Svc.DeletionsPage(ctx, w.P("ven-analyst"), "exchange", bad, 100); apperr.CodeOf(err) != apperr.CodeInvalid {
+				t.Errorf("cursor %q: %v", bad, err)
+			}
+		}
+		// op-b, entitled to the first deletion, gets it from the start.
+		if items, _, err := w.Svc.DeletionsPage(ctx, w.P("op-b-analyst"), "op-a-amber", "", 100); err != nil || len(items) != 1 {
+			t.Errorf("op-b's page: %v, %d", err, len(items))
 		}
 	})
 }

@@ -169,7 +169,10 @@ type Flag struct {
 
 // Tombstone records a deletion, so that consumers learn of it.
 type Tombstone struct {
-	Seq          int64       `json:"seq"`
+	// Seq numbers the deletions of every collection in one sequence: it
+	// is never shown (its gaps would count others' deletions); readers
+	// page with opaque cursors (intel.Service.DeletionsPage).
+	Seq          int64       `json:"-"`
 	CollectionID string      `json:"collection_id"`
 	ID           string      `json:"id"`
 	VersionText  string      `json:"version"`

@@ -17,7 +17,7 @@ import (
 // entry.
 
 const feedCols = `id, name, kind, url, remote_collection, username, secret, collection_id, owner_org, interval_seconds,
-	enabled, cursor, deletions_cursor, last_run_at, last_ok_at, last_error, accepted, updated, duplicates, rejected, deleted, runs,
+	enabled, cursor, deletions_after, last_run_at, last_ok_at, last_error, accepted, updated, duplicates, rejected, deleted, runs,
 	created_at, updated_at`
 
 func scanFeed(r scanner) (*feed.Feed, error) {
@@ -73,7 +73,7 @@ func (db *DB) CreateFeed(ctx context.Context, act audit.Actor, f *feed.Feed) err
 	f.ID = NewID()
 	f.CreatedAt = db.now()
 	f.UpdatedAt = f.CreatedAt
-	f.Cursor, f.DeletionsCursor, f.LastRunAt, f.LastOKAt, f.LastError = "", 0, nil, nil, ""
+	f.Cursor, f.DeletionsCursor, f.LastRunAt, f.LastOKAt, f.LastError = "", "", nil, nil, ""
 	f.Accepted, f.Updated, f.Duplicates, f.Rejected, f.Deleted, f.Runs = 0, 0, 0, 0, 0, 0
 	err := db.writeTx(ctx, func(tx *sql.Tx) ([]audit.Entry, error) {
 		if err := db.checkFeedRefs(ctx, tx, f); err != nil {
@@ -111,7 +111,7 @@ func (db *DB) UpdateFeed(ctx context.Context, act audit.Actor, f *feed.Feed, res
 		q := `UPDATE feeds SET name = ?, kind = ?, url = ?, remote_collection = ?, username = ?, secret = ?, collection_id = ?,
 			owner_org = ?, interval_seconds = ?, enabled = ?, updated_at = ?`
 		if resetCursor {
-			q += ", cursor = '', deletions_cursor = 0"
+			q += ", cursor = '', deletions_after = ''"
 		}
 		res, err := tx.ExecContext(ctx, db.rebind(q+" WHERE id = ?"), f.Name, string(f.Kind), f.URL, f.RemoteCollection, f.Username,
 			f.Secret, f.CollectionID, f.OwnerOrgID, f.IntervalSeconds, f.Enabled, f.UpdatedAt, f.ID)
@@ -123,7 +123,7 @@ func (db *DB) UpdateFeed(ctx context.Context, act audit.Actor, f *feed.Feed, res
 		}
 		d := feedDetail(f)
 		if resetCursor {
-			f.Cursor, f.DeletionsCursor = "", 0
+			f.Cursor, f.DeletionsCursor = "", ""
 			d += " cursor=reset"
 		}
 		return []audit.Entry{act.Event("feed.update", "feed", f.ID, audit.OutcomeSuccess, d)}, nil
@@ -205,9 +205,9 @@ func (db *DB) SaveFeedCursor(ctx context.Context, id, cursor string) error {
 // SaveFeedDeletionsCursor records the deletions cursor (the peer's
 // next_after) once a page of tombstones has been applied. Run state: no
 // audit entry.
-func (db *DB) SaveFeedDeletionsCursor(ctx context.Context, id string, after int64) error {
+func (db *DB) SaveFeedDeletionsCursor(ctx context.Context, id string, after string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.rebind("UPDATE feeds SET deletions_cursor = ? WHERE id = ?"), after, id)
+		res, err := tx.ExecContext(ctx, db.rebind("UPDATE feeds SET deletions_after = ? WHERE id = ?"), after, id)
 		if err != nil {
 			return err
 		}
@@ -234,7 +234,7 @@ func (db *DB) RecordFeedRun(ctx context.Context, act audit.Actor, id string, r f
 			}
 			return nil, err
 		}
-		q := `UPDATE feeds SET last_run_at = ?, last_error = ?, cursor = ?, deletions_cursor = ?, accepted = accepted + ?,
+		q := `UPDATE feeds SET last_run_at = ?, last_error = ?, cursor = ?, deletions_after = ?, accepted = accepted + ?,
 			updated = updated + ?, duplicates = duplicates + ?, rejected = rejected + ?, deleted = deleted + ?, runs = runs + 1`
 		args := []any{fin, errText, r.Cursor, r.DeletionsCursor, r.Accepted, r.Updated, r.Duplicates, r.Rejected, r.Deleted}
 		if r.Err == "" {

@@ -44,27 +44,27 @@ func TestFeedStore(t *testing.T) {
 		if err := db.SaveFeedCursor(ctx, f.ID, "2026-11-01T00:00:00Z"); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SaveFeedDeletionsCursor(ctx, f.ID, 7); err != nil {
+		if err := db.SaveFeedDeletionsCursor(ctx, f.ID, "c7"); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := db.GetFeed(ctx, f.ID); got.DeletionsCursor != 7 {
-			t.Fatalf("deletions cursor %d", got.DeletionsCursor)
+		if got, _ := db.GetFeed(ctx, f.ID); got.DeletionsCursor != "c7" {
+			t.Fatalf("deletions cursor %q", got.DeletionsCursor)
 		}
-		if err := db.SaveFeedDeletionsCursor(ctx, "nope", 7); apperr.CodeOf(err) != apperr.CodeNotFound {
+		if err := db.SaveFeedDeletionsCursor(ctx, "nope", "c7"); apperr.CodeOf(err) != apperr.CodeNotFound {
 			t.Fatalf("deletions cursor of no feed: %v", err)
 		}
 		now := time.Now().UTC()
 		if err := db.RecordFeedRun(ctx, audit.Actor{Name: "feed"}, f.ID, feed.RunResult{Finished: now, Pages: 2, Accepted: 3, Updated: 1,
-			Duplicates: 4, Deleted: 2, Cursor: "2026-11-02T00:00:00Z", DeletionsCursor: 9}); err != nil {
+			Duplicates: 4, Deleted: 2, Cursor: "2026-11-02T00:00:00Z", DeletionsCursor: "c9"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.RecordFeedRun(ctx, audit.Actor{Name: "feed"}, f.ID, feed.RunResult{Finished: now.Add(time.Minute), Err: "remote down",
-			Cursor: "2026-11-02T00:00:00Z", DeletionsCursor: 9, Rejected: 1}); err != nil {
+			Cursor: "2026-11-02T00:00:00Z", DeletionsCursor: "c9", Rejected: 1}); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = db.GetFeed(ctx, f.ID)
 		if got.Runs != 2 || got.Accepted != 3 || got.Updated != 1 || got.Duplicates != 4 || got.Rejected != 1 ||
-			got.Deleted != 2 || got.DeletionsCursor != 9 || got.Cursor != "2026-11-02T00:00:00Z" || got.LastError != "remote down" || got.LastOKAt == nil || got.LastRunAt == nil ||
+			got.Deleted != 2 || got.DeletionsCursor != "c9" || got.Cursor != "2026-11-02T00:00:00Z" || got.LastError != "remote down" || got.LastOKAt == nil || got.LastRunAt == nil ||
 			!got.LastRunAt.After(*got.LastOKAt) {
 			t.Fatalf("run state %+v", got)
 		}
@@ -73,7 +73,7 @@ func TestFeedStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ = db.GetFeed(ctx, f.ID)
-		if got.Enabled || got.IntervalSeconds != 3600 || got.Cursor != "" || got.DeletionsCursor != 0 || got.Runs != 2 {
+		if got.Enabled || got.IntervalSeconds != 3600 || got.Cursor != "" || got.DeletionsCursor != "" || got.Runs != 2 {
 			t.Fatalf("updated %+v", got)
 		}
 		list, err := db.ListFeeds(ctx)

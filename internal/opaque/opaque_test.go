@@ -1,0 +1,103 @@
+package opaque
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var testKey = []byte("0123456789abcdef")
+
+func TestCodec(t *testing.T) {
+	ev, err := New(testKey, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	del, _ := New(testKey, "deletion")
+	other, _ := New([]byte("fedcba9876543210"), "")
+	seen := map[string]bool{}
+	for n := int64(1); n <= 1000; n++ {
+		c := ev.Encode(n)
+		if len(c) != 22 || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" || seen[c] {
+			t.Fatalf("Encode(%d) = %q", n, c)
+		}
+		seen[c] = true
+		if got, ok := ev.Decode(c); !ok || got != n {
+			t.Fatalf("Decode(Encode(%d)) = %d, %v", n, got, ok)
+		}
+		// Another purpose or another deployment's key refuses it.
+		if got, ok := del.Decode(c); ok {
+			t.Fatalf("an event cursor decoded as a deletion cursor: %d", got)
+		}
+		if got, ok := other.Decode(c); ok {
+			t.Fatalf("another deployment decoded %q as %d", c, got)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		n    int64
+		want bool
+	}{
+		{"0", 0, true}, {" 0 ", 0, true}, {"", 0, false}, {"1", 0, false}, {"-1", 0, false},
+		{strings.Repeat("A", 22), 0, false}, {ev.Encode(5) + "=", 0, false}, {" " + ev.Encode(5) + "\n", 5, true},
+	} {
+		if n, ok := ev.Decode(tc.in); ok != tc.want || n != tc.n {
+			t.Errorf("Decode(%q) = %d, %v; want %d, %v", tc.in, n, ok, tc.n, tc.want)
+		}
+	}
+	if ev.Encode(0) != Start || ev.Encode(-3) != Start {
+		t.Error("Encode of 0 or less is not Start")
+	}
+	if _, err := New(testKey, "too-long-purpose"); err == nil {
+		t.Error("a purpose over 8 bytes accepted")
+	}
+	if _, err := New([]byte("short"), ""); err == nil {
+		t.Error("a short key accepted")
+	}
+}
+
+type memKeys struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (k *memKeys) MetaInit(_ context.Context, key, value string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if v, ok := k.m[key]; ok {
+		return v, nil
+	}
+	k.m[key] = value
+	return value, nil
+}
+
+func TestLoadKey(t *testing.T) {
+	ks := &memKeys{m: map[string]string{}}
+	a, err := LoadKey(context.Background(), ks, KeyMeta)
+	if err != nil || len(a) != 16 {
+		t.Fatalf("%x, %v", a, err)
+	}
+	b, err := LoadKey(context.Background(), ks, KeyMeta)
+	if err != nil || string(a) != string(b) {
+		t.Fatalf("the second load gave another key: %x %x %v", a, b, err)
+	}
+	ks.m["bad"] = "not hex"
+	if _, err := LoadKey(context.Background(), ks, "bad"); err == nil {
+		t.Error("a bad stored key accepted")
+	}
+}
+
+// FuzzDecode: a text is refused, or is exactly the cursor of the number
+// it decodes to (no two texts name one number; nothing panics).
+func FuzzDecode(f *testing.F) {
+	c, _ := New(testKey, "deletion")
+	f.Add(c.Encode(1))
+	f.Add("0")
+	f.Add(strings.Repeat("_", 22))
+	f.Fuzz(func(t *testing.T, s string) {
+		if n, ok := c.Decode(s); ok && c.Encode(n) != strings.TrimSpace(s) {
+			t.Fatalf("%q decodes to %d, whose cursor is %q", s, n, c.Encode(n))
+		}
+	})
+}
