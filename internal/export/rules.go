@@ -268,21 +268,3 @@ func writeDataset(w *writer, ents []entry, o *Options, st *Stats) {
 		}
 	}
 }
-
-// DatasetType is the Suricata dataset type of a kind's dataset file, or ""
-// when Suricata has none.
-func DatasetType(k match.Kind) string {
-	switch k {
-	case match.KindIPv4:
-		return "ipv4"
-	case match.KindIPv6:
-		return "ip"
-	case match.KindMD5:
-		return "md5"
-	case match.KindSHA256:
-		return "sha256"
-	case match.KindDomain, match.KindEmail:
-		return "string"
-	}
-	return ""
-}

@@ -139,12 +139,6 @@ func (t *Translator) T(key string, args ...any) string {
 	return fmt.Sprintf(msg, args...)
 }
 
-// Has reports whether the translator knows key (for optional messages).
-func (t *Translator) Has(key string) bool {
-	_, ok := t.msgs[key]
-	return ok
-}
-
 // Negotiate chooses the language of a request: an explicit choice (the
 // `lang` cookie set by the language switch) wins, then the user's saved
 // locale, then the browser's Accept-Language; a browser that accepts

@@ -334,11 +334,8 @@ func labelWord(h, w uint64) uint64 {
 	return h ^ h>>32
 }
 
-// find returns the slot holding k or the empty slot where it would go.
-func (t *strTable) find(k []byte) (int, bool) {
-	return t.findHash(k, t.hash(k))
-}
-
+// findHash returns the slot holding k, whose hash is h, or the empty slot
+// where it would go.
 func (t *strTable) findHash(k []byte, h uint64) (int, bool) {
 	n := len(t.e)
 	if n == 0 {
