@@ -861,6 +861,8 @@ type DeletionList struct {
 	// last tombstone examined, or the after given when there is nothing
 	// new).
 	NextAfter string `json:"next_after"`
+	// More reports that the page was full: call again with next_after.
+	More bool `json:"more"`
 }
 
 func (a *API) listDeletions(c *call) (int, any, error) {
@@ -869,13 +871,13 @@ func (a *API) listDeletions(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	ts, next, err := s.DeletionsPage(c.r.Context(), c.p, c.r.PathValue("ref"), c.r.URL.Query().Get("after"), limit)
+	ts, next, more, err := s.DeletionsPage(c.r.Context(), c.p, c.r.PathValue("ref"), c.r.URL.Query().Get("after"), limit)
 	if err != nil {
 		return 0, nil, err
 	}
 	// next is the last tombstone examined, visible or not, so a page of
 	// tombstones the caller may not see never stalls its cursor.
-	out := DeletionList{Items: ts, NextAfter: next}
+	out := DeletionList{Items: ts, NextAfter: next, More: more}
 	if out.Items == nil {
 		out.Items = []share.Tombstone{}
 	}

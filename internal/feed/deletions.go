@@ -62,6 +62,7 @@ type deletionList struct {
 		Version string `json:"version"`
 	} `json:"items"`
 	NextAfter *string `json:"next_after"`
+	More      bool    `json:"more"`
 }
 
 // deleter returns how deletions are applied, or nil when they cannot be.
@@ -120,11 +121,14 @@ func (p *Poller) runDeletions(ctx context.Context, pr *auth.Principal, f *Feed, 
 		if err := json.Unmarshal(data, &dl); err != nil || dl.NextAfter == nil {
 			return fmt.Errorf("deletions: GET %s: not a sakimori deletions list", u)
 		}
-		if len(dl.Items) == 0 && *dl.NextAfter == after {
-			return nil // nothing more
+		if len(dl.Items) == 0 && !dl.More {
+			// Nothing more (the cursor is not saved: it is fresh at every
+			// call and may only have moved past tombstones this feed may
+			// not see, which the next run reads again in one page).
+			return nil
 		}
-		// An empty page with a later next_after: tombstones this feed may not
-		// see; the cursor moves past them below.
+		// An empty but full page: tombstones this feed may not see; the
+		// cursor moves past them below.
 		// One delete per object, with every version the page names.
 		var order []string
 		versions := map[string][]time.Time{}
@@ -151,13 +155,16 @@ func (p *Poller) runDeletions(ctx context.Context, pr *auth.Principal, f *Feed, 
 			}
 			r.Deleted += len(ts)
 		}
-		if next == after || next == "" {
+		if next == "" || next == after {
 			return nil // no progress: stop rather than loop
 		}
 		if err := p.Store.SaveFeedDeletionsCursor(ctx, f.ID, next); err != nil {
 			return err
 		}
 		after, r.DeletionsCursor = next, next
+		if !dl.More {
+			return nil
+		}
 	}
 	return nil
 }

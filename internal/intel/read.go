@@ -241,7 +241,7 @@ func (s *Service) DeleteFromSource(ctx context.Context, p *auth.Principal, collR
 // viewer was entitled to see (in-process callers; readers over the network
 // page with DeletionsPage's cursors).
 func (s *Service) Deletions(ctx context.Context, p *auth.Principal, collRef string, after int64, limit int) ([]share.Tombstone, error) {
-	ts, _, err := s.deletionsAfter(ctx, p, collRef, after, limit)
+	ts, _, _, err := s.deletionsAfter(ctx, p, collRef, after, limit)
 	return ts, err
 }
 
@@ -250,36 +250,40 @@ func (s *Service) Deletions(ctx context.Context, p *auth.Principal, collRef stri
 // continue from: of the last tombstone examined, whether or not the viewer
 // could see it (after itself when there were none), so that a consumer's
 // cursor never stalls on tombstones it is not entitled to. Cursors are
-// opaque (internal/opaque, purpose "deletion"): the deletions of every
+// opaque (internal/opaque, purpose "del"): the deletions of every
 // collection share one sequence, whose gaps would count others' deletions.
 // A cursor this deployment did not issue is an apperr.Invalid of "after".
-func (s *Service) DeletionsPage(ctx context.Context, p *auth.Principal, collRef string, after string, limit int) ([]share.Tombstone, string, error) {
+// more reports that the page was full: more tombstones may follow (the
+// cursor alone cannot say whether it moved: it is fresh every time).
+func (s *Service) DeletionsPage(ctx context.Context, p *auth.Principal, collRef string, after string, limit int) (ts []share.Tombstone, next string, more bool, err error) {
 	c, err := s.deletionCodec(ctx)
 	if err != nil {
-		return nil, after, err
+		return nil, after, false, err
 	}
 	if after == "" {
 		after = opaque.Start
 	}
 	from, ok := c.Decode(after)
 	if !ok {
-		return nil, after, apperr.Invalid("after", "not a cursor of this server's deletions list (give back a next_after it sent, or %q for the start)", opaque.Start)
+		return nil, after, false, apperr.Invalid("after", "not a cursor of this server's deletions list (give back a next_after it sent, or %q for the start)", opaque.Start)
 	}
-	ts, next, err := s.deletionsAfter(ctx, p, collRef, from, limit)
+	ts, at, more, err := s.deletionsAfter(ctx, p, collRef, from, limit)
 	if err != nil {
-		return nil, after, err
+		return nil, after, false, err
 	}
-	return ts, c.Encode(next), nil
+	// A position, perhaps past tombstones the viewer may not see: fresh,
+	// so that two calls cannot tell whether anything was deleted between.
+	return ts, c.Fresh(at), more, nil
 }
 
-func (s *Service) deletionsAfter(ctx context.Context, p *auth.Principal, collRef string, after int64, limit int) ([]share.Tombstone, int64, error) {
+func (s *Service) deletionsAfter(ctx context.Context, p *auth.Principal, collRef string, after int64, limit int) ([]share.Tombstone, int64, bool, error) {
 	c, v, err := s.collectionFor(ctx, p, collRef)
 	if err != nil {
-		return nil, after, err
+		return nil, after, false, err
 	}
 	ts, err := s.DB.ListTombstones(ctx, []string{c.ID}, after, limit)
 	if err != nil {
-		return nil, after, err
+		return nil, after, false, err
 	}
 	out := []share.Tombstone{}
 	next := after
@@ -289,7 +293,7 @@ func (s *Service) deletionsAfter(ctx context.Context, p *auth.Principal, collRef
 			out = append(out, t)
 		}
 	}
-	return out, next, nil
+	return out, next, limit > 0 && len(ts) >= limit, nil
 }
 
 // deletionCodec returns the codec of deletion cursors, loading the
@@ -302,7 +306,7 @@ func (s *Service) deletionCodec(ctx context.Context) (*opaque.Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := opaque.New(key, "deletion")
+	c, err := opaque.New(key, "del")
 	if err != nil {
 		return nil, err
 	}

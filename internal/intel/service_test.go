@@ -163,8 +163,8 @@ func TestIngestVersionsAndReads(t *testing.T) {
 		if err != nil || len(ts) != 1 {
 			t.Fatalf("delete RED: %v", err)
 		}
-		items, next, err := w.Svc.DeletionsPage(ctx, w.P("ven-analyst"), "exchange", opaque.Start, 100)
-		if err != nil || len(items) != 0 || len(next) != 22 {
+		items, next, more, err := w.Svc.DeletionsPage(ctx, w.P("ven-analyst"), "exchange", opaque.Start, 100)
+		if err != nil || len(items) != 0 || len(next) != 22 || more {
 			t.Errorf("ven's deletions page: %v, %d items, next %q", err, len(items), next)
 		}
 		// The cursor is opaque (it does not show how many deletions there
@@ -172,16 +172,21 @@ func TestIngestVersionsAndReads(t *testing.T) {
 		if strings.Contains(next, strconv.FormatInt(ts[0].Seq, 10)) && len(strconv.FormatInt(ts[0].Seq, 10)) > 2 {
 			t.Errorf("next %q shows the seq %d", next, ts[0].Seq)
 		}
-		if items, again, err := w.Svc.DeletionsPage(ctx, w.P("ven-analyst"), "exchange", next, 100); err != nil || len(items) != 0 || again != next {
+		// Positions are fresh: the same position is never the same text.
+		if items, again, _, err := w.Svc.DeletionsPage(ctx, w.P("ven-analyst"), "exchange", next, 100); err != nil || len(items) != 0 || again == next || len(again) != 22 {
 			t.Errorf("resumed: %v, %d items, next %q (was %q)", err, len(items), again, next)
 		}
+		// A full page says more may follow.
+		if _, _, more, err := w.Svc.DeletionsPage(ctx, w.P("op-b-analyst"), "op-a-amber", "", 1); err != nil || !more {
+			t.Errorf("a full page: more %v, %v", more, err)
+		}
 		for _, bad := range []string{"1", strconv.FormatInt(ts[0].Seq, 10), "A" + next[1:] + "x", strings.Repeat("A", 22)} {
-			if _, _, err := w.Svc.DeletionsPage(ctx, w.P("ven-analyst"), "exchange", bad, 100); apperr.CodeOf(err) != apperr.CodeInvalid {
+			if _, _, _, err := w.Svc.DeletionsPage(ctx, w.P("ven-analyst"), "exchange", bad, 100); apperr.CodeOf(err) != apperr.CodeInvalid {
 				t.Errorf("cursor %q: %v", bad, err)
 			}
 		}
 		// op-b, entitled to the first deletion, gets it from the start.
-		if items, _, err := w.Svc.DeletionsPage(ctx, w.P("op-b-analyst"), "op-a-amber", "", 100); err != nil || len(items) != 1 {
+		if items, _, _, err := w.Svc.DeletionsPage(ctx, w.P("op-b-analyst"), "op-a-amber", "", 100); err != nil || len(items) != 1 {
 			t.Errorf("op-b's page: %v, %d", err, len(items))
 		}
 	})

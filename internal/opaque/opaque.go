@@ -3,12 +3,20 @@
 // the whole platform (the event log, the deletions of every collection)
 // numbers everyone's rows; were it shown, the gaps between the numbers an
 // organisation is given would count what others got. A cursor is the
-// number encrypted with AES under the deployment's key, over a block of an
-// eight-byte purpose tag and the number, written as 22 characters of
-// base64url; the server decrypts a cursor given back and refuses one it
-// did not issue for that purpose (the tag does not match: edited, made
-// up, from another deployment, or another kind of cursor). "0" is the one
-// readable cursor: the start.
+// number encrypted with AES under the deployment's key, over a block of a
+// four-byte purpose tag, four bytes of nonce and the number, written as 22
+// characters of base64url; the server decrypts a cursor given back and
+// refuses one it did not issue for that purpose (the tag does not match:
+// edited, made up, from another deployment, or another kind of cursor).
+// "0" is the one readable cursor: the start.
+//
+// Encode is deterministic (nonce zero): the id of a row the reader may
+// see, which must stay the same wherever it is delivered (SSE ids, webhook
+// delivery ids, deduplicated by clients). Fresh draws a nonce: a position
+// in the sequence (where a stream starts, a page's next cursor), which
+// may sit on a row the reader may not see; were it deterministic, two
+// equal positions would tell the reader that nothing at all happened on
+// the platform in between.
 package opaque
 
 import (
@@ -31,31 +39,44 @@ var enc = base64.RawURLEncoding.Strict()
 // Codec encodes the numbers of one purpose.
 type Codec struct {
 	b   cipher.Block
-	tag uint64
+	tag uint32
 }
 
-// New returns the codec of purpose (at most 8 bytes; "" is the tag of
+// New returns the codec of purpose (at most 4 bytes; "" is the tag of
 // zeros) under a 16-byte key.
 func New(key []byte, purpose string) (*Codec, error) {
-	if len(purpose) > 8 {
-		return nil, fmt.Errorf("opaque: purpose %q is longer than 8 bytes", purpose)
+	if len(purpose) > 4 {
+		return nil, fmt.Errorf("opaque: purpose %q is longer than 4 bytes", purpose)
 	}
 	b, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
 	}
-	var t [8]byte
+	var t [4]byte
 	copy(t[:], purpose)
-	return &Codec{b: b, tag: binary.BigEndian.Uint64(t[:])}, nil
+	return &Codec{b: b, tag: binary.BigEndian.Uint32(t[:])}, nil
 }
 
-// Encode returns the cursor of n (Start for n <= 0).
-func (c *Codec) Encode(n int64) string {
+// Encode returns the cursor of n, the same every time (Start for n <= 0).
+func (c *Codec) Encode(n int64) string { return c.encode(n, 0) }
+
+// Fresh returns a cursor of n that differs from every other one issued
+// (Start for n <= 0): for positions, see the package comment.
+func (c *Codec) Fresh(n int64) string {
+	var r [4]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return c.encode(n, binary.BigEndian.Uint32(r[:]))
+}
+
+func (c *Codec) encode(n int64, nonce uint32) string {
 	if n <= 0 {
 		return Start
 	}
 	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], c.tag)
+	binary.BigEndian.PutUint32(b[:4], c.tag)
+	binary.BigEndian.PutUint32(b[4:8], nonce)
 	binary.BigEndian.PutUint64(b[8:], uint64(n))
 	c.b.Encrypt(b[:], b[:])
 	return enc.EncodeToString(b[:])
@@ -76,7 +97,7 @@ func (c *Codec) Decode(s string) (int64, bool) {
 		return 0, false
 	}
 	c.b.Decrypt(b[:], b[:])
-	if binary.BigEndian.Uint64(b[:8]) != c.tag {
+	if binary.BigEndian.Uint32(b[:4]) != c.tag {
 		return 0, false
 	}
 	n := int64(binary.BigEndian.Uint64(b[8:]))

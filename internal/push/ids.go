@@ -9,8 +9,12 @@ package push
 // encrypted under the deployment's key (internal/opaque: AES over a block
 // of eight zero bytes and the seq), 22 characters of base64url that
 // reveal neither the seq nor the order, and it gives such an id back to
-// resume. An id from elsewhere, edited or made up fails the zero check and
-// is refused. "0" is the one readable id: the start of the log.
+// resume. An id from elsewhere, edited or made up fails the tag check and
+// is refused. "0" is the one readable id: the start of the log. An event's
+// id is the same wherever it is delivered; positions (where a live stream
+// starts, a log page's next, a webhook's cursor) are fresh each time
+// (opaque.Codec.Fresh), so that equal positions do not tell a reader that
+// nothing happened on the platform.
 
 import (
 	"context"

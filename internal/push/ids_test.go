@@ -79,27 +79,37 @@ func TestEventIDsHideTheLog(t *testing.T) {
 			}
 		}
 
-		// A live stream's preamble: where it starts, opaque too.
-		req, _ = http.NewRequest("GET", srv.URL+"/api/v1/events", nil)
-		req.Header.Set("Authorization", "Bearer op-b-analyst")
-		resp, err = http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		br := bufio.NewReader(resp.Body)
-		var pre string
-		for !strings.HasSuffix(pre, "\n\n") {
-			l, err := br.ReadString('\n')
+		// A live stream's preamble: where it starts, opaque too, and fresh:
+		// two streams started with nothing published in between do not
+		// get the same text (which would say that nothing happened).
+		preamble := func() string {
+			req, _ := http.NewRequest("GET", srv.URL+"/api/v1/events", nil)
+			req.Header.Set("Authorization", "Bearer op-b-analyst")
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			pre += l
+			defer resp.Body.Close()
+			br := bufio.NewReader(resp.Body)
+			var pre string
+			for !strings.HasSuffix(pre, "\n\n") {
+				l, err := br.ReadString('\n')
+				if err != nil {
+					t.Fatal(err)
+				}
+				pre += l
+			}
+			m := regexp.MustCompile(`(?m)^id: (.*)$`).FindStringSubmatch(pre)
+			if m == nil || !idRE.MatchString(m[1]) {
+				t.Fatalf("preamble %q", pre)
+			}
+			if seq, err := svc.ParseEventID(ctx, "x", m[1]); err != nil || seq != head {
+				t.Errorf("preamble id decodes to %d, %v; want the head %d", seq, err, head)
+			}
+			return m[1]
 		}
-		resp.Body.Close()
-		if m := regexp.MustCompile(`(?m)^id: (.*)$`).FindStringSubmatch(pre); m == nil || !idRE.MatchString(m[1]) {
-			t.Errorf("preamble %q", pre)
-		} else if seq, err := svc.ParseEventID(ctx, "x", m[1]); err != nil || seq != head {
-			t.Errorf("preamble id decodes to %d, %v; want the head %d", seq, err, head)
+		if a, b := preamble(), preamble(); a == b {
+			t.Errorf("two preambles at one head are the same text %q", a)
 		}
 
 		// The log for pollers: the events and next are opaque.
@@ -112,6 +122,9 @@ func TestEventIDsHideTheLog(t *testing.T) {
 		}
 		if !idRE.MatchString(pg.Next) {
 			t.Errorf("the log's next %q", pg.Next)
+		}
+		if again, err := svc.EventLog(ctx, w.P("op-b-analyst"), push.LogStart, 1000, nil); err != nil || again.Next == pg.Next {
+			t.Errorf("the same page twice has the same next %q (%v)", pg.Next, err)
 		}
 		// Resuming from the first id gives the second event only.
 		pg, err = svc.EventLog(ctx, w.P("op-b-analyst"), ids[0], 1000, nil)

@@ -78,7 +78,7 @@ func (s *Service) ServeSSE(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	}
 	// retry: how long EventSource waits before reconnecting; the id-only
 	// message sets the client's resume point to where this stream starts.
-	if err := write([]byte("retry: 2000\nid: " + c.encode(after) + "\n\n")); err != nil {
+	if err := write([]byte("retry: 2000\nid: " + c.Fresh(after) + "\n\n")); err != nil {
 		return nil
 	}
 	sent := after
@@ -198,7 +198,9 @@ func (s *Service) EventLog(ctx context.Context, p *auth.Principal, after string,
 	wh := s.whoFor(ctx, p.Org)
 	pg := &Page{Events: []*Wire{}}
 	next := from
-	defer func() { pg.Next = c.encode(next) }()
+	// A position, perhaps on an event the caller may not see: fresh, so
+	// that two polls cannot tell whether anything happened in between.
+	defer func() { pg.Next = c.Fresh(next) }()
 	// Read at most 10 raw pages, so a caller entitled to little cannot make
 	// one request scan the whole log.
 	for range 10 {

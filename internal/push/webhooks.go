@@ -32,8 +32,9 @@ type WebhookInput struct {
 }
 
 // Webhook is a subscription as its administrators see it: the delivery
-// position (Cursor) is the id of the last event delivered or passed over,
-// as in the X-Sakimori-Delivery header, never the log's seq (ids.go).
+// position (Cursor) is an opaque, fresh cursor of the last event delivered
+// or passed over, never the log's seq (ids.go), and never the same twice
+// (it moves over others' events too).
 type Webhook struct {
 	*store.Webhook
 	Cursor string `json:"cursor"`
@@ -52,7 +53,7 @@ func (s *Service) view(ctx context.Context, w *store.Webhook) (*Webhook, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Webhook{Webhook: w, Cursor: c.encode(w.Cursor)}, nil
+	return &Webhook{Webhook: w, Cursor: c.Fresh(w.Cursor)}, nil
 }
 
 // TestResult is the outcome of a test ping.
