@@ -296,22 +296,9 @@ func (s *Service) deletionsAfter(ctx context.Context, p *auth.Principal, collRef
 	return out, next, limit > 0 && len(ts) >= limit, nil
 }
 
-// deletionCodec returns the codec of deletion cursors, loading the
-// deployment's key once.
+// deletionCodec returns the codec of deletion cursors.
 func (s *Service) deletionCodec(ctx context.Context) (*opaque.Codec, error) {
-	if c := s.delc.Load(); c != nil {
-		return c, nil
-	}
-	key, err := opaque.LoadKey(ctx, s.DB, opaque.KeyMeta)
-	if err != nil {
-		return nil, err
-	}
-	c, err := opaque.New(key, "del")
-	if err != nil {
-		return nil, err
-	}
-	s.delc.Store(c)
-	return c, nil
+	return s.delc.Get(ctx, s.DB, "del")
 }
 
 // ---- across collections ---------------------------------------------------

@@ -51,7 +51,7 @@ type Service struct {
 
 	lists atomic.Pointer[warninglist.Set]
 	// delc is the codec of deletion cursors (deletionCodec).
-	delc atomic.Pointer[opaque.Codec]
+	delc opaque.Lazy
 	// listsLoaded is set once the lists were read from the store.
 	listsLoaded atomic.Bool
 	// afterBatch, if set, runs after each stored batch (tests simulate a

@@ -29,6 +29,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Start is the cursor of the start: before the first number.
@@ -129,3 +131,38 @@ func LoadKey(ctx context.Context, ks KeyStore, name string) ([]byte, error) {
 	}
 	return key, nil
 }
+
+// Lazy holds the codec of one purpose under the deployment's key (meta
+// KeyMeta), loaded by the first Get and kept: a service holds one per
+// purpose. Its zero value is ready.
+type Lazy struct {
+	mu sync.Mutex
+	c  atomic.Pointer[Codec]
+}
+
+// Get returns the codec of purpose (the same at every call), reading (or,
+// on the first node of the deployment to need it, creating) the key once.
+func (l *Lazy) Get(ctx context.Context, ks KeyStore, purpose string) (*Codec, error) {
+	if c := l.c.Load(); c != nil {
+		return c, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c := l.c.Load(); c != nil {
+		return c, nil
+	}
+	key, err := LoadKey(ctx, ks, KeyMeta)
+	if err != nil {
+		return nil, err
+	}
+	c, err := New(key, purpose)
+	if err != nil {
+		return nil, err
+	}
+	l.c.Store(c)
+	return c, nil
+}
+
+// Loaded returns the codec if a Get has loaded it, else nil (without
+// waiting).
+func (l *Lazy) Loaded() *Codec { return l.c.Load() }

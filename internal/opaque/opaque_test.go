@@ -2,6 +2,7 @@ package opaque
 
 import (
 	"context"
+	"encoding/hex"
 	"strings"
 	"sync"
 	"testing"
@@ -126,4 +127,46 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("%q decodes to %d, whose cursor decodes to %d, %v", s, n, m, ok)
 		}
 	})
+}
+
+// TestLazy: nothing is loaded before the first Get; concurrent Gets load
+// the key once and agree; the codec is the purpose's.
+func TestLazy(t *testing.T) {
+	ks := &memKeys{m: map[string]string{}}
+	var l Lazy
+	if l.Loaded() != nil {
+		t.Fatal("loaded before Get")
+	}
+	got := make(chan *Codec, 8)
+	for range 8 {
+		go func() {
+			c, err := l.Get(context.Background(), ks, "del")
+			if err != nil {
+				t.Error(err)
+			}
+			got <- c
+		}()
+	}
+	first := <-got
+	for range 7 {
+		if c := <-got; c != first {
+			t.Fatal("two codecs loaded")
+		}
+	}
+	if l.Loaded() != first || len(ks.m) != 1 {
+		t.Fatalf("Loaded %p, keys %v", l.Loaded(), ks.m)
+	}
+	ev, _ := New(mustHex(t, ks.m[KeyMeta]), "")
+	if _, ok := first.Decode(ev.Encode(9)); ok {
+		t.Error("the deletion codec accepts an event id")
+	}
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -279,7 +279,7 @@ func (s *Service) fillFromLog(ctx context.Context, pending map[int64]*event.Even
 func (s *Service) dispatch(ctx context.Context, e *event.Event) {
 	// Without a codec nobody has subscribed yet (Subscribe loads it).
 	var f *Frame
-	if c := s.idc.Load(); c != nil {
+	if c := s.loadedCodec(); c != nil {
 		f = &Frame{Event: e, SSE: c.encodeSSE(e)}
 	}
 	s.prefetch(ctx, e)

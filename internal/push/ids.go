@@ -34,14 +34,6 @@ const LogStart = opaque.Start
 // tag zero).
 type idCodec struct{ *opaque.Codec }
 
-func newIDCodec(key []byte) (*idCodec, error) {
-	c, err := opaque.New(key, "")
-	if err != nil {
-		return nil, err
-	}
-	return &idCodec{c}, nil
-}
-
 func (c *idCodec) encode(seq int64) string { return c.Encode(seq) }
 
 func (c *idCodec) decode(id string) (int64, bool) { return c.Decode(id) }
@@ -49,24 +41,20 @@ func (c *idCodec) decode(id string) (int64, bool) { return c.Decode(id) }
 // codec returns the deployment's id codec, reading (or, on the first
 // node to need it, creating) its key once.
 func (s *Service) codec(ctx context.Context) (*idCodec, error) {
-	if c := s.idc.Load(); c != nil {
-		return c, nil
-	}
-	s.idMu.Lock()
-	defer s.idMu.Unlock()
-	if c := s.idc.Load(); c != nil {
-		return c, nil
-	}
-	key, err := opaque.LoadKey(ctx, s.DB, opaque.KeyMeta)
+	c, err := s.ids.Get(ctx, s.DB, "")
 	if err != nil {
 		return nil, err
 	}
-	c, err := newIDCodec(key)
-	if err != nil {
-		return nil, err
+	return &idCodec{c}, nil
+}
+
+// loadedCodec returns the id codec if it is loaded, else nil (the hub:
+// nobody has subscribed yet).
+func (s *Service) loadedCodec() *idCodec {
+	if c := s.ids.Loaded(); c != nil {
+		return &idCodec{c}
 	}
-	s.idc.Store(c)
-	return c, nil
+	return nil
 }
 
 // EventID returns the id subscribers see for the event of seq (LogStart

@@ -3,16 +3,19 @@ package push
 import (
 	"strings"
 	"testing"
+
+	"sakimori/internal/opaque"
 )
 
 // FuzzEventID: any text given back as an event id either is refused or
 // names a positive seq (0 only for LogStart); nothing panics; ids and
 // fresh positions of seqs round-trip.
 func FuzzEventID(f *testing.F) {
-	c, err := newIDCodec([]byte("0123456789abcdef"))
+	oc, err := opaque.New([]byte("0123456789abcdef"), "")
 	if err != nil {
 		f.Fatal(err)
 	}
+	c := &idCodec{oc}
 	f.Add(c.encode(1), int64(1))
 	f.Add(c.encode(1<<40), int64(1<<40))
 	f.Add("0", int64(0))

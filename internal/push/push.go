@@ -23,6 +23,7 @@ import (
 
 	"sakimori/internal/event"
 	"sakimori/internal/intel"
+	"sakimori/internal/opaque"
 	"sakimori/internal/store"
 	"sakimori/internal/webhook"
 )
@@ -106,8 +107,7 @@ type Service struct {
 
 	// The event id codec (ids.go), loaded by the first Subscribe,
 	// EventLog or EventID.
-	idMu sync.Mutex
-	idc  atomic.Pointer[idCodec]
+	ids opaque.Lazy
 }
 
 // counters are what the service counts for monitoring (Stats).
