@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -454,17 +453,7 @@ func TestDraftFromCluster(t *testing.T) {
 		exec := func(q string, args ...any) {
 			t.Helper()
 			if e.db.Dialect() == store.Postgres {
-				n := 0
-				var b strings.Builder
-				for _, r := range q {
-					if r == '?' {
-						n++
-						b.WriteString("$" + strconv.Itoa(n))
-						continue
-					}
-					b.WriteRune(r)
-				}
-				q = b.String()
+				q = store.Rebind(q)
 			}
 			if _, err := e.raw.Exec(q, args...); err != nil {
 				t.Fatalf("%s: %v", q, err)

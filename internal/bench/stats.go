@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -99,21 +98,9 @@ func runStats(ctx context.Context, cfg Config, progress io.Writer) ([]Result, er
 // and an operator's.
 func StatsSeed(ctx context.Context, db *store.DB, dsn string, load StatsLoad) (*stats.Service, *auth.Principal, *auth.Principal, error) {
 	act := audit.Actor{Name: "bench"}
-	nco := &org.Organisation{Slug: "nco", Kind: org.KindGovernment, Name: org.Names{JA: "nco", EN: "nco"}, Contact: org.Contact{Name: "duty", Email: "d@nco.example.jp"}}
-	if err := db.CreateOrg(ctx, act, nco); err != nil {
+	nco, ops, err := seedOrgs(ctx, db, load.OrgsPerSector)
+	if err != nil {
 		return nil, nil, nil, err
-	}
-	var ops []*org.Organisation
-	for _, sec := range org.Sectors {
-		for i := range load.OrgsPerSector {
-			slug := fmt.Sprintf("%s-%d", strings.ReplaceAll(string(sec), "_", "-"), i)
-			o := &org.Organisation{Slug: slug, Kind: org.KindOperator, Sector: sec, Name: org.Names{JA: slug, EN: slug},
-				Contact: org.Contact{Name: "duty", Email: "d@" + slug + ".example.jp"}}
-			if err := db.CreateOrg(ctx, act, o); err != nil {
-				return nil, nil, nil, err
-			}
-			ops = append(ops, o)
-		}
 	}
 	open := &share.Collection{Alias: "advisories", Title: org.Names{JA: "a", EN: "a"}, OwnerOrgID: nco.ID, TLP: marking.TLPClear, WritePolicy: share.WriteOwner}
 	amber := &share.Collection{Alias: "amber", Title: org.Names{JA: "b", EN: "b"}, OwnerOrgID: ops[1].ID, TLP: marking.TLPAmber, WritePolicy: share.WriteOwner,
@@ -125,13 +112,7 @@ func StatsSeed(ctx context.Context, db *store.DB, dsn string, load StatsLoad) (*
 	}
 
 	pg := !strings.HasPrefix(dsn, "sqlite:")
-	var raw *sql.DB
-	var err error
-	if pg {
-		raw, err = sql.Open("pgx", dsn)
-	} else {
-		raw, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:")+"?_time_format=sqlite&_pragma=busy_timeout(10000)")
-	}
+	raw, rebind, err := openRaw(dsn)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -159,20 +140,7 @@ func StatsSeed(ctx context.Context, db *store.DB, dsn string, load StatsLoad) (*
 		n := len(b.args) / b.cols
 		row := "(" + strings.TrimSuffix(strings.Repeat("?,", b.cols), ",") + ")"
 		q := "INSERT INTO " + b.table + " VALUES " + strings.TrimSuffix(strings.Repeat(row+",", n), ",")
-		if pg {
-			var sb strings.Builder
-			k := 0
-			for _, c := range q {
-				if c == '?' {
-					k++
-					sb.WriteString("$" + strconv.Itoa(k))
-					continue
-				}
-				sb.WriteRune(c)
-			}
-			q = sb.String()
-		}
-		_, err = tx.ExecContext(ctx, q, b.args...)
+		_, err = tx.ExecContext(ctx, rebind(q), b.args...)
 		b.args = b.args[:0]
 	}
 	add := func(b *batch, vals ...any) {
@@ -210,7 +178,7 @@ func StatsSeed(ctx context.Context, db *store.DB, dsn string, load StatsLoad) (*
 		flush(b)
 	}
 
-	objs := &batch{table: "stix_objects (pk, collection_id, stix_id, type, spec_version, version, version_text, date_added, is_latest, is_first, owner_org, added_by, source, tlp, revoked, valid_until, confidence, name, flags, raw)", cols: 20}
+	objs := &batch{table: "stix_objects (pk, collection_id, stix_id, type, spec_version, version, version_text, date_added, is_latest, is_first, owner_org, added_by, source, tlp, revoked, valid_until, confidence, name, flags, raw, families)", cols: 21}
 	if pg {
 		objs.table += " OVERRIDING SYSTEM VALUE"
 	}
@@ -228,7 +196,7 @@ func StatsSeed(ctx context.Context, db *store.DB, dsn string, load StatsLoad) (*
 		added := base + int64(i)*step + 1
 		v := time.UnixMicro(added).UTC()
 		add(objs, pk, coll, fmt.Sprintf("indicator--%08x-0000-4000-8000-%012x", i, i), "indicator", "2.1", v.UnixNano(), v.Format(time.RFC3339Nano), added,
-			true, true, owner, "u", "bench", tlp, false, nil, 80, "bench", "[]", "{}")
+			true, true, owner, "u", "bench", tlp, false, nil, 80, "bench", "[]", "{}", store.AtomFamilies([]store.Atom{{Kind: kinds[i%len(kinds)]}}))
 		add(atoms, fmt.Sprintf("v%d", i), kinds[i%len(kinds)], pk)
 	}
 	flush(objs)

@@ -2,16 +2,13 @@ package bench
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"time"
 
-	"sakimori/internal/audit"
 	"sakimori/internal/auth"
 	"sakimori/internal/org"
 	"sakimori/internal/store"
@@ -102,30 +99,11 @@ func runWeather(ctx context.Context, cfg Config, progress io.Writer) ([]Result, 
 // weatherSeed writes the facts with plain SQL (the services would take
 // far longer to produce them and are measured elsewhere).
 func weatherSeed(ctx context.Context, db *store.DB, dsn string, per int) (gov *auth.Principal, op *auth.Principal, err error) {
-	act := audit.Actor{Name: "bench"}
-	nco := &org.Organisation{Slug: "nco", Kind: org.KindGovernment, Name: org.Names{JA: "nco", EN: "nco"}, Contact: org.Contact{Name: "duty", Email: "d@nco.example.jp"}}
-	if err := db.CreateOrg(ctx, act, nco); err != nil {
+	nco, ops, err := seedOrgs(ctx, db, per)
+	if err != nil {
 		return nil, nil, err
 	}
-	var ops []*org.Organisation
-	for _, sec := range org.Sectors {
-		for i := range per {
-			slug := fmt.Sprintf("%s-%d", strings.ReplaceAll(string(sec), "_", "-"), i)
-			o := &org.Organisation{Slug: slug, Kind: org.KindOperator, Sector: sec, Name: org.Names{JA: slug, EN: slug},
-				Contact: org.Contact{Name: "duty", Email: "d@" + slug + ".example.jp"}}
-			if err := db.CreateOrg(ctx, act, o); err != nil {
-				return nil, nil, err
-			}
-			ops = append(ops, o)
-		}
-	}
-	var raw *sql.DB
-	pg := !strings.HasPrefix(dsn, "sqlite:")
-	if pg {
-		raw, err = sql.Open("pgx", dsn)
-	} else {
-		raw, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:")+"?_time_format=sqlite&_pragma=busy_timeout(10000)")
-	}
+	raw, rebind, err := openRaw(dsn)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -139,20 +117,7 @@ func weatherSeed(ctx context.Context, db *store.DB, dsn string, per int) (gov *a
 		if err != nil {
 			return
 		}
-		if pg {
-			var b strings.Builder
-			n := 0
-			for _, c := range q {
-				if c == '?' {
-					n++
-					b.WriteString("$" + strconv.Itoa(n))
-					continue
-				}
-				b.WriteRune(c)
-			}
-			q = b.String()
-		}
-		_, err = tx.ExecContext(ctx, q, args...)
+		_, err = tx.ExecContext(ctx, rebind(q), args...)
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	at := func(days int) time.Time {

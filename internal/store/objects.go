@@ -308,8 +308,9 @@ const familyHash = 32
 // familyNames are the families' chart keys, bit by bit.
 var familyNames = [...]string{"ipv4", "ipv6", "domain", "url", "email", "hash"}
 
-// atomFamilies returns the bit set of the families of atoms.
-func atomFamilies(atoms []Atom) int {
+// AtomFamilies returns the bit set of the observable families of atoms, as
+// stix_objects.families holds it (for seeds that write rows with plain SQL).
+func AtomFamilies(atoms []Atom) int {
 	f := 0
 	for _, a := range atoms {
 		if b, ok := familyBits[a.Kind]; ok {
@@ -371,7 +372,7 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, collID string, rows []
 				flags = jsonText(o.Flags)
 			}
 			args = append(args, collID, o.StixID, o.Type, o.SpecVersion, r.version, r.vtext, r.dateAdded, r.latest, r.first,
-				o.OwnerOrg, o.AddedBy, o.Source, int(o.TLP), o.Revoked, vu, conf, o.Name, flags, string(o.Raw), atomFamilies(o.Atoms))
+				o.OwnerOrg, o.AddedBy, o.Source, int(o.TLP), o.Revoked, vu, conf, o.Name, flags, string(o.Raw), AtomFamilies(o.Atoms))
 			byAdded[r.dateAdded] = i
 		}
 		var res *sql.Rows

@@ -239,7 +239,7 @@ func (db *DB) StatsDeadlineIncidents(ctx context.Context, sc ReportScope, from, 
 // StatsIndicators counts the indicators q entitles (its scopes and owner;
 // other fields ignored) first added in each week, per observable type of
 // their pattern (an indicator with values of two types counts once for
-// each). It reads the families each version carries (atomFamilies) from
+// each). It reads the families each version carries (AtomFamilies) from
 // the partial index of first indicator versions, without the atoms, one
 // week at a time: a range of the index summed without sorting (a GROUP BY
 // over a year sorted a million rows).

@@ -181,6 +181,12 @@ func (db *DB) rebind(q string) string {
 	if db.dialect != Postgres {
 		return q
 	}
+	return Rebind(q)
+}
+
+// Rebind turns ? placeholders into PostgreSQL's $1, $2..., for SQL written
+// outside the store (benchmark seeds, tests acting on the database).
+func Rebind(q string) string {
 	var b strings.Builder
 	b.Grow(len(q) + 16)
 	n := 0

@@ -2,7 +2,7 @@
 -- indicators per week and observable family. Joining a year of them with
 -- their atoms took seconds on a large platform; each version now carries
 -- the families of its atoms as a bit set (1 IPv4, 2 IPv6, 4 domain, 8 URL,
--- 16 e-mail, 32 hash: store.atomFamilies), written when it is stored, and
+-- 16 e-mail, 32 hash: store.AtomFamilies), written when it is stored, and
 -- the chart reads one partial index (the first versions of indicators, in
 -- date order, with the columns of the entitlement and the families)
 -- without touching the table's rows (their raw JSON) or the atoms.
