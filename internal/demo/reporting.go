@@ -62,17 +62,7 @@ const TemplateVPN = "VPN装置への不正アクセス（速報）"
 func SeedReporting(ctx context.Context, svc *reporting.Service) (ReportingResult, error) {
 	var res ReportingResult
 	db := svc.DB
-	as := func(email string) (*auth.Principal, error) {
-		u, err := db.GetUser(ctx, email)
-		if err != nil {
-			return nil, fmt.Errorf("demo: user %s: %w", email, err)
-		}
-		o, err := db.GetOrg(ctx, u.OrgID)
-		if err != nil {
-			return nil, fmt.Errorf("demo: organisation of %s: %w", email, err)
-		}
-		return &auth.Principal{User: u, Org: o, SourceAddr: Actor}, nil
-	}
+	as := func(email string) (*auth.Principal, error) { return principal(ctx, db, email) }
 	orgID := func(slug string) (string, error) {
 		o, err := db.GetOrg(ctx, slug)
 		if err != nil {

@@ -42,20 +42,7 @@ func TestSeedReporting(t *testing.T) {
 			t.Fatalf("second seed changed something: %v %+v", err, again)
 		}
 		as := func(email string) *auth.Principal { return demoUser(t, db, email) }
-		find := func(p *auth.Principal, title string) *incident.Incident {
-			t.Helper()
-			ins, err := svc.List(ctx, p, reporting.Query{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range ins {
-				if ins[i].Title == title {
-					return &ins[i]
-				}
-			}
-			t.Fatalf("%s has no incident %q (%d)", p.User.Email, title, len(ins))
-			return nil
-		}
+		find := func(p *auth.Principal, title string) *incident.Incident { return findIncident(t, svc, p, title) }
 		toto := as("reporter@toto-electric.example")
 		a := find(toto, demo.IncidentA)
 		b := find(as("reporter@towa-mirai-bank.example"), demo.IncidentB)
