@@ -34,10 +34,6 @@ const LogStart = opaque.Start
 // tag zero).
 type idCodec struct{ *opaque.Codec }
 
-func (c *idCodec) encode(seq int64) string { return c.Encode(seq) }
-
-func (c *idCodec) decode(id string) (int64, bool) { return c.Decode(id) }
-
 // codec returns the deployment's id codec, reading (or, on the first
 // node to need it, creating) its key once.
 func (s *Service) codec(ctx context.Context) (*idCodec, error) {
@@ -64,7 +60,7 @@ func (s *Service) EventID(ctx context.Context, seq int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return c.encode(seq), nil
+	return c.Encode(seq), nil
 }
 
 // ParseEventID returns the seq of an event id given back by a subscriber
@@ -75,7 +71,7 @@ func (s *Service) ParseEventID(ctx context.Context, field, id string) (int64, er
 	if err != nil {
 		return 0, err
 	}
-	seq, ok := c.decode(id)
+	seq, ok := c.Decode(id)
 	if !ok {
 		return 0, apperr.Invalid(field, "not an event id of this server (give back an id it sent, or %q for the start of the log)", LogStart)
 	}
@@ -94,5 +90,5 @@ type Wire struct {
 }
 
 func (c *idCodec) wire(e *event.Event) *Wire {
-	return &Wire{ID: c.encode(e.Seq), Kind: e.Kind, At: e.At, Subject: e.Subject, Data: e.Data}
+	return &Wire{ID: c.Encode(e.Seq), Kind: e.Kind, At: e.At, Subject: e.Subject, Data: e.Data}
 }

@@ -14,10 +14,10 @@ import (
 // is cut off (it resumes from its last id).
 const writeTimeout = 30 * time.Second
 
-// ResumePoint reads where a client resumes: the event id in the
+// resumePoint reads where a client resumes: the event id in the
 // Last-Event-ID header, else in the last_event_id query parameter; ok is
 // false when neither is given (the stream starts live, from now).
-func (s *Service) ResumePoint(r *http.Request) (after int64, ok bool, err error) {
+func (s *Service) resumePoint(r *http.Request) (after int64, ok bool, err error) {
 	v := r.Header.Get("Last-Event-ID")
 	field := "Last-Event-ID"
 	if v == "" {
@@ -45,7 +45,7 @@ func (s *Service) ServeSSE(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	if err != nil {
 		return err
 	}
-	after, resume, err := s.ResumePoint(r)
+	after, resume, err := s.resumePoint(r)
 	if err != nil {
 		return err
 	}
@@ -169,6 +169,28 @@ type Page struct {
 // from the start of the log) that p's organisation may receive, at most
 // limit (1..1000, default 100), filtered by kinds.
 func (s *Service) EventLog(ctx context.Context, p *auth.Principal, after string, limit int, kinds []string) (*Page, error) {
+	if after == "" {
+		after = LogStart
+	}
+	from, err := s.ParseEventID(ctx, "after", after)
+	if err != nil {
+		return nil, err
+	}
+	return s.eventLog(ctx, p, from, limit, kinds)
+}
+
+// Recent returns the events among the newest `window` of the log that p's
+// organisation may receive, oldest first (a page that starts from the
+// recent past: the dashboard's live events).
+func (s *Service) Recent(ctx context.Context, p *auth.Principal, window int) (*Page, error) {
+	head, err := s.DB.LastEventSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.eventLog(ctx, p, max(head-int64(window), 0), 1000, nil)
+}
+
+func (s *Service) eventLog(ctx context.Context, p *auth.Principal, from int64, limit int, kinds []string) (*Page, error) {
 	if err := auth.Authorize(p, auth.ActIntelRead, auth.Target{}); err != nil {
 		return nil, err
 	}
@@ -176,13 +198,6 @@ func (s *Service) EventLog(ctx context.Context, p *auth.Principal, after string,
 		return nil, apperr.Invalid("org", "the event log is read for an organisation")
 	}
 	if err := ValidateKinds(kinds); err != nil {
-		return nil, err
-	}
-	if after == "" {
-		after = LogStart
-	}
-	from, err := s.ParseEventID(ctx, "after", after)
-	if err != nil {
 		return nil, err
 	}
 	if limit <= 0 {

@@ -317,7 +317,7 @@ func (s *Service) deliverOne(ctx context.Context, id string) {
 			if _, ok, err := s.DB.LeaseWebhook(ctx, w.ID, s.Node, time.Now().Add(leaseFor)); err != nil || !ok {
 				return
 			}
-			err := s.sender().Send(ctx, w.URL, w.Secret, webhook.Event{ID: c.encode(e.Seq), Type: string(e.Kind), OrgID: w.OrgID, At: e.At,
+			err := s.sender().Send(ctx, w.URL, w.Secret, webhook.Event{ID: c.Encode(e.Seq), Type: string(e.Kind), OrgID: w.OrgID, At: e.At,
 				Data: dataOf(e)})
 			if err != nil {
 				if ctx.Err() != nil {

@@ -91,18 +91,8 @@ func kindLabels(rq *req) map[string]string {
 
 func (s *server) eventsPage(w http.ResponseWriter, rq *req) {
 	ctx := rq.Context()
-	last, err := s.opt.Push.DB.LastEventSeq(ctx)
-	if err != nil {
-		s.errorPage(w, rq, err)
-		return
-	}
-	// The latest events: a page of the log before the end, newest first.
-	after, err := s.opt.Push.EventID(ctx, max(last-200, 0))
-	if err != nil {
-		s.errorPage(w, rq, err)
-		return
-	}
-	pg, err := s.opt.Push.EventLog(ctx, rq.P, after, 1000, nil)
+	// The latest events: those among the log's last 200, shown newest first.
+	pg, err := s.opt.Push.Recent(ctx, rq.P, 200)
 	if err != nil {
 		s.errorPage(w, rq, err)
 		return
